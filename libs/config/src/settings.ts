@@ -1,0 +1,37 @@
+import { z } from 'zod';
+
+/** Reusable field types for environment variables (which are always strings). */
+export const env = {
+  port: (defaultPort: number) => z.coerce.number().int().min(1).max(65535).default(defaultPort),
+  positiveInt: (defaultValue: number) => z.coerce.number().int().positive().default(defaultValue),
+  nonNegativeInt: (defaultValue: number) => z.coerce.number().int().min(0).default(defaultValue),
+  url: (defaultUrl?: string) => (defaultUrl === undefined ? z.url() : z.url().default(defaultUrl)),
+  list: (defaultValue: string) =>
+    z
+      .string()
+      .default(defaultValue)
+      .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean)),
+  bool: (defaultValue: boolean) =>
+    z
+      .enum(['true', 'false', '1', '0', 'yes', 'no'])
+      .default(defaultValue ? 'true' : 'false')
+      .transform((value) => value === 'true' || value === '1' || value === 'yes'),
+  optionalString: () => z.string().optional(),
+  logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+};
+
+/** Settings every service reads. Services extend this with their own (see each service's `config.ts`). */
+export const commonSettings = z.object({
+  LOG_LEVEL: env.logLevel(),
+  HTTP_HOST: z.string().default('127.0.0.1'),
+  KAFKA_BROKERS: env.list('127.0.0.1:9092'),
+  KAFKA_CLIENT_ID: z.string().default('lungflow'),
+  REDIS_URL: env.url('redis://127.0.0.1:6379'),
+  DICOMWEB_URL: env.url('http://127.0.0.1:8042/dicom-web'),
+  DICOMWEB_USERNAME: env.optionalString(),
+  DICOMWEB_PASSWORD: env.optionalString(),
+  DICOMWEB_BEARER_TOKEN: env.optionalString(),
+  DICOMWEB_TIMEOUT_MS: env.positiveInt(30_000),
+});
+
+export type CommonSettings = z.infer<typeof commonSettings>;

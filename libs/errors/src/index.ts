@@ -1,0 +1,2 @@
+export { LungFlowError, ConfigError, isRetriable } from './LungFlowError';
+export type { LungFlowErrorOptions } from './LungFlowError';
