@@ -1,1 +1,6 @@
-export {};
+export * from './identity';
+export * from './read';
+export * from './pixels';
+export * from './scope';
+export * from './write';
+export * from './wrap';
