@@ -1,1 +1,10 @@
-export {};
+export { TOPICS } from './topics';
+export type { TopicSpec, TopicId, TopicName } from './topics';
+export { ContractError, encodeMessage, decodeMessage } from './contract';
+export type { Contract, KeyOf, ValueOf } from './contract';
+export { dicomUid, isoTimestamp, traceId, httpUrl, studyKey } from './common';
+export type { StudyKey } from './common';
+export * from './studyReceived';
+export * from './inferenceCompleted';
+export * from './reportStored';
+export * from './deadLetter';

@@ -1,0 +1,123 @@
+import { TOPICS, ContractError, decodeMessage, deadLetter, encodeMessage, inferenceCompleted, reportStored, studyReceived } from './index';
+import type { InferenceCompleted, StudyReceived } from './index';
+
+const STUDY = '1.2.826.0.1.3680043.8.498.1';
+const SERIES = '1.2.826.0.1.3680043.8.498.2';
+const SOP = '1.2.826.0.1.3680043.8.498.3';
+const WADO = 'http://pacs.example:8042/dicom-web/studies/' + STUDY;
+
+function studyEvent(overrides: Partial<StudyReceived> = {}): StudyReceived {
+  return {
+    schemaVersion: 1,
+    studyInstanceUid: STUDY,
+    studyVersion: 1,
+    contentHash: 'a'.repeat(64),
+    modalities: ['CR'],
+    bodyParts: ['CHEST'],
+    instanceCount: 1,
+    series: [
+      {
+        seriesInstanceUid: SERIES,
+        modality: 'CR',
+        kind: 'cxr',
+        bodyPartExamined: 'CHEST',
+        instanceCount: 1,
+        wadoRsUrl: `${WADO}/series/${SERIES}`,
+        instances: [{ sopInstanceUid: SOP, sopClassUid: '1.2.840.10008.5.1.4.1.1.1', numberOfFrames: 1, wadoRsUrl: `${WADO}/series/${SERIES}/instances/${SOP}` }],
+      },
+    ],
+    wadoRsUrl: WADO,
+    receivedAt: '2026-11-26T15:00:00.000Z',
+    sourcePacsId: 'orthanc-local',
+    source: 'orthanc-changes',
+    traceId: '0123456789abcdef',
+    ...overrides,
+  };
+}
+
+describe('contracts', () => {
+  it('round-trips study.received, keyed (and partitioned) by StudyInstanceUID', () => {
+    const encoded = encodeMessage(studyReceived, { studyInstanceUid: STUDY }, studyEvent());
+    expect(encoded.partitionKey).toBe(STUDY);
+    const decoded = decodeMessage(studyReceived, Buffer.from(encoded.key), Buffer.from(encoded.value));
+    expect(decoded.value).toEqual(studyEvent());
+  });
+
+  it('refuses a producer value that breaks the contract, naming the field', () => {
+    expect(() => encodeMessage(studyReceived, { studyInstanceUid: STUDY }, studyEvent({ studyInstanceUid: '1.2.03' }))).toThrow(/studyInstanceUid: not a DICOM UID/);
+    // A UID over 64 characters is invalid (PS3.5 §9.1) even when its digits are well formed.
+    expect(() => encodeMessage(studyReceived, { studyInstanceUid: '1.' + '2'.repeat(63) }, studyEvent())).toThrow(ContractError);
+    expect(() => encodeMessage(studyReceived, { studyInstanceUid: STUDY }, studyEvent({ modalities: ['MR' as 'CT'] }))).toThrow(/modalities/);
+  });
+
+  it('rejects pixel data smuggled into an event (unknown fields are not allowed)', () => {
+    const withPixels = { ...studyEvent(), pixelData: 'AAAA' } as StudyReceived;
+    expect(() => encodeMessage(studyReceived, { studyInstanceUid: STUDY }, withPixels)).toThrow(/pixelData|Unrecognized/);
+  });
+
+  it('reports undecodable consumer input as a non-retriable ContractError', () => {
+    let thrown: unknown;
+    try {
+      decodeMessage(studyReceived, Buffer.from('{"studyInstanceUid":"1.2"}'), Buffer.from('not json'));
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(ContractError);
+    expect((thrown as ContractError).retriable).toBe(false);
+    expect((thrown as ContractError).code).toBe('CONTRACT_INVALID');
+    expect(() => decodeMessage(studyReceived, null, Buffer.from('{}'))).toThrow(/key is missing/);
+  });
+
+  it('checks activation map size against its shape in inference.completed', () => {
+    const map = { shape: [2, 2] as [number, number], encoding: 'float32-base64' as const, data: Buffer.from(new Float32Array([0, 0.5, 1, 0.25]).buffer).toString('base64'), className: 'covid' };
+    const event: InferenceCompleted = {
+      schemaVersion: 1,
+      studyInstanceUid: STUDY,
+      studyVersion: 2,
+      traceId: '0123456789abcdef',
+      sourcePacsId: 'orthanc-local',
+      results: [
+        {
+          seriesInstanceUid: SERIES,
+          sopInstanceUid: SOP,
+          frame: 1,
+          model: { id: 'cxr-densenet', version: '1.0.0', sha256: 'b'.repeat(64) },
+          probabilities: { covid: 0.8, normal: 0.2 },
+          decision: { className: 'covid', threshold: 0.5, positive: true },
+          activationMap: map,
+        },
+      ],
+      aggregate: { method: 'max', probabilities: { covid: 0.8 }, decision: { className: 'covid', threshold: 0.5, positive: true }, analysedImages: 1 },
+      provenance: { lungflowVersion: '0.1.0', startedAt: '2026-11-26T15:00:00Z', finishedAt: '2026-11-26T15:00:01Z' },
+    };
+    expect(() => encodeMessage(inferenceCompleted, { studyInstanceUid: STUDY }, event)).not.toThrow();
+    const short = { ...map, data: Buffer.from(new Float32Array([1, 2, 3]).buffer).toString('base64') };
+    const bad = { ...event, results: [{ ...event.results[0], activationMap: short }] };
+    expect(() => encodeMessage(inferenceCompleted, { studyInstanceUid: STUDY }, bad)).toThrow(/shape/);
+  });
+
+  it('validates report.stored and the dead-letter envelope', () => {
+    const obj = { studyInstanceUid: STUDY, seriesInstanceUid: SERIES, sopInstanceUid: SOP, sopClassUid: '1.2.840.10008.5.1.4.1.1.88.33', wadoRsUrl: WADO };
+    expect(() =>
+      encodeMessage(reportStored, { studyInstanceUid: STUDY }, { schemaVersion: 1, studyInstanceUid: STUDY, studyVersion: 1, traceId: '0123456789abcdef', sourcePacsId: 'p', priority: 'urgent', sr: obj, secondaryCaptures: [], storedAt: '2026-11-26T15:00:00Z' }),
+    ).not.toThrow();
+    const key = { topic: TOPICS.studyReceived.name, partition: 0, offset: '42' };
+    const encoded = encodeMessage(deadLetter, key, {
+      schemaVersion: 1,
+      original: { topic: key.topic, partition: 0, offset: '42', encoding: 'utf8', key: null, value: 'not json', headers: {} },
+      errorCode: 'CONTRACT_INVALID',
+      reason: 'value is not JSON',
+      service: 'infer',
+      attempts: 1,
+      firstFailureAt: '2026-11-26T15:00:00Z',
+      lastFailureAt: '2026-11-26T15:00:00Z',
+    });
+    expect(encoded.partitionKey).toBe(`${TOPICS.studyReceived.name}/0/42`);
+  });
+
+  it('keeps every topic name versioned and unique', () => {
+    const names = Object.values(TOPICS).map((topic) => topic.name);
+    expect(new Set(names).size).toBe(names.length);
+    for (const name of names) expect(name).toMatch(/^lungflow\.[a-z.]+\.v[0-9]+$/);
+  });
+});

@@ -1,0 +1,2 @@
+export { studyKey as inferenceCompletedKey } from '../common';
+export type { StudyKey as InferenceCompletedKey } from '../common';

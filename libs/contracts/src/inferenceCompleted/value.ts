@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import { dicomUid, isoTimestamp, traceId } from '../common';
+
+export const INFERENCE_COMPLETED_SCHEMA_VERSION = 1 as const;
+
+export const modelIdentity = z
+  .object({
+    id: z.string().min(1),
+    version: z.string().min(1),
+    /** sha256 (hex) of the weights file that produced the result. */
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  })
+  .strict();
+
+export const decision = z
+  .object({
+    className: z.string().min(1),
+    threshold: z.number().min(0).max(1),
+    positive: z.boolean(),
+  })
+  .strict();
+
+/**
+ * A low-resolution class activation map (CAM): the model's attention, never pixels of the image. Either a base64
+ * float32 little-endian buffer or a plain number array, row-major, of `shape` [height, width], at most 64×64.
+ */
+export const activationMap = z
+  .object({
+    shape: z.tuple([z.number().int().min(1).max(64), z.number().int().min(1).max(64)]),
+    encoding: z.enum(['float32-base64', 'array']),
+    data: z.union([z.string().max(22_000), z.array(z.number()).max(64 * 64)]),
+    /** Which class the map explains. */
+    className: z.string().min(1),
+  })
+  .strict()
+  .refine((map) => (map.encoding === 'array' ? Array.isArray(map.data) : typeof map.data === 'string'), { message: 'data must match encoding' })
+  .refine((map) => {
+    const cells = map.shape[0] * map.shape[1];
+    return Array.isArray(map.data) ? map.data.length === cells : Buffer.from(map.data, 'base64').length === cells * 4;
+  }, { message: 'data length must equal shape[0] × shape[1] values' });
+
+const probabilities = z.record(z.string().min(1), z.number().min(0).max(1));
+
+/** The result for one analysed image: one instance and, for multi-frame objects, one frame. */
+export const instanceResult = z
+  .object({
+    seriesInstanceUid: dicomUid,
+    sopInstanceUid: dicomUid,
+    /** 1-based frame number (1 for single-frame images). */
+    frame: z.number().int().positive(),
+    model: modelIdentity,
+    probabilities,
+    decision,
+    activationMap: activationMap.optional(),
+  })
+  .strict();
+
+/** `inference.completed` v1: every analysed image of one study version, and the study-level verdict. */
+export const inferenceCompletedValue = z
+  .object({
+    schemaVersion: z.literal(INFERENCE_COMPLETED_SCHEMA_VERSION),
+    studyInstanceUid: dicomUid,
+    studyVersion: z.number().int().positive(),
+    traceId,
+    sourcePacsId: z.string().min(1).max(64),
+    results: z.array(instanceResult).min(1),
+    aggregate: z
+      .object({
+        /** How the instance results were combined (e.g. "max", "mean-top-k"). */
+        method: z.string().min(1),
+        probabilities,
+        decision,
+        analysedImages: z.number().int().positive(),
+      })
+      .strict(),
+    provenance: z
+      .object({
+        lungflowVersion: z.string().min(1),
+        startedAt: isoTimestamp,
+        finishedAt: isoTimestamp,
+      })
+      .strict(),
+  })
+  .strict();
+
+export type InferenceCompleted = z.infer<typeof inferenceCompletedValue>;
+export type InstanceResult = z.infer<typeof instanceResult>;
+export type ActivationMap = z.infer<typeof activationMap>;
+export type ModelIdentity = z.infer<typeof modelIdentity>;

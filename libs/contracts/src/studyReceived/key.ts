@@ -1,0 +1,2 @@
+export { studyKey as studyReceivedKey } from '../common';
+export type { StudyKey as StudyReceivedKey } from '../common';
