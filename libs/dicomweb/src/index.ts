@@ -1,1 +1,11 @@
-export {};
+export { DicomWebClient, EXPLICIT_VR_LITTLE_ENDIAN } from './DicomWebClient';
+export type { DicomWebClientOptions, DicomWebSettings, RenderedOptions } from './DicomWebClient';
+export { DicomWebError } from './DicomWebError';
+export type { DicomWebErrorCode } from './DicomWebError';
+export type { DicomWebAuth, QueryParams } from './transport';
+export type { RetryOptions } from './backoff';
+export type { DicomJson, DicomJsonAttribute } from './DicomJson';
+export { firstString } from './DicomJson';
+export type { StowResult, StowInstance } from './parseStowResponse';
+export { buildMultipart, contentType, parseMultipart, MultipartError } from './multipart';
+export type { MultipartPart, OutgoingPart } from './multipart';

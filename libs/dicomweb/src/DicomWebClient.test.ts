@@ -1,0 +1,186 @@
+import { backoff } from './backoff';
+import { DicomWebClient } from './DicomWebClient';
+import { DicomWebError } from './DicomWebError';
+import { buildMultipart } from './multipart';
+
+interface Call {
+  url: URL;
+  init: RequestInit;
+}
+
+/** A scripted fetch: each call takes the next answer (a Response, or an Error to throw). */
+function fakeFetch(answers: Array<Response | Error | ((call: Call) => Response | Promise<Response>)>): { fetch: typeof fetch; calls: Call[] } {
+  const calls: Call[] = [];
+  const fn = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
+    const call = { url: new URL(String(input)), init };
+    calls.push(call);
+    const answer = answers.shift();
+    if (answer === undefined) throw new Error('unexpected extra request');
+    if (answer instanceof Error) throw answer;
+    return typeof answer === 'function' ? answer(call) : answer;
+  };
+  return { fetch: fn as typeof fetch, calls };
+}
+
+const json = (value: unknown, status = 200): Response =>
+  new Response(JSON.stringify(value), { status, headers: { 'Content-Type': 'application/dicom+json' } });
+const header = (call: Call | undefined, name: string): string | null => new Headers(call?.init.headers).get(name);
+const noSleep = jest.fn(async (_ms: number) => undefined);
+const client = (f: typeof fetch, extra = {}): DicomWebClient =>
+  new DicomWebClient({ baseUrl: 'http://pacs.test:8042/dicom-web/', fetch: f, sleep: noSleep, retry: { retries: 2, minDelayMs: 10, maxDelayMs: 100 }, ...extra });
+
+const seq = (items: Array<Record<string, string | number>>): { vr: string; Value: unknown[] } => ({
+  vr: 'SQ',
+  Value: items.map((item) =>
+    Object.fromEntries(Object.entries(item).map(([tag, v]) => [tag, { vr: typeof v === 'number' ? 'US' : 'UI', Value: [v] }])),
+  ),
+});
+
+beforeEach(() => noSleep.mockClear());
+
+describe('DicomWebClient', () => {
+  it('sends basic auth, QIDO query keys (repeating arrays) and reads DICOM JSON; 204 is an empty match', async () => {
+    const { fetch, calls } = fakeFetch([json([{ '0020000D': { vr: 'UI', Value: ['1.2.3'] } }]), new Response(null, { status: 204 })]);
+    const c = client(fetch, { auth: { username: 'u', password: 'p:w' } });
+    const studies = await c.searchStudies({ ModalitiesInStudy: 'CR', includefield: ['00081030', '00200010'], limit: 5, x: undefined });
+    expect(studies[0]?.['0020000D']?.Value).toEqual(['1.2.3']);
+    expect(calls[0]?.url.pathname).toBe('/dicom-web/studies');
+    expect(calls[0]?.url.searchParams.getAll('includefield')).toEqual(['00081030', '00200010']);
+    expect(calls[0]?.url.searchParams.has('x')).toBe(false);
+    expect(header(calls[0], 'authorization')).toBe(`Basic ${Buffer.from('u:p:w').toString('base64')}`);
+    expect(header(calls[0], 'accept')).toBe('application/dicom+json');
+    expect(await c.searchInstances({}, '1.2.3', '1.2.4')).toEqual([]);
+    expect(calls[1]?.url.pathname).toBe('/dicom-web/studies/1.2.3/series/1.2.4/instances');
+  });
+
+  it('sends bearer auth and moves credentials out of the base URL (Node fetch refuses them)', async () => {
+    const { fetch, calls } = fakeFetch([json([]), json([])]);
+    await client(fetch, { auth: { bearerToken: 'tok' } }).searchSeries({}, '1.2');
+    expect(header(calls[0], 'authorization')).toBe('Bearer tok');
+    await new DicomWebClient({ baseUrl: 'http://a%40b:s3cret@pacs.test/dw', fetch }).searchSeries();
+    expect(calls[1]?.url.username).toBe('');
+    expect(header(calls[1], 'authorization')).toBe(`Basic ${Buffer.from('a@b:s3cret').toString('base64')}`);
+  });
+
+  it('STOWs a multipart/related application/dicom body and returns the stored instances', async () => {
+    const { fetch, calls } = fakeFetch([
+      json({ '00081199': seq([{ '00081150': '1.2.840.10008.5.1.4.1.1.7', '00081155': '9.8.7' }]), '00081190': { vr: 'UR', Value: ['http://x/studies/1.2'] } }),
+    ]);
+    const result = await client(fetch).storeInstances([new Uint8Array([1, 2, 3])], '1.2');
+    expect(result).toEqual({ retrieveUrl: 'http://x/studies/1.2', stored: [{ sopClassUid: '1.2.840.10008.5.1.4.1.1.7', sopInstanceUid: '9.8.7' }], failed: [] });
+    expect(calls[0]?.init.method).toBe('POST');
+    expect(calls[0]?.url.pathname).toBe('/dicom-web/studies/1.2');
+    expect(header(calls[0], 'content-type')).toMatch(/^multipart\/related; type="application\/dicom"; boundary=lungflow-[0-9a-f]+$/);
+  });
+
+  it('treats a FailedSOPSequence in a 200 (Orthanc partial failure) or 409 as an error naming the instance', async () => {
+    const partial = { '00081199': seq([{ '00081155': '1.1' }]), '00081198': seq([{ '00081155': '2.2', '00081197': 0xc000 }]) };
+    const { fetch } = fakeFetch([json(partial), json({ '00081198': seq([{ '00081155': '3.3', '00081197': 0xa700 }]) }, 409)]);
+    const c = client(fetch);
+    const first = c.storeInstances([new Uint8Array(1), new Uint8Array(1)]);
+    await expect(first).rejects.toMatchObject({ code: 'DICOMWEB_STORE_FAILED', retriable: false });
+    await expect(first).rejects.toThrow(/refused 1 of 2 instance\(s\): 2\.2 \(0xC000 cannot understand\)/);
+    await expect(c.storeInstances([new Uint8Array(1)])).rejects.toMatchObject({ code: 'DICOMWEB_STORE_FAILED', retriable: true, status: 409 });
+  });
+
+  it('refuses a STOW answer that acknowledges fewer instances than were sent', async () => {
+    const { fetch } = fakeFetch([json({ '00081199': seq([{ '00081155': '1.1' }]) })]);
+    await expect(client(fetch).storeInstances([new Uint8Array(1), new Uint8Array(1)])).rejects.toThrow(/acknowledged 1 of 2/);
+  });
+
+  it('retrieves frames uncompressed by default, parsing a boundary that follows a quoted type with parameters', async () => {
+    const frames = [new Uint8Array([0, 13, 10, 45, 45]), new Uint8Array(4096).fill(7)];
+    const built = buildMultipart(frames.map((body) => ({ body, contentType: 'application/octet-stream; transfer-syntax=1.2.840.10008.1.2.1' })), {
+      type: 'application/octet-stream; transfer-syntax=1.2.840.10008.1.2.1',
+      boundary: 'abc',
+    });
+    expect(built.contentType).toBe('multipart/related; type="application/octet-stream; transfer-syntax=1.2.840.10008.1.2.1"; boundary=abc');
+    const { fetch, calls } = fakeFetch([new Response(built.body, { headers: { 'Content-Type': built.contentType } })]);
+    const got = await client(fetch).retrieveFrames('1.2', '1.3', '1.4', [1, 2]);
+    expect(got.map((f) => Array.from(f))).toEqual(frames.map((f) => Array.from(f)));
+    expect(calls[0]?.url.pathname).toBe('/dicom-web/studies/1.2/series/1.3/instances/1.4/frames/1,2');
+    expect(header(calls[0], 'accept')).toBe('multipart/related; type="application/octet-stream"; transfer-syntax=1.2.840.10008.1.2.1');
+  });
+
+  it('rejects frames in a transfer syntax other than the one asked for, or the wrong number of frames', async () => {
+    const wrongSyntax = buildMultipart([{ body: new Uint8Array(2), contentType: 'application/octet-stream; transfer-syntax=1.2.840.10008.1.2.4.50' }], { type: 'application/octet-stream' });
+    const tooFew = buildMultipart([{ body: new Uint8Array(2) }], { type: 'application/octet-stream' });
+    const { fetch } = fakeFetch([
+      new Response(wrongSyntax.body, { headers: { 'Content-Type': wrongSyntax.contentType } }),
+      new Response(tooFew.body, { headers: { 'Content-Type': tooFew.contentType } }),
+    ]);
+    await expect(client(fetch).retrieveFrames('1', '2', '3', [1])).rejects.toThrow(/sent 1\.2\.840\.10008\.1\.2\.4\.50/);
+    await expect(client(fetch).retrieveFrames('1', '2', '3', [1, 2])).rejects.toMatchObject({ code: 'DICOMWEB_BAD_RESPONSE' });
+    await expect(client(fetch).retrieveFrames('1', '2', '3', [0])).rejects.toThrow(RangeError);
+  });
+
+  it('retrieves a Part-10 instance and a rendered image with viewport/window parameters', async () => {
+    const part10 = buildMultipart([{ body: new Uint8Array([68, 73, 67, 77]), contentType: 'application/dicom' }], { type: 'application/dicom' });
+    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47]);
+    const { fetch, calls } = fakeFetch([new Response(part10.body, { headers: { 'Content-Type': part10.contentType } }), new Response(png, { headers: { 'Content-Type': 'image/png' } })]);
+    const c = client(fetch);
+    expect(Array.from(await c.retrieveInstance('1', '2', '3'))).toEqual([68, 73, 67, 77]);
+    expect(header(calls[0], 'accept')).toBe('multipart/related; type="application/dicom"; transfer-syntax=*');
+    expect(Array.from(await c.retrieveRendered('1', '2', '3', { frame: 1, viewport: { width: 64, height: 64 }, window: { center: 40, width: 400 } }))).toEqual(Array.from(png));
+    expect(calls[1]?.url.pathname).toBe('/dicom-web/studies/1/series/2/instances/3/frames/1/rendered');
+    expect(calls[1]?.url.searchParams.get('viewport')).toBe('64,64');
+    expect(calls[1]?.url.searchParams.get('window')).toBe('40,400,linear');
+  });
+
+  it('retries network errors and 5xx with backoff, then succeeds', async () => {
+    const refused = new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) });
+    const { fetch, calls } = fakeFetch([refused, new Response('busy', { status: 503 }), json([])]);
+    await expect(client(fetch).searchStudies()).resolves.toEqual([]);
+    expect(calls).toHaveLength(3);
+    expect(noSleep).toHaveBeenCalledTimes(2);
+  });
+
+  it('gives up after the configured retries with a retriable error that says why', async () => {
+    const { fetch, calls } = fakeFetch([new Response('a', { status: 502 }), new Response('b', { status: 502 }), new Response('Orthanc is down', { status: 502, statusText: 'Bad Gateway' })]);
+    const error = await client(fetch).searchStudies({ PatientName: 'SHOULD-NOT-APPEAR' }).catch((e: unknown) => e);
+    expect(calls).toHaveLength(3);
+    expect(error).toBeInstanceOf(DicomWebError);
+    expect(error).toMatchObject({ code: 'DICOMWEB_HTTP_5XX', retriable: true, status: 502 });
+    expect(String((error as Error).message)).toBe('GET /dicom-web/studies: PACS answered 502 Bad Gateway: Orthanc is down');
+  });
+
+  it('never retries 4xx; 401 names the settings to check and the answer text, truncated, without credentials', async () => {
+    const { fetch, calls } = fakeFetch([new Response(`Unauthorized ${'x'.repeat(1000)}`, { status: 401, statusText: 'Unauthorized', headers: { 'Content-Type': 'text/plain' } })]);
+    const error = (await client(fetch, { auth: { username: 'u', password: 'hunter2' } }).retrieveStudyMetadata('1.2').catch((e: unknown) => e)) as DicomWebError;
+    expect(calls).toHaveLength(1);
+    expect(error).toMatchObject({ code: 'DICOMWEB_HTTP_4XX', retriable: false, status: 401 });
+    expect(error.message).toMatch(/^GET \/dicom-web\/studies\/1\.2\/metadata: PACS answered 401 Unauthorized \(check DICOMWEB_USERNAME/);
+    expect(error.message.length).toBeLessThan(500);
+    expect(error.message).not.toMatch(/hunter2/);
+  });
+
+  it('times out a stalled PACS (the abort reaches fetch) and marks it retriable', async () => {
+    const hang = (call: Call): Promise<Response> =>
+      new Promise((_, reject) => call.init.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))));
+    const { fetch, calls } = fakeFetch([hang, hang]);
+    const c = client(fetch, { timeoutMs: 20, retry: { retries: 1, minDelayMs: 1, maxDelayMs: 1 } });
+    await expect(c.searchStudies()).rejects.toMatchObject({ code: 'DICOMWEB_TIMEOUT', retriable: true });
+    expect(calls).toHaveLength(2);
+  });
+
+  it('refuses a non-UID where a UID goes into the path', async () => {
+    const { fetch, calls } = fakeFetch([]);
+    await expect(async () => client(fetch).retrieveSeriesMetadata('1.2/../../x', '1')).rejects.toThrow(RangeError);
+    expect(calls).toHaveLength(0);
+  });
+
+  it('builds from the DICOMWEB_* settings', async () => {
+    const { fetch, calls } = fakeFetch([json([])]);
+    await DicomWebClient.fromSettings({ DICOMWEB_URL: 'http://h/dw', DICOMWEB_BEARER_TOKEN: 't', DICOMWEB_USERNAME: 'u' }, { fetch }).searchStudies();
+    expect(header(calls[0], 'authorization')).toBe('Bearer t');
+  });
+});
+
+describe('backoff', () => {
+  it('grows exponentially up to the cap, with jitter between the minimum and the cap', () => {
+    const opts = { retries: 5, minDelayMs: 100, maxDelayMs: 1000 };
+    expect([0, 1, 2, 3, 4, 5].map((a) => backoff(a, opts, () => 1))).toEqual([100, 200, 400, 800, 1000, 1000]);
+    expect(backoff(3, opts, () => 0)).toBe(100);
+    expect(backoff(3, opts, () => 0.5)).toBe(450);
+  });
+});
