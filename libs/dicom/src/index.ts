@@ -4,3 +4,4 @@ export * from './pixels';
 export * from './scope';
 export * from './write';
 export * from './wrap';
+export * from './errors';
