@@ -125,6 +125,7 @@ describe('DicomWebClient', () => {
     expect(calls[1]?.url.pathname).toBe('/dicom-web/studies/1/series/2/instances/3/frames/1/rendered');
     expect(calls[1]?.url.searchParams.get('viewport')).toBe('64,64');
     expect(calls[1]?.url.searchParams.get('window')).toBe('40,400,linear');
+    expect(calls[1]?.url.search).toBe('?viewport=64,64&window=40,400,linear'); // commas stay literal for Orthanc
   });
 
   it('retries network errors and 5xx with backoff, then succeeds', async () => {

@@ -40,11 +40,7 @@ const ANSWER_MAX_CHARS = 300;
  * mid-stream cannot hang a worker.
  */
 export async function send(options: TransportOptions, request: HttpRequest): Promise<HttpResponse> {
-  const url = new URL(options.baseUrl.replace(/\/+$/, '') + request.path);
-  for (const [key, value] of Object.entries(request.query ?? {})) {
-    if (value === undefined) continue;
-    for (const item of Array.isArray(value) ? value : [value]) url.searchParams.append(key, String(item));
-  }
+  const url = new URL(options.baseUrl.replace(/\/+$/, '') + request.path + queryString(request.query));
   const headers: Record<string, string> = { ...request.headers, ...authorization(options.auth) };
   for (let attempt = 0; ; attempt += 1) {
     try {
@@ -97,6 +93,21 @@ async function sendOnce(options: TransportOptions, request: HttpRequest, url: UR
   const message = `${where}: PACS answered ${status} ${response.statusText}${hint}: ${answer}`;
   if (status >= 500) throw new DicomWebError('DICOMWEB_HTTP_5XX', message, { retriable: true, status, details: { ...details, status } });
   throw new DicomWebError('DICOMWEB_HTTP_4XX', message, { retriable: false, status, details: { ...details, status } });
+}
+
+/**
+ * URLSearchParams would percent-encode the commas of `viewport=64,64` or `window=40,400,linear`; Orthanc then sees
+ * one argument. PS3.18 uses commas as list separators, so they stay literal.
+ */
+function queryString(query: QueryParams | undefined): string {
+  const pairs: string[] = [];
+  for (const [key, value] of Object.entries(query ?? {})) {
+    if (value === undefined) continue;
+    for (const item of Array.isArray(value) ? value : [value]) {
+      pairs.push(`${encodeURIComponent(key)}=${encodeURIComponent(String(item)).replace(/%2C/gi, ',')}`);
+    }
+  }
+  return pairs.length ? `?${pairs.join('&')}` : '';
 }
 
 function authorization(auth: DicomWebAuth | undefined): Record<string, string> {
