@@ -10,7 +10,7 @@ export interface Contract<K extends z.ZodType = z.ZodType, V extends z.ZodType =
   readonly key: K;
   readonly value: V;
   /** The partition key (a string) for a message: StudyInstanceUID for study-scoped events. */
-  readonly partitionKey: (key: z.infer<K>) => string;
+  partitionKey(key: z.infer<K>): string;
 }
 
 export type KeyOf<C extends Contract> = z.infer<C['key']>;

@@ -1,1 +1,12 @@
-export {};
+export { createKafka } from './createKafka';
+export type { CreateKafkaOptions, KafkaLog } from './createKafka';
+export { EventProducer } from './EventProducer';
+export type { SendResult, TopicNames } from './EventProducer';
+export { ConsumerRunner } from './ConsumerRunner';
+export type { ConsumerRunnerOptions } from './ConsumerRunner';
+export { processMessage } from './processMessage';
+export type { EventHandler, HandlerContext, ProcessOptions, ProcessOutcome, RawMessage } from './processMessage';
+export { ensureTopics } from './ensureTopics';
+export { backoffDelay, sleep } from './backoff';
+export type { BackoffOptions } from './backoff';
+export { kafkaError } from './kafkaError';

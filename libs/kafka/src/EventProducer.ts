@@ -1,0 +1,59 @@
+import type { Kafka, Producer } from 'kafkajs';
+import { TOPICS, encodeMessage } from '@lungflow/contracts';
+import type { Contract, KeyOf, TopicId, ValueOf } from '@lungflow/contracts';
+import { kafkaError } from './kafkaError';
+
+export type TopicNames = Partial<Record<TopicId, string>>;
+
+export interface SendResult {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+/**
+ * Sends contract-checked events. The producer is idempotent with acks=all, so `send` resolves only once every
+ * in-sync replica has the message: that resolution is LungFlow's durability guarantee, and callers acknowledge
+ * upstream (advance a cursor, answer a PACS, commit an offset) only after it.
+ */
+export class EventProducer {
+  private readonly producer: Producer;
+  private connected = false;
+
+  constructor(kafka: Kafka, private readonly topicNames: TopicNames = {}) {
+    // kafkajs requires a single in-flight request for idempotence (ordering and no duplicates on retry).
+    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  }
+
+  topicOf(contract: Contract): string {
+    return this.topicNames[contract.topic] ?? TOPICS[contract.topic].name;
+  }
+
+  async connect(): Promise<void> {
+    if (this.connected) return;
+    try {
+      await this.producer.connect();
+      this.connected = true;
+    } catch (error) {
+      throw kafkaError('producer connect', error);
+    }
+  }
+
+  async send<C extends Contract>(contract: C, key: KeyOf<C>, value: ValueOf<C>, headers: Record<string, string> = {}): Promise<SendResult> {
+    const encoded = encodeMessage(contract, key, value);
+    const topic = this.topicOf(contract);
+    await this.connect();
+    try {
+      const [metadata] = await this.producer.send({ topic, acks: -1, messages: [{ key: encoded.key, value: encoded.value, headers }] });
+      return { topic, partition: metadata.partition, offset: metadata.baseOffset ?? metadata.offset ?? '-1' };
+    } catch (error) {
+      throw kafkaError(`send to ${topic}`, error, { topic });
+    }
+  }
+
+  async disconnect(): Promise<void> {
+    if (!this.connected) return;
+    this.connected = false;
+    await this.producer.disconnect();
+  }
+}

@@ -1,0 +1,33 @@
+import type { Kafka } from 'kafkajs';
+import { TOPICS } from '@lungflow/contracts';
+import type { TopicSpec } from '@lungflow/contracts';
+import { kafkaError } from './kafkaError';
+
+/**
+ * Creates the topics of TOPICS (or the given specs) that do not exist yet, with their partitions and retention.
+ * Existing topics are left alone: partition counts only grow by an operator's decision, never at startup.
+ */
+export async function ensureTopics(kafka: Kafka, specs: readonly TopicSpec[] = Object.values(TOPICS), replicationFactor = 1): Promise<string[]> {
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    const existing = new Set(await admin.listTopics());
+    const missing = specs.filter((spec) => !existing.has(spec.name));
+    if (missing.length > 0) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((spec) => ({
+          topic: spec.name,
+          numPartitions: spec.partitions,
+          replicationFactor,
+          configEntries: [{ name: 'retention.ms', value: String(spec.retentionMs) }],
+        })),
+      });
+    }
+    return missing.map((spec) => spec.name);
+  } catch (error) {
+    throw kafkaError('topic creation', error);
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}

@@ -1,0 +1,130 @@
+import { encodeMessage, studyReceived } from '@lungflow/contracts';
+import type { DeadLetter, StudyReceived } from '@lungflow/contracts';
+import { LungFlowError } from '@lungflow/errors';
+import { processMessage } from './processMessage';
+import type { ProcessOptions, RawMessage } from './processMessage';
+import { backoffDelay } from './backoff';
+import { kafkaError } from './kafkaError';
+
+const STUDY = '1.2.826.0.1.3680043.8.498.10';
+const value: StudyReceived = {
+  schemaVersion: 1,
+  studyInstanceUid: STUDY,
+  studyVersion: 1,
+  contentHash: 'c'.repeat(64),
+  modalities: ['DX'],
+  bodyParts: [],
+  instanceCount: 1,
+  series: [{ seriesInstanceUid: '1.2.3', modality: 'DX', kind: 'cxr', instanceCount: 1, wadoRsUrl: 'http://p/s', instances: [{ sopInstanceUid: '1.2.4', sopClassUid: '1.2.840.10008.5.1.4.1.1.1.1', numberOfFrames: 1, wadoRsUrl: 'http://p/i' }] }],
+  wadoRsUrl: 'http://p/st',
+  receivedAt: '2026-11-26T15:00:00.000Z',
+  sourcePacsId: 'test',
+  source: 'qido',
+  traceId: 'trace-0001',
+};
+
+function message(keyText: string | null, valueText: string | Buffer | null): RawMessage {
+  return { topic: 't', partition: 2, offset: '41', key: keyText === null ? null : Buffer.from(keyText), value: typeof valueText === 'string' ? Buffer.from(valueText) : valueText, headers: {} };
+}
+const good = encodeMessage(studyReceived, { studyInstanceUid: STUDY }, value);
+
+function options(handler: ProcessOptions<typeof studyReceived>['handler'], extra: Partial<ProcessOptions<typeof studyReceived>> = {}) {
+  const letters: DeadLetter[] = [];
+  const waits: number[] = [];
+  const opts: ProcessOptions<typeof studyReceived> = {
+    contract: studyReceived,
+    handler,
+    service: 'infer',
+    deadLetter: async (_key, letter) => void letters.push(letter),
+    backoff: { initialMs: 100, maxMs: 1_000 },
+    wait: async (ms) => void waits.push(ms),
+    ...extra,
+  };
+  return { opts, letters, waits };
+}
+
+describe('processMessage', () => {
+  it('hands the decoded, validated event to the handler', async () => {
+    const seen: StudyReceived[] = [];
+    const { opts, letters } = options(async (event) => void seen.push(event.value));
+    expect(await processMessage(message(good.key, good.value), opts)).toBe('handled');
+    expect(seen).toEqual([value]);
+    expect(letters).toEqual([]);
+  });
+
+  it('retries retriable errors with growing backoff, then succeeds without a dead letter', async () => {
+    let calls = 0;
+    const { opts, letters, waits } = options(async () => {
+      calls += 1;
+      if (calls < 4) throw new LungFlowError('PACS_UNREACHABLE', 'down', { retriable: true });
+    });
+    expect(await processMessage(message(good.key, good.value), opts)).toBe('handled');
+    expect(calls).toBe(4);
+    expect(waits).toHaveLength(3);
+    expect(waits[2]).toBeGreaterThanOrEqual(200); // third retry: cap 400 ms, equal jitter keeps at least half
+    expect(letters).toEqual([]);
+  });
+
+  it('dead-letters an undecodable message at once, keeping its bytes', async () => {
+    const handler = jest.fn();
+    const { opts, letters } = options(handler);
+    expect(await processMessage(message(good.key, 'not json'), opts)).toBe('dead-lettered');
+    expect(handler).not.toHaveBeenCalled();
+    expect(letters[0]).toMatchObject({ errorCode: 'CONTRACT_INVALID', attempts: 1, service: 'infer', original: { topic: 't', partition: 2, offset: '41', encoding: 'utf8', value: 'not json' } });
+  });
+
+  it('keeps non-UTF-8 bytes as base64 in the envelope', async () => {
+    const { opts, letters } = options(jest.fn());
+    await processMessage(message(good.key, Buffer.from([0xff, 0xfe, 0x00])), opts);
+    expect(letters[0].original.encoding).toBe('base64');
+    expect(Buffer.from(letters[0].original.value ?? '', 'base64')).toEqual(Buffer.from([0xff, 0xfe, 0x00]));
+  });
+
+  it('dead-letters non-retriable errors and unknown (programming) errors without retrying', async () => {
+    const first = options(async () => { throw new LungFlowError('STUDY_NOT_FOUND', 'study 1.2.3 is gone'); });
+    expect(await processMessage(message(good.key, good.value), first.opts)).toBe('dead-lettered');
+    expect(first.letters[0]).toMatchObject({ errorCode: 'STUDY_NOT_FOUND', reason: 'study 1.2.3 is gone', attempts: 1 });
+    const second = options(async () => { throw new TypeError('x is undefined'); });
+    await processMessage(message(good.key, good.value), second.opts);
+    expect(second.letters[0].errorCode).toBe('UNEXPECTED');
+    expect(second.waits).toEqual([]);
+  });
+
+  it('gives up on retriable errors after maxAttempts, recording first and last failure', async () => {
+    let t = Date.parse('2026-11-26T15:00:00Z');
+    const { opts, letters } = options(async () => { throw new LungFlowError('PACS_UNREACHABLE', 'down', { retriable: true }); }, { maxAttempts: 3, now: () => new Date((t += 1_000)) });
+    expect(await processMessage(message(good.key, good.value), opts)).toBe('dead-lettered');
+    expect(letters[0].attempts).toBe(3);
+    expect(Date.parse(letters[0].lastFailureAt)).toBeGreaterThan(Date.parse(letters[0].firstFailureAt));
+  });
+
+  it('retries the dead letter itself while Kafka refuses it, and stops (uncommitted) when aborted', async () => {
+    let tries = 0;
+    const { opts } = options(async () => { throw new TypeError('bug'); }, {
+      deadLetter: async () => {
+        tries += 1;
+        if (tries < 3) throw new LungFlowError('KAFKA_UNAVAILABLE', 'no broker', { retriable: true });
+      },
+    });
+    expect(await processMessage(message(good.key, good.value), opts)).toBe('dead-lettered');
+    expect(tries).toBe(3);
+    const controller = new AbortController();
+    const aborting = options(async () => { controller.abort(); throw new LungFlowError('PACS_UNREACHABLE', 'down', { retriable: true }); }, { signal: controller.signal });
+    expect(await processMessage(message(good.key, good.value), aborting.opts)).toBe('aborted');
+  });
+});
+
+describe('backoffDelay and kafkaError', () => {
+  it('grows exponentially to its cap, with jitter between half and all of it', () => {
+    const opts = { initialMs: 100, maxMs: 1_000 };
+    expect(backoffDelay(1, opts, () => 0)).toBe(50);
+    expect(backoffDelay(3, opts, () => 1)).toBe(400);
+    expect(backoffDelay(30, opts, () => 1)).toBe(1_000);
+  });
+
+  it('treats broker connection failures as retriable', () => {
+    const connection = Object.assign(new Error('Connection error: ECONNREFUSED'), { name: 'KafkaJSConnectionError' });
+    expect(kafkaError('send', connection).retriable).toBe(true);
+    expect(kafkaError('send', new TypeError('bad')).retriable).toBe(false);
+  });
+});

@@ -1,0 +1,114 @@
+import { ContractError, decodeMessage } from '@lungflow/contracts';
+import type { Contract, DeadLetter, KeyOf, ValueOf } from '@lungflow/contracts';
+import { LungFlowError, isRetriable } from '@lungflow/errors';
+import { backoffDelay, sleep } from './backoff';
+import type { BackoffOptions } from './backoff';
+
+
+export interface RawMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Record<string, string>;
+}
+
+export interface HandlerContext {
+  topic: string;
+  partition: number;
+  offset: string;
+  headers: Record<string, string>;
+  attempt: number;
+}
+
+export type EventHandler<C extends Contract> = (event: { key: KeyOf<C>; value: ValueOf<C> }, context: HandlerContext) => Promise<void>;
+
+export interface ProcessOptions<C extends Contract> {
+  contract: C;
+  handler: EventHandler<C>;
+  /** The consumer group / service name written into dead letters. */
+  service: string;
+  deadLetter: (key: { topic: string; partition: number; offset: string }, value: DeadLetter) => Promise<void>;
+  backoff?: BackoffOptions;
+  /** Attempts before a retriable failure is dead-lettered too; Infinity (default) waits out any outage. */
+  maxAttempts?: number;
+  /** Called between attempts so the group coordinator does not evict a consumer that is waiting out an outage. */
+  heartbeat?: () => Promise<void>;
+  signal?: AbortSignal;
+  onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
+  now?: () => Date;
+  wait?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+/** What happened to one message: the caller commits the offset for `handled` and `dead-lettered`, never for `aborted`. */
+export type ProcessOutcome = 'handled' | 'dead-lettered' | 'aborted';
+
+function isUtf8(buffer: Buffer): boolean {
+  return Buffer.from(buffer.toString('utf8'), 'utf8').equals(buffer);
+}
+
+function envelopeOriginal(message: RawMessage): DeadLetter['original'] {
+  const buffers = [message.key, message.value].filter((b): b is Buffer => b !== null);
+  const encoding = buffers.every(isUtf8) ? 'utf8' : 'base64';
+  const text = (b: Buffer | null) => (b === null ? null : b.toString(encoding));
+  return { topic: message.topic, partition: message.partition, offset: message.offset, encoding, key: text(message.key), value: text(message.value), headers: message.headers };
+}
+
+/**
+ * The consumer policy for one message: decode against the contract, run the handler, and
+ * - on success: `handled` (commit);
+ * - on a retriable error: wait with backoff and jitter and try again, without committing;
+ * - on an invalid message or a non-retriable error (or retriable ones past `maxAttempts`): write a dead letter, then
+ *   `dead-lettered` (commit and move on). A dead letter that cannot be written is retried like any retriable error.
+ */
+export async function processMessage<C extends Contract>(message: RawMessage, options: ProcessOptions<C>): Promise<ProcessOutcome> {
+  const { backoff = { initialMs: 200, maxMs: 30_000 }, maxAttempts = Infinity, now = () => new Date(), wait = sleep } = options;
+  let firstFailureAt: Date | undefined;
+  let failure: unknown;
+  let attempt = 0;
+  let deadLetterTries = 0;
+  for (;;) {
+    if (options.signal?.aborted) return 'aborted';
+    if (failure === undefined) {
+      attempt += 1;
+      try {
+        const event = decodeMessage(options.contract, message.key, message.value);
+        await options.handler(event, { topic: message.topic, partition: message.partition, offset: message.offset, headers: message.headers, attempt });
+        return 'handled';
+      } catch (error) {
+        firstFailureAt ??= now();
+        if (error instanceof ContractError || !isRetriable(error) || attempt >= maxAttempts) failure = error;
+        else {
+          const delayMs = backoffDelay(attempt, backoff);
+          options.onRetry?.(error, attempt, delayMs);
+          await options.heartbeat?.().catch(() => undefined);
+          await wait(delayMs, options.signal);
+          continue;
+        }
+      }
+    }
+    try {
+      const error = failure;
+      await options.deadLetter(
+        { topic: message.topic, partition: message.partition, offset: message.offset },
+        {
+          schemaVersion: 1,
+          original: envelopeOriginal(message),
+          errorCode: error instanceof LungFlowError ? error.code : 'UNEXPECTED',
+          reason: (error instanceof Error ? error.message : String(error)).slice(0, 4_000) || 'no message',
+          service: options.service,
+          attempts: attempt,
+          firstFailureAt: (firstFailureAt ?? now()).toISOString(),
+          lastFailureAt: now().toISOString(),
+        },
+      );
+      return 'dead-lettered';
+    } catch (error) {
+      deadLetterTries += 1;
+      const delayMs = backoffDelay(deadLetterTries, backoff);
+      options.onRetry?.(error, attempt, delayMs);
+      await wait(delayMs, options.signal);
+    }
+  }
+}
