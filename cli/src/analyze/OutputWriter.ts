@@ -1,0 +1,42 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Classification, GrayImage } from '@lungflow/inference';
+import { renderHeatmapPng } from './renderHeatmapPng';
+
+/**
+ * Writes what a run produces into `--out DIR` (nothing when the option is absent). File names come from the input's
+ * base name; a second input with the same name gets a numbered suffix instead of overwriting the first.
+ */
+export class OutputWriter {
+  private readonly used = new Set<string>();
+  private ready: Promise<unknown> | undefined;
+
+  constructor(readonly outDir: string | undefined) {}
+
+  /** A fresh path in the output folder for `input` with the given suffix (e.g. ".heatmap.png"). */
+  async reserve(input: string, suffix: string): Promise<string | undefined> {
+    if (!this.outDir) return undefined;
+    this.ready ??= mkdir(this.outDir, { recursive: true });
+    await this.ready;
+    const stem = path.basename(input).replace(/\.(png|jpe?g|dcm|dicom)$/i, '').replace(/[^A-Za-z0-9._-]/g, '_') || 'input';
+    let name = `${stem}${suffix}`;
+    for (let n = 2; this.used.has(name); n += 1) name = `${stem}-${n}${suffix}`;
+    this.used.add(name);
+    return path.join(this.outDir, name);
+  }
+
+  /** The heatmap of the operating-point class over the image, as PNG. */
+  async heatmapPng(input: string, image: GrayImage, result: Classification): Promise<string | undefined> {
+    const target = await this.reserve(input, '.heatmap.png');
+    if (!target) return undefined;
+    await writeFile(target, await renderHeatmapPng(image, result));
+    return target;
+  }
+
+  async write(input: string, suffix: string, bytes: Uint8Array): Promise<string | undefined> {
+    const target = await this.reserve(input, suffix);
+    if (!target) return undefined;
+    await writeFile(target, bytes);
+    return target;
+  }
+}

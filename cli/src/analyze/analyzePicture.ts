@@ -1,0 +1,24 @@
+import { readFile } from 'node:fs/promises';
+import { decodePicture, type ModelSet, type Task } from '@lungflow/inference';
+import type { AnalysisResult } from './AnalysisResult';
+import type { OutputWriter } from './OutputWriter';
+
+/** A PNG/JPEG is taken as already windowed gray; the user says which model applies (`--modality`). */
+export async function analyzePicture(file: string, input: string, task: Task, models: ModelSet, outputs: OutputWriter): Promise<AnalysisResult> {
+  const gray = await decodePicture(new Uint8Array(await readFile(file)), file);
+  const runner = await models.get(task);
+  const result = await runner.classifyGray(gray);
+  const heatmap = await outputs.heatmapPng(file, gray, result);
+  return {
+    input,
+    ok: true,
+    kind: 'picture',
+    task,
+    model: runner.identity,
+    probabilities: result.probabilities,
+    decision: result.decision,
+    aggregation: 'single',
+    analysedImages: 1,
+    outputs: heatmap ? { heatmap } : {},
+  };
+}

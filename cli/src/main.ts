@@ -1,0 +1,20 @@
+import { Command, CommanderError } from 'commander';
+import { analyzeCommand, type CommandIo } from './analyze/analyzeCommand';
+
+/** Exit codes: 0 every input analysed, 1 some input failed (each reported with its reason), 2 usage or set-up error. */
+export async function run(argv: readonly string[], io: CommandIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  const program = new Command('lungflow')
+    .description('LungFlow: chest X-ray and CT triage for COVID-19 and other pneumonia (research prototype, not a diagnostic device).')
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
+    .showHelpAfterError();
+  program.addCommand(analyzeCommand(io).exitOverride());
+  try {
+    await program.parseAsync([...argv]);
+    return io.exitCode ?? 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    io.stderr.write(`lungflow: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 2;
+  }
+}

@@ -1,0 +1,70 @@
+import { loadModelRelease, type ModelRelease } from '../modelCard';
+import { OnnxClassifier, type Classification, type OnnxClassifierOptions } from '../OnnxClassifier';
+import { MicroBatcher } from '../MicroBatcher';
+import type { GrayImage } from '../GrayImage';
+import { toModelInput } from '../resize/toModelInput';
+import type { AggregationRule } from '../aggregate/aggregateClassifications';
+
+export interface ModelIdentity {
+  id: string;
+  version: string;
+  sha256: string;
+}
+
+export interface ModelRunnerOptions extends OnnxClassifierOptions {
+  /** Largest batch sent to the model at once (1 disables batching). */
+  maxBatch?: number;
+  /** How long the first queued image waits for others before its batch runs anyway. */
+  maxWaitMs?: number;
+}
+
+/**
+ * One released model ready to serve: its card, its onnxruntime session and a micro-batcher in front of it, so that
+ * images from concurrent studies (or the files of one CLI run) share batches. The service and `lungflow analyze` both
+ * go through this class, which is what makes their numbers the same.
+ */
+export class ModelRunner {
+  private readonly batcher: MicroBatcher<Uint8Array, Classification>;
+
+  private constructor(
+    readonly release: ModelRelease,
+    private readonly classifier: OnnxClassifier,
+    options: ModelRunnerOptions,
+  ) {
+    this.batcher = new MicroBatcher((images) => this.classifier.classify(images), { maxBatch: options.maxBatch ?? 8, maxWaitMs: options.maxWaitMs ?? 5 });
+  }
+
+  static async load(releaseDir: string, options: ModelRunnerOptions = {}): Promise<ModelRunner> {
+    const release = await loadModelRelease(releaseDir);
+    const classifier = await OnnxClassifier.create(release, options);
+    return new ModelRunner(release, classifier, options);
+  }
+
+  get identity(): ModelIdentity {
+    const { card } = this.release;
+    return { id: card.id, version: card.version, sha256: card.files.sha256 };
+  }
+
+  /** The card's study-level rule: `aggregation` in the card when it has one, else max for CXR and mean of the top 3 slices for CT. */
+  get aggregation(): AggregationRule {
+    const declared = (this.release.card as Record<string, unknown>).aggregation as { method?: string; k?: number } | undefined;
+    if (declared?.method === 'max') return { method: 'max' };
+    if (declared?.method === 'mean-top-k' && Number.isInteger(declared.k) && (declared.k as number) > 0) return { method: 'mean-top-k', k: declared.k as number };
+    return this.release.card.task === 'ct' ? { method: 'mean-top-k', k: 3 } : { method: 'max' };
+  }
+
+  /** Resizes an 8-bit gray image to the model's input and classifies it (batched with other concurrent calls). */
+  classifyGray(image: GrayImage): Promise<Classification> {
+    return this.classifyInput(toModelInput(image, this.release.card));
+  }
+
+  /** Classifies an image already at the model's input size (the golden vectors' form). */
+  classifyInput(input: Uint8Array): Promise<Classification> {
+    return this.batcher.submit(input);
+  }
+
+  async close(): Promise<void> {
+    this.batcher.flush();
+    await this.classifier.close();
+  }
+}

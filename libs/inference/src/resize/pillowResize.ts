@@ -1,0 +1,138 @@
+import type { GrayImage } from '../GrayImage';
+
+/**
+ * Resizes 8-bit gray exactly as Pillow's `Image.resize` does for mode "L" (libImaging/Resample.c): a separable,
+ * antialiased convolution whose support widens with the reduction factor, coefficients in 22-bit fixed point, and
+ * the same order of the two passes. Training resizes with Pillow, so reproducing its arithmetic bit for bit makes the model
+ * see the same bytes in serving as in training (the parity test checks this on the golden inputs).
+ */
+export type PillowFilter = 'nearest' | 'box' | 'bilinear' | 'hamming' | 'bicubic' | 'lanczos';
+
+const PRECISION_BITS = 32 - 8 - 2;
+
+const sinc = (x: number): number => (x === 0 ? 1 : Math.sin(x * Math.PI) / (x * Math.PI));
+
+const FILTERS: Record<Exclude<PillowFilter, 'nearest'>, { support: number; fn: (x: number) => number }> = {
+  box: { support: 0.5, fn: (x) => (x > -0.5 && x <= 0.5 ? 1 : 0) },
+  bilinear: { support: 1, fn: (x) => (Math.abs(x) < 1 ? 1 - Math.abs(x) : 0) },
+  hamming: { support: 1, fn: (x) => { const ax = Math.abs(x); return ax === 0 ? 1 : ax >= 1 ? 0 : sinc(ax) * (0.54 + 0.46 * Math.cos(ax * Math.PI)); } },
+  bicubic: {
+    support: 2,
+    fn: (x) => {
+      const a = -0.5;
+      const ax = Math.abs(x);
+      if (ax < 1) return ((a + 2) * ax - (a + 3)) * ax * ax + 1;
+      if (ax < 2) return (((ax - 5) * ax + 8) * ax - 4) * a;
+      return 0;
+    },
+  },
+  lanczos: { support: 3, fn: (x) => (x >= -3 && x < 3 ? sinc(x) * sinc(x / 3) : 0) },
+};
+
+interface Coefficients {
+  ksize: number;
+  bounds: Int32Array; // [xmin, count] per output pixel
+  weights: Int32Array; // ksize per output pixel, fixed point
+}
+
+function precompute(inSize: number, outSize: number, filter: { support: number; fn: (x: number) => number }): Coefficients {
+  const scale = inSize / outSize;
+  const filterScale = Math.max(scale, 1);
+  const support = filter.support * filterScale;
+  const ksize = Math.ceil(support) * 2 + 1;
+  const bounds = new Int32Array(outSize * 2);
+  const weights = new Int32Array(outSize * ksize);
+  const k = new Float64Array(ksize);
+  for (let xx = 0; xx < outSize; xx += 1) {
+    const center = (xx + 0.5) * scale;
+    // C's (int) cast truncates toward zero
+    const xmin = Math.max(Math.trunc(center - support + 0.5), 0);
+    const xmax = Math.min(Math.trunc(center + support + 0.5), inSize) - xmin;
+    let total = 0;
+    k.fill(0);
+    for (let x = 0; x < xmax; x += 1) {
+      const w = filter.fn((x + xmin - center + 0.5) / filterScale);
+      k[x] = w;
+      total += w;
+    }
+    for (let x = 0; x < ksize; x += 1) {
+      const w = x < xmax && total !== 0 ? k[x] / total : x < xmax ? k[x] : 0;
+      const fixed = w * (1 << PRECISION_BITS);
+      weights[xx * ksize + x] = w < 0 ? Math.trunc(-0.5 + fixed) : Math.trunc(0.5 + fixed);
+    }
+    bounds[xx * 2] = xmin;
+    bounds[xx * 2 + 1] = xmax;
+  }
+  return { ksize, bounds, weights };
+}
+
+function clip8(value: number): number {
+  if (value >= 1 << PRECISION_BITS << 8) return 255;
+  if (value <= 0) return 0;
+  return value >> PRECISION_BITS;
+}
+
+function nearest(image: GrayImage, width: number, height: number): GrayImage {
+  // Pillow's NEAREST samples the source pixel under each output pixel's centre.
+  const data = new Uint8Array(width * height);
+  const sx = image.width / width;
+  const sy = image.height / height;
+  for (let y = 0; y < height; y += 1) {
+    const srcY = Math.min(Math.floor((y + 0.5) * sy), image.height - 1);
+    for (let x = 0; x < width; x += 1) data[y * width + x] = image.data[srcY * image.width + Math.min(Math.floor((x + 0.5) * sx), image.width - 1)];
+  }
+  return { width, height, data };
+}
+
+function horizontalPass(image: GrayImage, width: number, rows: number, offset: number, c: Coefficients): GrayImage {
+  const out = new Uint8Array(width * rows);
+  for (let y = 0; y < rows; y += 1) {
+    const row = (y + offset) * image.width;
+    for (let xx = 0; xx < width; xx += 1) {
+      const xmin = c.bounds[xx * 2];
+      const count = c.bounds[xx * 2 + 1];
+      const base = xx * c.ksize;
+      let sum = 1 << (PRECISION_BITS - 1);
+      for (let x = 0; x < count; x += 1) sum += image.data[row + xmin + x] * c.weights[base + x];
+      out[y * width + xx] = clip8(sum);
+    }
+  }
+  return { width, height: rows, data: out };
+}
+
+function verticalPass(image: GrayImage, height: number, c: Coefficients): GrayImage {
+  const { width } = image;
+  const out = new Uint8Array(width * height);
+  for (let yy = 0; yy < height; yy += 1) {
+    const ymin = c.bounds[yy * 2];
+    const count = c.bounds[yy * 2 + 1];
+    const base = yy * c.ksize;
+    for (let xx = 0; xx < width; xx += 1) {
+      let sum = 1 << (PRECISION_BITS - 1);
+      for (let y = 0; y < count; y += 1) sum += image.data[(ymin + y) * width + xx] * c.weights[base + y];
+      out[yy * width + xx] = clip8(sum);
+    }
+  }
+  return { width, height, data: out };
+}
+
+export function pillowResize(image: GrayImage, width: number, height: number, filterName: PillowFilter = 'bicubic'): GrayImage {
+  if (filterName === 'nearest') return nearest(image, width, height);
+  const filter = FILTERS[filterName];
+  const needHorizontal = width !== image.width;
+  const needVertical = height !== image.height;
+  if (!needHorizontal && !needVertical) return { width, height, data: image.data.slice() };
+  const horizontal = needHorizontal ? precompute(image.width, width, filter) : undefined;
+  const vertical = needVertical ? precompute(image.height, height, filter) : undefined;
+  // Pillow (13) runs the vertical pass first when the height shrinks by more than twice as many pixels as the width
+  // does, else the horizontal pass first; the two orders round differently, so the order must match too.
+  const verticalFirst = height < image.height && image.height - height > (image.width - width) * 2;
+  if (!horizontal) return verticalPass(image, height, vertical as Coefficients);
+  if (!vertical) return horizontalPass(image, width, image.height, 0, horizontal);
+  if (verticalFirst) return horizontalPass(verticalPass(image, height, vertical), width, height, 0, horizontal);
+  // Horizontal first: only the source rows the vertical pass reads are resampled.
+  const first = vertical.bounds[0];
+  const last = vertical.bounds[(height - 1) * 2] + vertical.bounds[(height - 1) * 2 + 1];
+  for (let i = 0; i < height; i += 1) vertical.bounds[i * 2] -= first;
+  return verticalPass(horizontalPass(image, width, last - first, first, horizontal), height, vertical);
+}
