@@ -1,0 +1,1 @@
+"""LungFlow training pipeline: data manifest, frozen split, preprocessing, model, training, ONNX export."""

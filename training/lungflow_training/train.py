@@ -1,0 +1,194 @@
+"""Train one arm (task x LUT) on the frozen split, select on validation, fit the temperature, export ONNX.
+
+Usage: python -m lungflow_training.train --task cxr --lut jet [--epochs 40] [--out training/runs/cxr-pseudo]
+Smoke: add --per-class 4 --max-steps 3 (a few real images, a few steps, same export and check).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+from sklearn.metrics import roc_auc_score
+
+from .augment import augment
+from .dataset import load_images
+from .export import export_onnx, max_abs_diff
+from .manifest import CLASSES, load_manifest
+from .model import DEFAULT_PLAN, LungNet, count_flops
+from .paths import CACHE_DIR, REPO_ROOT, RUNS_DIR, shared_data_dir
+from .split import with_split
+from .temperature import fit_temperature
+
+COLOR = {"jet": "pseudo", "gray": "gray"}
+
+
+def git_commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True,
+                              check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def sample_weights(rows: pd.DataFrame) -> np.ndarray:
+    """Each class gets equal total weight; within a class each source gets weight proportional to sqrt(its count),
+    so a small source (e.g. 15 adult ieee8023 normals) is up-weighted without being repeated 50 times."""
+    w = np.zeros(len(rows))
+    classes = rows["label"].unique()
+    for c in classes:
+        in_c = rows["label"] == c
+        counts = rows[in_c].groupby("source").size()
+        share = np.sqrt(counts) / np.sqrt(counts).sum()
+        for s, n in counts.items():
+            w[(in_c & (rows["source"] == s)).to_numpy()] = share[s] / n / len(classes)
+    return w / w.sum()
+
+
+def selection_metric(task: str, y: np.ndarray, probs: np.ndarray) -> float:
+    """CXR: macro one-vs-rest ROC AUC; CT: ROC AUC of COVID-19. Computed on validation only."""
+    if len(np.unique(y)) < 2:
+        return float("nan")
+    if task == "ct":
+        return float(roc_auc_score(y == 0, probs[:, 0]))
+    aucs = [roc_auc_score(y == k, probs[:, k]) for k in range(probs.shape[1]) if 0 < (y == k).sum() < len(y)]
+    return float(np.mean(aucs))
+
+
+def predict_logits(model: LungNet, images: np.ndarray, batch: int = 128) -> np.ndarray:
+    model.eval()
+    out = []
+    with torch.no_grad():
+        for i in range(0, len(images), batch):
+            out.append(model(torch.from_numpy(images[i:i + batch, None].copy()))[3])
+    return torch.cat(out).numpy()
+
+
+def pick_rows(m: pd.DataFrame, per_class: int | None, split: str) -> pd.DataFrame:
+    rows = m[m["split"] == split]
+    if per_class:
+        n = per_class if split == "train" else max(1, per_class // 2)
+        rows = rows.groupby("label", group_keys=False).head(n)
+    return rows.reset_index(drop=True)
+
+
+def counts_table(m: pd.DataFrame) -> list[dict]:
+    g = m.groupby(["split", "label", "source"]).size().reset_index(name="images")
+    p = m.groupby(["split", "label", "source"])["patient_id"].nunique().reset_index(name="patients")
+    return g.merge(p).to_dict(orient="records")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--task", choices=sorted(CLASSES), required=True)
+    ap.add_argument("--lut", choices=sorted(COLOR), default="jet")
+    ap.add_argument("--size", type=int, default=160)
+    ap.add_argument("--epochs", type=int, default=40)
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--weight-decay", type=float, default=5e-4)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--per-class", type=int, default=None, help="smoke: this many train images per class")
+    ap.add_argument("--max-steps", type=int, default=None, help="smoke: stop after this many optimiser steps")
+    ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--data-dir", type=Path, default=None)
+    args = ap.parse_args(argv)
+
+    started = time.time()
+    torch.manual_seed(args.seed)
+    np.random.seed(args.seed)
+    torch.set_num_threads(args.threads)
+    torch.use_deterministic_algorithms(True)
+    classes = CLASSES[args.task]
+    out = args.out or RUNS_DIR / f"{args.task}-{COLOR[args.lut]}"
+    out.mkdir(parents=True, exist_ok=True)
+    data_dir = args.data_dir or shared_data_dir()
+
+    m = with_split(load_manifest(data_dir), args.task)
+    train_rows, val_rows = pick_rows(m, args.per_class, "train"), pick_rows(m, args.per_class, "val")
+    cache = None if args.per_class else CACHE_DIR
+    x_train = load_images(train_rows, data_dir, args.task, args.size, cache)
+    x_val = load_images(val_rows, data_dir, args.task, args.size, cache)
+    y_train = train_rows["label"].map(classes.index).to_numpy()
+    y_val = val_rows["label"].map(classes.index).to_numpy()
+    prep_s = time.time() - started
+
+    model = LungNet(len(classes), lut=args.lut, plan=DEFAULT_PLAN)
+    steps_per_epoch = max(1, len(train_rows) // args.batch)
+    total_steps = args.max_steps or steps_per_epoch * args.epochs
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=total_steps, pct_start=0.15)
+    gen = torch.Generator().manual_seed(args.seed)
+    weights = torch.from_numpy(sample_weights(train_rows))
+    xt, yt = torch.from_numpy(x_train), torch.from_numpy(y_train)
+
+    history, best, step = [], None, 0
+    for epoch in range(args.epochs):
+        t0, model_losses = time.time(), []
+        model.train()
+        for _ in range(steps_per_epoch):
+            idx = torch.multinomial(weights, args.batch, replacement=True, generator=gen)
+            xb = augment(xt[idx][:, None], gen)
+            loss = F.cross_entropy(model(xb)[3], yt[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            model_losses.append(loss.item())
+            step += 1
+            if step >= total_steps:
+                break
+        val_logits = predict_logits(model, x_val)
+        val_loss = float(F.cross_entropy(torch.from_numpy(val_logits), torch.from_numpy(y_val)))
+        metric = selection_metric(args.task, y_val, torch.softmax(torch.from_numpy(val_logits), 1).numpy())
+        rec = {"epoch": epoch + 1, "train_loss": float(np.mean(model_losses)), "val_loss": val_loss,
+               "val_metric": metric, "seconds": round(time.time() - t0, 2)}
+        history.append(rec)
+        print(json.dumps(rec), flush=True)
+        score = (metric if metric == metric else -1.0, -val_loss)
+        if best is None or score > best[0]:
+            best = (score, epoch + 1, {k: v.clone() for k, v in model.state_dict().items()})
+        if step >= total_steps:
+            break
+
+    assert best is not None
+    model.load_state_dict(best[2])
+    val_logits = predict_logits(model, x_val)
+    temperature, nll_before, nll_after = fit_temperature(val_logits, y_val)
+    model.temperature.fill_(temperature)
+    config = {
+        "task": args.task, "classes": classes, "lut": args.lut, "color": COLOR[args.lut], "size": args.size,
+        "plan": [list(p) for p in DEFAULT_PLAN], "epochs": args.epochs, "batch": args.batch, "lr": args.lr,
+        "weight_decay": args.weight_decay, "seed": args.seed, "threads": args.threads,
+        "per_class": args.per_class, "max_steps": args.max_steps, "torch": torch.__version__,
+        "optimizer": "AdamW + OneCycle", "sampling": "class-balanced, sqrt(source count) within class",
+    }
+    torch.save({"config": config, "state_dict": model.state_dict()}, out / "model.pt")
+    export_onnx(model, args.size, out / "model.onnx", {"lungflow.config": json.dumps(config, sort_keys=True)})
+    diff = max_abs_diff(model, out / "model.onnx", x_val[:16])
+    val_probs = torch.softmax(torch.from_numpy(val_logits), 1).numpy()
+    log = {
+        "config": config, "git_commit": git_commit(), "command": " ".join(sys.argv),
+        "history": history, "best_epoch": best[1], "val_metric": selection_metric(args.task, y_val, val_probs),
+        "val_metric_name": "covid19_auc" if args.task == "ct" else "macro_ovr_auc",
+        "temperature": temperature, "val_nll_before": nll_before, "val_nll_after": nll_after,
+        "onnx_max_abs_diff": diff, "flops_per_image": count_flops(model, args.size),
+        "parameters": int(sum(p.numel() for p in model.parameters())), "counts": counts_table(m),
+        "timing": {"preprocess_seconds": round(prep_s, 1), "duration_seconds": round(time.time() - started, 1)},
+    }
+    (out / "train_log.json").write_text(json.dumps(log, indent=2))
+    print(f"best epoch {best[1]} val {log['val_metric_name']}={log['val_metric']:.4f} T={temperature:.3f} "
+          f"onnx diff {max(diff.values()):.2e} -> {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
