@@ -1,0 +1,153 @@
+"""Fixed content of the release cards (class codes, sources and licences, limitations) and the markdown card."""
+from __future__ import annotations
+
+from typing import Dict, List, Mapping
+
+from .report import fmt, fmt_ci, table
+
+CLASS_CODES: Dict[str, Dict[str, object]] = {
+    "covid19": {"display": "COVID-19",
+                "code": {"value": "882784691000119100", "scheme": "SCT", "meaning": "Pneumonia caused by SARS-CoV-2"}},
+    "other_pneumonia": {"display": "Other pneumonia",
+                        "code": {"value": "233604007", "scheme": "SCT", "meaning": "Pneumonia"}},
+    "no_finding": {"display": "No finding", "code": {"value": "17621005", "scheme": "SCT", "meaning": "Normal"}},
+    "non_covid": {"display": "Non-COVID", "code": {"value": "260385009", "scheme": "SCT", "meaning": "Negative"}},
+}
+MODALITIES = {"cxr": ["CR", "DX"], "ct": ["CT"]}
+WINDOWING = {
+    "cxr": {"CR/DX": "the dataset's VOI LUT or window if present, else the 0.5th-99.5th percentile of the stored "
+                     "values; MONOCHROME1 inverted so air is dark"},
+    "ct": {"CT": {"center": -600, "width": 1500, "unit": "HU", "note": "lung window after rescale slope/intercept"}},
+}
+OUTPUTS = {
+    "probabilities": "float32 [N,C], temperature-calibrated softmax, class order as `classes`",
+    "logits": "float32 [N,C], before temperature",
+    "features": "float32 [N,F], globally average-pooled final-ReLU features",
+    "cam": "float32 [N,C,h,w], class activation maps: W_c · final-ReLU features at the last convolution's "
+           "resolution (for this GAP + linear head this equals Grad-CAM)",
+}
+IEEE8023 = {"name": "ieee8023 COVID-19 image data collection (Cohen et al.), June-2020 snapshot",
+            "licence": "per image (metadata `license` column: CC BY-NC-SA 4.0, CC BY 3.0/4.0, CC BY-NC-ND, "
+                       "Apache 2.0; some blank); metadata CC BY-NC-SA 4.0; annotations CC BY-SA"}
+DATA_SOURCES: Dict[str, List[Dict[str, str]]] = {
+    "cxr": [
+        {"id": "ieee8023", **IEEE8023, "role": "COVID-19, adult other pneumonia, a few no-finding; frontal only"},
+        {"id": "ieee8023-v7-lung-masks", "name": "V7 Labs lung masks for ieee8023", "licence": "CC BY 4.0",
+         "role": "lung-masking audit"},
+        {"id": "kermany_pediatric", "name": "Kermany et al. paediatric CXR (Guangzhou), 299-image subset",
+         "licence": "mirror states none; upstream Mendeley release cited as CC BY 4.0 (verify before "
+                    "redistributing)", "role": "paediatric normals and bacterial/viral pneumonia (age 1-5)"},
+        {"id": "rsna_normal", "name": "RSNA Pneumonia Challenge normals (NIH Clinical Center) via COVID-19 "
+                                      "Radiography Database, 224 px",
+         "licence": "RSNA: non-commercial research and education with attribution; NIH ChestX-ray14: no "
+                    "restrictions; cite Chowdhury et al. and Rahman et al.", "role": "adult normals, one hospital"},
+    ],
+    "ct": [
+        {"id": "ucsd_covid_ct", "name": "COVID-CT (UCSD-AI4H, Zhao et al. 2020), cropped figure images",
+         "licence": "'All copyrights of the data belong to the authors and publishers of these papers'",
+         "role": "COVID-19 and non-COVID slices"},
+        {"id": "ieee8023", **IEEE8023, "role": "COVID-19 and no-finding CT slices from case reports"},
+    ],
+}
+
+
+def limitations(task: str, ev: Mapping) -> List[str]:
+    common = [
+        "Not for diagnosis. A triage aid that reorders a worklist; a radiologist reads every study.",
+        "Trained and tested on public research images (figures from papers, web cases, one-hospital normals), not "
+        "on the studies of any site that runs it. Figures from this data very likely overestimate performance on "
+        "studies from other hospitals; an external test set from other hospitals has not been run for this card.",
+        "Test-split confidence intervals are wide because the test split has few patients per class.",
+        "Trained on images whose licences include non-commercial terms (CC BY-NC-SA, RSNA challenge terms): the "
+        "weights are for research and evaluation, not cleared for commercial or clinical use.",
+    ]
+    if task == "cxr":
+        common += [
+            "COVID-19 images are almost all from ieee8023 (adult, many sources, often cropped/annotated figures); "
+            "adult normals are from one hospital (NIH) at 224 px; paediatric normals and most other pneumonia are "
+            "children aged 1-5 (Kermany). Source, age, view and burned-in text separate the classes as well as "
+            "disease does: see the shortcut audits.",
+            "Frontal views (PA/AP) only; lateral views are out of scope.",
+        ]
+    else:
+        common += [
+            "Slice-level model on 8-bit figure crops, not on DICOM volumes in Hounsfield units: DICOM CT is windowed "
+            "(W1500/L-600) to match, but the training images' own windowing is unknown and varies.",
+            "Non-COVID slices come from one collection and COVID slices mostly from papers: a source shortcut "
+            "remains possible (see the audits).",
+        ]
+    return common
+
+
+def render_markdown(card: Mapping) -> str:
+    m = card["metrics"]
+    op = card["operatingPoint"]
+    out: List[str] = [f"# Model card: {card['id']} ({card['task'].upper()}, version {card['version']})", "",
+                      "## Intended use", "", card["intendedUse"], "",
+                      f"Input: {', '.join(card['modality'])} images, {card['input']['size']}×{card['input']['size']} "
+                      f"8-bit grey (windowing: {card['preprocessing']['windowing']}). Classes: " +
+                      ", ".join(f"{c['display']} (SCT {c['code']['value']})" for c in card["classes"]) + ".", ""]
+    out += ["## Results on the patient-level test split", "",
+            f"Operating point: flag {op['className']} when P ≥ {fmt(op['threshold'], 4)}, chosen on validation for "
+            f"sensitivity ≥ {op['targetSensitivity']}. 95% CIs from {m['ci']['resamples']} patient-level bootstrap "
+            "resamples.", "",
+            table(["metric", "target (published method)", "test (95% CI)", "met?"],
+                  [[t["metric"], f"≥ {t['target']}", fmt_ci(t["test"]),
+                    "yes, CI lower bound too" if t["metLowerBound"] else ("point estimate only" if
+                                                                          t["metPointEstimate"] else "no")]
+                   for t in m["targets"]]), ""]
+    tp = m["operatingPoint"]
+    out += [table(["at operating point", "sensitivity", "specificity", "PPV", "F1", "ROC AUC"],
+                  [[op["className"], *(fmt_ci(tp[k]) for k in ("sensitivity", "specificity", "ppv", "f1", "roc_auc"))]]),
+            "", "PPV at other prevalences: " + "; ".join(f"{float(p):.0%}: {fmt_ci(v)}"
+                                                          for p, v in tp["ppv_at_prevalence"].items()) + ".", "",
+            table(["class (argmax)", "sensitivity", "specificity", "F1", "ROC AUC"],
+                  [[c, *(fmt_ci(v[k]) for k in ("sensitivity", "specificity", "f1", "roc_auc"))]
+                   for c, v in m["perClass"].items()]), "",
+            f"Expected calibration error (test, 15 bins): {fmt_ci(m['overall']['ece'])}; temperature "
+            f"{fmt(card['temperature'])}. Full report with figures: `evaluation/report.md`.", ""]
+    if card["ablation"]:
+        out += ["## Ablation: grey vs pseudo-colour (same seed, budget and split)", "",
+                table(["arm", "colour", "COVID-19 F1", "specificity", "ROC AUC", "macro F1"],
+                      [[a["run"], str(a["color"]), fmt_ci(a["test"]["f1"]), fmt_ci(a["test"]["specificity"]),
+                        fmt_ci(a["test"]["roc_auc"]), fmt_ci(a["macroF1"])] for a in card["ablation"]]), "",
+                f"Shipped: `{card['lut']['name']}` ({card['lut'].get('description', '')}).", ""]
+    out += audit_markdown(card)
+    counts = card["data"]["counts"]
+    out += ["## Training data", "", table(["split", "images", "patients", "by class"],
+            [[s, str(c["images"]), str(c["patients"]), ", ".join(f"{k} {v}" for k, v in c["byClass"].items())]
+             for s, c in counts.items()]), "",
+            "By source and class: " + "; ".join(f"{s}: " + ", ".join(f"{k} {v}" for k, v in c["bySourceAndClass"].items())
+                                                 for s, c in counts.items()) + ".", "",
+            table(["source", "role", "licence (as stated)"],
+                  [[d["name"], d["role"], d["licence"]] for d in card["data"]["sources"]]), ""]
+    t = card["training"]
+    out += ["## Training", "", f"`{t['command']}` at commit `{t['commit']}`, seed {t['seed']}, "
+            f"{t['durationSeconds']} s on {t['device']}. Model file sha256 `{card['files']['sha256']}`.", ""]
+    out += ["## Limitations", ""] + [f"- {x}" for x in card["limitations"]] + [""]
+    return "\n".join(out)
+
+
+def audit_markdown(card: Mapping) -> List[str]:
+    a = card["audits"]
+    out = ["## Shortcut audits (details and figures in `evaluation/report.md`)", "",
+           "(a) Linear probe for the data source on the pooled features (out-of-fold, patient-grouped): "
+           "balanced accuracy near 1 means the network encodes where an image came from.", "",
+           table(["probe", "balanced accuracy (95% CI)", "chance"],
+                 [[k, "skipped" if "skipped" in v else fmt_ci(v["balancedAccuracy"]),
+                   "" if "skipped" in v else fmt(v["chance"])] for k, v in a["sourceProbe"].items()]), ""]
+    mk = a["masking"]
+    if "skipped" in mk:
+        out += [f"(b) Masking audit skipped: {mk['skipped']}", ""]
+    else:
+        out += [f"(b) Lungs masked out ({mk['n_images']} test images). A model that reads the lungs should drop "
+                "towards chance when they are removed.", "",
+                table(["input", "balanced accuracy", "mean P(true class)"],
+                      [[v, fmt(mk[v]["balanced_accuracy"]), fmt(mk[v]["mean_p_true_class"])]
+                       for v in ("original", "region_removed", "region_only")]), "",
+                f"Chance balanced accuracy: {fmt(mk['chance_balanced_accuracy'])}.", ""]
+    out += ["(c) By age group (non-COVID rows: the COVID-19 flag rate is 1 − specificity):", "",
+            table(["label", "age group", "images", "accuracy", "COVID-19 flag rate"],
+                  [[r["label"], r["age_group"], str(r["n_images"]), fmt(r["accuracy"]), fmt(r["covid19_flag_rate"])]
+                   for r in a["byAgeGroup"]]), ""]
+    return out
