@@ -1,0 +1,276 @@
+#!/usr/bin/env bash
+# The real local stack LungFlow runs and tests against: Orthanc (PACS stand-in, DICOMweb), Kafka (KRaft), Redis.
+#
+#   stack.sh up [component...]     start what is not running, wait until healthy (a second `up` is a no-op)
+#   stack.sh down [component...]   stop exactly the processes `up` started (by PID file, never by name)
+#   stack.sh status                one line per component; exit 0 iff all are healthy
+#   stack.sh check                 quiet: exit 0 iff all components are healthy
+#   stack.sh logs <component>      follow a component's log
+#
+# State, PID files and logs live in .lungflow/ at the repository root (git-ignored). See deploy/local/README.md.
+set -euo pipefail
+set +m # background servers must stay in this script's process group until setsid detaches them
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+STATE=${LUNGFLOW_STATE_DIR:-$ROOT/.lungflow}
+RUN=$STATE/run
+LOGS=$STATE/logs
+
+# ---- settings (environment variables; the same names the tests and services read) -------------------------------
+export ORTHANC_HTTP_PORT=${ORTHANC_HTTP_PORT:-8042}
+export ORTHANC_DICOM_PORT=${ORTHANC_DICOM_PORT:-4242}
+export ORTHANC_STABLE_AGE=${ORTHANC_STABLE_AGE:-3}
+# Development credentials only. Services read DICOMWEB_USERNAME/PASSWORD, so those are honoured here too.
+export ORTHANC_USERNAME=${ORTHANC_USERNAME:-${DICOMWEB_USERNAME:-lungflow}}
+export ORTHANC_PASSWORD=${ORTHANC_PASSWORD:-${DICOMWEB_PASSWORD:-lungflow}}
+export ORTHANC_PLUGINS_DIR=${ORTHANC_PLUGINS_DIR:-/usr/share/orthanc/plugins}
+export KAFKA_PORT=${KAFKA_PORT:-9092}
+export KAFKA_CONTROLLER_PORT=${KAFKA_CONTROLLER_PORT:-9093}
+export KAFKA_HEAP_OPTS=${KAFKA_HEAP_OPTS:--Xms128m -Xmx512m}
+export REDIS_PORT=${REDIS_PORT:-6379}
+export LUNGFLOW_ORTHANC_STATE=$STATE/orthanc
+export LUNGFLOW_KAFKA_STATE=$STATE/kafka
+KAFKA_LIB=$HERE/kafka/lib
+
+# ---- the component table ----------------------------------------------------------------------------------------
+# name | text its PID's command line must contain (guards against a reused PID) | seconds allowed to become ready |
+# the port variables it binds. Each component also defines start_<name> (sets CMD, the server in the foreground),
+# ready_<name> (exit 0 when it serves requests) and describe_<name> (where to reach it); prepare_<name> is optional
+# and runs before the launch. Adding a service (ingest, infer, report) is one row and those three functions.
+COMPONENTS=(
+  "redis    redis-server 30  REDIS_PORT"
+  "orthanc  Orthanc      60  ORTHANC_HTTP_PORT ORTHANC_DICOM_PORT"
+  "kafka    kafka.Kafka  120 KAFKA_PORT KAFKA_CONTROLLER_PORT"
+)
+
+start_redis() {
+  mkdir -p "$STATE/redis"
+  CMD=(redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --protected-mode yes --dir "$STATE/redis"
+    --dbfilename dump.rdb --save "60 1000" --appendonly no --daemonize no --logfile "")
+}
+ready_redis() {
+  # Bash's /dev/tcp keeps redis-cli optional; a server that is loading its dump answers -LOADING, not PONG.
+  local reply
+  exec 3<>"/dev/tcp/127.0.0.1/$REDIS_PORT" 2>/dev/null || return 1
+  printf 'PING\r\n' >&3
+  IFS= read -r -t 2 reply <&3 || reply=''
+  exec 3<&- 3>&-
+  [[ $reply == +PONG* ]]
+}
+describe_redis() { echo "redis://127.0.0.1:$REDIS_PORT"; }
+
+prepare_orthanc() { mkdir -p "$LUNGFLOW_ORTHANC_STATE/db"; }
+start_orthanc() {
+  CMD=(Orthanc "--logfile=$LOGS/orthanc.log" "$HERE/orthanc/orthanc.json")
+}
+ready_orthanc() {
+  # Through DICOMweb with the credentials: proves the plugin loaded and authentication works.
+  node "$HERE/probes/httpReady.js" "http://127.0.0.1:$ORTHANC_HTTP_PORT/dicom-web/studies?limit=1" \
+    "$ORTHANC_USERNAME" "$ORTHANC_PASSWORD"
+}
+describe_orthanc() {
+  echo "http://127.0.0.1:$ORTHANC_HTTP_PORT/dicom-web (DICOM port $ORTHANC_DICOM_PORT, user $ORTHANC_USERNAME, StableAge ${ORTHANC_STABLE_AGE}s)"
+}
+
+prepare_kafka() {
+  compgen -G "$KAFKA_LIB/kafka_2.13-*.jar" >/dev/null ||
+    fail "kafka: jars missing in $KAFKA_LIB; run: npm run setup (deploy/local/install.sh)"
+  mkdir -p "$LUNGFLOW_KAFKA_STATE/data"
+  render "$HERE/kafka/server.properties" "$LUNGFLOW_KAFKA_STATE/server.properties" \
+    KAFKA_PORT KAFKA_CONTROLLER_PORT LUNGFLOW_KAFKA_STATE
+  if [ ! -f "$LUNGFLOW_KAFKA_STATE/data/meta.properties" ]; then
+    local cluster_id
+    cluster_id=$(node -e "process.stdout.write(require('crypto').randomBytes(16).toString('base64url'))")
+    say "kafka: formatting storage in $LUNGFLOW_KAFKA_STATE/data (cluster $cluster_id)"
+    java -Xmx256m -Dlog4j.configuration="file:$HERE/kafka/log4j.properties" -cp "$KAFKA_LIB/*" \
+      kafka.tools.StorageTool format -t "$cluster_id" -c "$LUNGFLOW_KAFKA_STATE/server.properties" \
+      >>"$LOGS/kafka.log" 2>&1 || fail "kafka: formatting storage failed; read $LOGS/kafka.log"
+  fi
+}
+start_kafka() {
+  # shellcheck disable=SC2206 # KAFKA_HEAP_OPTS is a list of JVM flags on purpose
+  CMD=(java $KAFKA_HEAP_OPTS -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExplicitGCInvokesConcurrent
+    -Djava.awt.headless=true -Dlog4j.configuration="file:$HERE/kafka/log4j.properties"
+    -cp "$KAFKA_LIB/*" kafka.Kafka "$LUNGFLOW_KAFKA_STATE/server.properties")
+}
+ready_kafka() { node "$HERE/probes/kafkaReady.js" "127.0.0.1:$KAFKA_PORT" 3000; }
+describe_kafka() { echo "127.0.0.1:$KAFKA_PORT (KRaft controller 127.0.0.1:$KAFKA_CONTROLLER_PORT)"; }
+
+# ---- machinery --------------------------------------------------------------------------------------------------
+say() { printf '%s\n' "$*"; }
+fail() { printf 'stack: %s\n' "$*" >&2; exit 1; }
+
+# Replace ${NAME} for the listed variables only (no envsubst on a bare Debian).
+render() {
+  local template=$1 target=$2 text name
+  text=$(<"$template")
+  shift 2
+  for name in "$@"; do text=${text//\$\{$name\}/${!name}}; done
+  printf '%s\n' "$text" >"$target"
+}
+
+row() { # row <name> -> sets NAME PATTERN TIMEOUT PORTS
+  local line
+  for line in "${COMPONENTS[@]}"; do
+    read -r NAME PATTERN TIMEOUT PORTS <<<"$line"
+    [ "$NAME" = "$1" ] && return 0
+  done
+  fail "unknown component '$1' (known: $(names | tr '\n' ' '))"
+}
+names() { local line; for line in "${COMPONENTS[@]}"; do echo "${line%% *}"; done; }
+
+pid_of() { # prints the PID of a running component that we started; removes a stale PID file
+  local name=$1 pidfile="$RUN/$1.pid" pid
+  [ -f "$pidfile" ] || return 1
+  pid=$(<"$pidfile")
+  if [[ $pid =~ ^[0-9]+$ ]] && [ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$PATTERN"; then
+    echo "$pid"
+    return 0
+  fi
+  say "$name: removing stale PID file (PID ${pid:-?} is not running $PATTERN)" >&2
+  rm -f "$pidfile"
+  return 1
+}
+
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+launch() {
+  local name=$1 var pid
+  for var in $PORTS; do
+    port_busy "${!var}" && fail "$name: port ${!var} ($var) is already in use by a process this stack did not start; stop it or set $var"
+  done
+  if declare -F "prepare_$name" >/dev/null; then "prepare_$name"; fi
+  "start_$name"
+  say "$name: starting (log: $LOGS/$name.log)"
+  # setsid detaches the server from the caller's terminal and signals; exec keeps $! the server's own PID.
+  # fd 9 (the stack lock) is closed so the server does not hold the lock for its whole life.
+  (cd "$ROOT" && exec setsid "${CMD[@]}" </dev/null >>"$LOGS/$name.log" 2>&1 9>&-) &
+  pid=$!
+  echo "$pid" >"$RUN/$name.pid"
+}
+
+await() { # await <name>: poll ready_<name> until the component's deadline; on failure stop it and name the log
+  local name=$1 deadline pid
+  deadline=$((SECONDS + TIMEOUT))
+  while [ "$SECONDS" -lt "$deadline" ]; do
+    if ! pid=$(pid_of "$name" 2>/dev/null); then
+      # The process may still be exec'ing (cmdline not yet the server's); give it a moment before judging.
+      sleep 0.3
+      pid=$(pid_of "$name" 2>/dev/null) || {
+        tail -n 15 "$LOGS/$name.log" >&2 || true
+        fail "$name exited during start-up; read $LOGS/$name.log"
+      }
+    fi
+    if "ready_$name" >/dev/null 2>&1; then
+      say "$name: healthy at $("describe_$name") (PID $pid)"
+      return 0
+    fi
+    sleep 0.5
+  done
+  tail -n 15 "$LOGS/$name.log" >&2 || true
+  stop "$name" >/dev/null 2>&1 || true
+  fail "$name did not become healthy within ${TIMEOUT}s; stopped it; read $LOGS/$name.log"
+}
+
+stop() {
+  local name=$1 pid i
+  row "$name"
+  if ! pid=$(pid_of "$name"); then say "$name: not running"; return 0; fi
+  kill -TERM "$pid" 2>/dev/null || true
+  # Kafka's controlled shutdown takes a few seconds; give everyone 40 s before SIGKILL.
+  for ((i = 0; i < 400; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    say "$name: still running after 40 s, sending SIGKILL"
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$RUN/$name.pid"
+  say "$name: stopped (PID $pid)"
+}
+
+write_env() {
+  # What a service or script needs to reach this stack: `set -a; . .lungflow/stack.env; set +a`.
+  cat >"$STATE/stack.env" <<EOF
+KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT
+REDIS_URL=redis://127.0.0.1:$REDIS_PORT
+DICOMWEB_URL=http://127.0.0.1:$ORTHANC_HTTP_PORT/dicom-web
+DICOMWEB_USERNAME=$ORTHANC_USERNAME
+DICOMWEB_PASSWORD=$ORTHANC_PASSWORD
+EOF
+}
+
+cmd_up() {
+  local name pending=()
+  for name in "$@"; do
+    row "$name"
+    if pid_of "$name" >/dev/null; then
+      # Already ours and running: only confirm health (a no-op for a healthy stack).
+      say "$name: already running"
+      pending+=("$name")
+    else
+      launch "$name"
+      pending+=("$name")
+    fi
+  done
+  for name in "${pending[@]}"; do row "$name"; await "$name"; done
+  write_env
+}
+
+cmd_down() {
+  local name list=()
+  for name in "$@"; do list=("$name" "${list[@]}"); done # reverse start order
+  for name in "${list[@]}"; do stop "$name"; done
+}
+
+cmd_status() {
+  local name pid state all=0
+  for name in "$@"; do
+    row "$name"
+    if pid=$(pid_of "$name" 2>/dev/null); then
+      if "ready_$name" >/dev/null 2>&1; then state=healthy; else state=unhealthy; all=1; fi
+      printf '%-8s %-9s PID %-7s %s\n' "$name" "$state" "$pid" "$("describe_$name")"
+    else
+      all=1
+      printf '%-8s %-9s %-11s %s\n' "$name" stopped '' "log: $LOGS/$name.log"
+    fi
+  done
+  return $all
+}
+
+cmd_check() {
+  local name pid
+  for name in "$@"; do
+    row "$name"
+    pid=$(pid_of "$name" 2>/dev/null) || return 1
+    "ready_$name" >/dev/null 2>&1 || return 1
+  done
+}
+
+main() {
+  local action=${1:-}
+  shift || true
+  local targets=("$@")
+  [ ${#targets[@]} -gt 0 ] || mapfile -t targets < <(names)
+  mkdir -p "$RUN" "$LOGS"
+  case $action in
+    up | down)
+      # One `up`/`down` at a time: parallel test runs must not launch the same server twice.
+      exec 9>"$RUN/stack.lock"
+      flock -w 300 9 || fail "another stack.sh up/down has held $RUN/stack.lock for 5 minutes"
+      "cmd_$action" "${targets[@]}"
+      ;;
+    status) cmd_status "${targets[@]}" || exit 3 ;;
+    check) cmd_check "${targets[@]}" ;;
+    logs)
+      [ ${#targets[@]} -eq 1 ] || fail "usage: stack.sh logs <component>"
+      row "${targets[0]}"
+      exec tail -n 50 -F "$LOGS/${targets[0]}.log"
+      ;;
+    *) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+  esac
+}
+
+main "$@"
