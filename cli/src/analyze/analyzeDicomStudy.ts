@@ -1,9 +1,68 @@
+import { readFile } from 'node:fs/promises';
+import { attr, readPart10 } from '@lungflow/dicom';
 import { LungFlowError } from '@lungflow/errors';
-import type { ModelSet } from '@lungflow/inference';
+import { aggregateClassifications, aggregateSeries, analyzeInstance, type Aggregate, type Classification, type GrayImage, type ModelSet } from '@lungflow/inference';
 import type { AnalysisInput } from './collectInputs';
-import type { AnalysisResult } from './AnalysisResult';
+import type { AnalysisResult, ImageResult } from './AnalysisResult';
 import type { OutputWriter } from './OutputWriter';
+import { chestTaskOf } from './chestTaskOf';
+import { writeDicomOutputs } from './writeDicomOutputs';
 
-export async function analyzeDicomStudy(input: Extract<AnalysisInput, { kind: 'dicom' }>, _models: ModelSet, _outputs: OutputWriter): Promise<AnalysisResult> {
-  throw new LungFlowError('NOT_IMPLEMENTED', `DICOM input ${input.input} is not analysed yet`);
+/**
+ * A DICOM study from files: every in-scope image through the same pipeline as the service (analyzeInstance), then
+ * the card's rule per series and the most suspicious series for the study. Out-of-scope images (a lateral view, a
+ * head CT, a non-image object) are listed as skipped with the reason; a study with nothing in scope fails, as does a
+ * study with an image that cannot be decoded (the service dead-letters it too).
+ */
+export async function analyzeDicomStudy(input: Extract<AnalysisInput, { kind: 'dicom' }>, models: ModelSet, outputs: OutputWriter): Promise<AnalysisResult> {
+  const images: ImageResult[] = [];
+  const skipped: { file: string; reason: string }[] = [];
+  const bySeries = new Map<string, { aggregation: Parameters<typeof aggregateClassifications>[1]; results: Classification[] }>();
+  let mostSuspicious: { margin: number; file: string; image: GrayImage; classification: Classification; dataset: Record<string, unknown> } | undefined;
+  for (const file of input.files) {
+    const instance = readPart10(new Uint8Array(await readFile(file)));
+    const scope = chestTaskOf(instance.dataset, instance.sopClassUid);
+    if (!scope.task) {
+      skipped.push({ file, reason: scope.reason });
+      continue;
+    }
+    const runner = await models.get(scope.task);
+    const seriesInstanceUid = attr.string(instance.dataset, 'SeriesInstanceUID') ?? '(no SeriesInstanceUID)';
+    const sopInstanceUid = instance.sopInstanceUid ?? '(no SOPInstanceUID)';
+    const series = bySeries.get(seriesInstanceUid) ?? { aggregation: runner.aggregation, results: [] };
+    bySeries.set(seriesInstanceUid, series);
+    for (const { frame, classification, image } of await analyzeInstance(instance, runner, { keepImages: outputs.outDir !== undefined })) {
+      series.results.push(classification);
+      images.push({ file, seriesInstanceUid, sopInstanceUid, frame, task: scope.task, model: runner.identity, probabilities: classification.probabilities, decision: classification.decision });
+      const margin = classification.probabilities[classification.decision.className] - classification.decision.threshold;
+      if (!mostSuspicious || margin > mostSuspicious.margin) mostSuspicious = { margin, file, image, classification, dataset: instance.dataset };
+    }
+  }
+  if (images.length === 0 || !mostSuspicious) {
+    throw new LungFlowError('NOTHING_TO_ANALYSE', `no chest CR/DX/CT image in scope: ${skipped.map((s) => `${s.file}: ${s.reason}`).join('; ')}`);
+  }
+  const seriesAggregates: Aggregate[] = [...bySeries.values()].map((s) => aggregateClassifications(s.results, s.aggregation));
+  const study = aggregateSeries(seriesAggregates);
+  const chosen = images.find((image) => image.probabilities === mostSuspicious?.classification.probabilities) ?? images[0];
+  const written: Record<string, string | string[]> = {};
+  // Named after the file when the study is one named file, else after the study (a folder may hold several).
+  const stem = input.input === input.files[0] ? input.input : `study-${input.studyInstanceUid}`;
+  const heatmap = await outputs.heatmapPng(stem, mostSuspicious.image, mostSuspicious.classification);
+  if (heatmap) written.heatmap = heatmap;
+  Object.assign(written, await writeDicomOutputs(stem, outputs, { study, images, source: mostSuspicious }));
+  return {
+    input: input.input,
+    ok: true,
+    kind: 'dicom',
+    task: chosen.task,
+    model: chosen.model,
+    probabilities: study.probabilities,
+    decision: study.decision,
+    aggregation: study.method,
+    analysedImages: study.analysedImages,
+    studyInstanceUid: input.studyInstanceUid,
+    images,
+    ...(skipped.length > 0 ? { skipped } : {}),
+    outputs: written,
+  };
 }

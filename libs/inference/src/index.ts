@@ -15,3 +15,5 @@ export { ModelRunner } from './analyze/ModelRunner';
 export type { ModelIdentity, ModelRunnerOptions } from './analyze/ModelRunner';
 export { ModelSet } from './analyze/ModelSet';
 export type { Task } from './analyze/ModelSet';
+export { analyzeInstance, ctWindowOf } from './analyze/analyzeInstance';
+export type { FrameResult } from './analyze/analyzeInstance';
