@@ -1,0 +1,68 @@
+import openjpegFactory from '@cornerstonejs/codec-openjpeg/decodewasmjs';
+import charlsFactory from '@cornerstonejs/codec-charls/decodewasmjs';
+import libjpegTurboFactory from '@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasmjs';
+
+/** The members of the cornerstone WASM decoders LungFlow calls (they share this embind shape). */
+export interface WasmFrameInfo {
+  width: number;
+  height: number;
+  bitsPerSample: number;
+  componentCount: number;
+  isSigned?: boolean;
+}
+
+export interface WasmDecoder {
+  getEncodedBuffer(length: number): Uint8Array;
+  getDecodedBuffer(): Uint8Array;
+  decode(): void;
+  getFrameInfo(): WasmFrameInfo;
+  delete(): void;
+}
+
+interface WasmModule {
+  J2KDecoder?: new () => WasmDecoder;
+  JpegLSDecoder?: new () => WasmDecoder;
+  JPEGDecoder?: new () => WasmDecoder;
+}
+
+// Emscripten writes codec chatter ([INFO] lines) to stdout unless print/printErr are given.
+type Factory = (options: { print: () => void; printErr: () => void }) => Promise<WasmModule>;
+
+const loading = new Map<string, Promise<WasmModule>>();
+
+// Each WASM module is compiled once per process, on first use, so a service that never meets JPEG 2000 never
+// pays for it.
+function load(name: string, factory: Factory): Promise<WasmModule> {
+  let module = loading.get(name);
+  if (module === undefined) {
+    module = factory({ print: () => undefined, printErr: () => undefined });
+    loading.set(name, module);
+  }
+  return module;
+}
+
+/**
+ * Runs one decode on a fresh decoder and returns a copy of its output: the WASM heap is reused by the next call
+ * and the decoder is freed here, whatever happens.
+ */
+async function decodeWith(name: string, factory: Factory, ctor: keyof WasmModule, encoded: Uint8Array) {
+  const module = await load(name, factory);
+  const Decoder = module[ctor];
+  if (Decoder === undefined) throw new Error(`${name} has no ${ctor}`);
+  const decoder = new Decoder();
+  try {
+    decoder.getEncodedBuffer(encoded.length).set(encoded);
+    decoder.decode();
+    const info = decoder.getFrameInfo();
+    const decoded = decoder.getDecodedBuffer();
+    return { info: { ...info }, bytes: Uint8Array.from(decoded) };
+  } finally {
+    decoder.delete();
+  }
+}
+
+export const wasmCodecs = {
+  jpeg2000: (encoded: Uint8Array) => decodeWith('openjpeg', openjpegFactory as Factory, 'J2KDecoder', encoded),
+  jpegLs: (encoded: Uint8Array) => decodeWith('charls', charlsFactory as Factory, 'JpegLSDecoder', encoded),
+  jpegBaseline: (encoded: Uint8Array) => decodeWith('libjpeg-turbo', libjpegTurboFactory as Factory, 'JPEGDecoder', encoded),
+};

@@ -1,0 +1,58 @@
+import type { DicomInstance } from '../read/DicomInstance';
+import { chooseVoi, type VoiChoice, type VoiOptions } from './chooseVoi';
+import { decodeFrame } from './decodeFrame';
+import type { GrayImage } from './GrayImage';
+import { imagePixelModule } from './imagePixelModule';
+import { modalityLut, type AppliedModalityLut } from './modalityLut';
+import { resize } from './resize';
+import { toGray } from './toGray';
+import { toUint8 } from './toUint8';
+import { voiLut } from './voiLut';
+
+export interface RenderOptions extends VoiOptions {
+  /** 0-based frame index (default 0). */
+  frame?: number;
+  /** Output size × size (see RESIZE_CONTRACT); omitted: `image` is the full-resolution image. */
+  size?: number;
+}
+
+export interface RenderedFrame {
+  /** The image at `size` × `size`, or at full resolution when no size was asked. */
+  image: GrayImage;
+  /** The image before resizing, at the instance's Columns × Rows: what heatmaps are drawn over. */
+  fullResolution: GrayImage;
+  frame: number;
+  modalityLut: AppliedModalityLut;
+  /** The VOI applied; for colour images, `{ kind: 'window', source: 'option' }` is never reported: colour skips VOI. */
+  voi: VoiChoice | { kind: 'color-luma' };
+  /** MONOCHROME1 was inverted. */
+  inverted: boolean;
+}
+
+/**
+ * Renders one frame to 8-bit gray: decode, colour to luma, Modality LUT, VOI (see chooseVoi for the order of
+ * precedence), MONOCHROME1 inversion, rounding, then the optional resize. Colour images skip the Modality and VOI
+ * LUTs, which PS3.3 defines for monochrome only, and are scaled from their bit depth.
+ */
+export async function renderFrame(instance: DicomInstance, options: RenderOptions = {}): Promise<RenderedFrame> {
+  const frame = options.frame ?? 0;
+  const module = imagePixelModule(instance);
+  const decoded = await decodeFrame(instance, module, frame);
+  const values = toGray(decoded);
+  let applied: AppliedModalityLut = { kind: 'none' };
+  let voi: RenderedFrame['voi'];
+  if (decoded.samplesPerPixel === 1) {
+    const signed = module.pixelRepresentation === 1;
+    applied = modalityLut(values, instance.dataset, frame, signed);
+    voi = chooseVoi(values, instance.dataset, frame, signed, options);
+    voiLut(values, voi);
+  } else {
+    const scale = 255 / decoded.maxValue;
+    for (let i = 0; i < values.length; i += 1) values[i] *= scale;
+    voi = { kind: 'color-luma' };
+  }
+  const inverted = decoded.photometricInterpretation === 'MONOCHROME1';
+  const fullResolution: GrayImage = { width: decoded.width, height: decoded.height, data: toUint8(values, inverted) };
+  const image = options.size === undefined ? fullResolution : await resize(fullResolution, options.size);
+  return { image, fullResolution, frame, modalityLut: applied, voi, inverted };
+}
