@@ -1,0 +1,55 @@
+import sharp from 'sharp';
+import { colormap, type ColormapName } from './colormap';
+import type { FloatMap, Raster } from './Raster';
+
+export interface HeatmapOverlayOptions {
+  /** Opacity of the hottest pixels (0..1); opacity falls linearly with activation so cold areas show the image. */
+  alpha?: number;
+  colormap?: ColormapName;
+}
+
+/**
+ * Blends a class activation map over an image: the map (e.g. 7×7 float) is min-max normalised, upscaled to the
+ * image size with sharp's bicubic kernel (smooth, no blocky cells), coloured through the colour map and alpha-blended
+ * with per-pixel opacity `alpha × activation`. Returns RGB. A constant map (no localisation) leaves the image as is,
+ * rather than painting it one colour.
+ */
+export async function heatmapOverlay(image: Raster, cam: FloatMap, options: HeatmapOverlayOptions = {}): Promise<Raster> {
+  const alpha = options.alpha ?? 0.45;
+  if (!(alpha >= 0 && alpha <= 1)) throw new RangeError(`alpha must be within 0..1, got ${alpha}`);
+  if (cam.data.length !== cam.width * cam.height || cam.width < 1 || cam.height < 1) {
+    throw new RangeError(`heatmap of ${cam.data.length} values does not match ${cam.width}×${cam.height}`);
+  }
+  if (image.data.length !== image.width * image.height * image.channels) {
+    throw new RangeError(`image of ${image.data.length} bytes does not match ${image.width}×${image.height}×${image.channels}`);
+  }
+
+  let min = Infinity;
+  let max = -Infinity;
+  for (const v of cam.data) {
+    if (!Number.isFinite(v)) throw new RangeError('heatmap holds a non-finite value');
+    min = Math.min(min, v);
+    max = Math.max(max, v);
+  }
+  const range = max - min;
+  const levels = new Uint8Array(cam.data.length);
+  if (range > 0) cam.data.forEach((v, i) => (levels[i] = Math.round((255 * (v - min)) / range)));
+
+  const upscaled = await sharp(levels, { raw: { width: cam.width, height: cam.height, channels: 1 } })
+    .resize(image.width, image.height, { kernel: 'cubic', fit: 'fill' })
+    .extractChannel(0) // sharp outputs sRGB (3 channels) for a 1-channel raw input otherwise
+    .raw()
+    .toBuffer();
+
+  const lut = colormap(options.colormap);
+  const out = new Uint8Array(image.width * image.height * 3);
+  for (let p = 0; p < image.width * image.height; p += 1) {
+    const level = range > 0 ? (upscaled[p] as number) : 0;
+    const a = (alpha * level) / 255;
+    for (let c = 0; c < 3; c += 1) {
+      const base = image.data[image.channels === 1 ? p : p * 3 + c] as number;
+      out[p * 3 + c] = Math.round(base * (1 - a) + (lut[level * 3 + c] as number) * a);
+    }
+  }
+  return { data: out, width: image.width, height: image.height, channels: 3 };
+}
