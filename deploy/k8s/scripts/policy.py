@@ -1,0 +1,200 @@
+"""Policy checks over rendered Kubernetes manifests (the output of `helm template`).
+
+Each violation prints as `[rule] Kind/name container: what is wrong`; the exit status is 1 when there is any.
+Rules (deploy/k8s/README.md explains why each exists):
+  image-tag                every image has a tag or digest, and the tag is not `latest`
+  resources                every container (and Strimzi node pool / operator) requests and limits cpu and memory
+  probes                   every long-running container has a liveness and a readiness probe
+  run-as-non-root          runAsNonRoot is true and runAsUser is not 0 (container setting, else the pod's)
+  read-only-root-fs        readOnlyRootFilesystem is true
+  no-privilege-escalation  allowPrivilegeEscalation is false and privileged is not true
+  drop-all-capabilities    capabilities drop ALL and add nothing
+  topics-match-contracts   the KafkaTopics are exactly libs/contracts TOPICS (name, partitions, retention)
+  keda-within-partitions   a ScaledObject never scales past the partition count of the topic it watches
+
+Usage: policy.py MANIFESTS.yaml [--contracts libs/contracts/src/topics.ts]
+"""
+
+import argparse
+import re
+import sys
+
+import yaml
+
+POD_KINDS = {'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Pod'}
+LONG_RUNNING = {'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Pod'}
+RESOURCE_KEYS = [('requests', 'cpu'), ('requests', 'memory'), ('limits', 'cpu'), ('limits', 'memory')]
+
+
+def pod_spec(doc):
+    kind = doc.get('kind')
+    spec = doc.get('spec') or {}
+    if kind == 'Pod':
+        return spec
+    if kind == 'CronJob':
+        return (((spec.get('jobTemplate') or {}).get('spec') or {}).get('template') or {}).get('spec') or {}
+    return (spec.get('template') or {}).get('spec') or {}
+
+
+def image_problem(image):
+    if not image:
+        return 'no image'
+    if '@' in image:
+        return None
+    name = image.rsplit('/', 1)[-1]
+    if ':' not in name:
+        return f'image {image} has no tag (pin a version or a digest)'
+    tag = name.rsplit(':', 1)[1]
+    if not tag:
+        return f'image {image} has an empty tag'
+    if tag == 'latest':
+        return f'image {image} uses the latest tag'
+    return None
+
+
+def missing_resources(resources):
+    resources = resources or {}
+    return [f'{group}.{key}' for group, key in RESOURCE_KEYS if not (resources.get(group) or {}).get(key)]
+
+
+def check_container(kind, name, container, pod_security, long_running, init):
+    where = f'{kind}/{name} container {container.get("name")}'
+    out = []
+    problem = image_problem(container.get('image'))
+    if problem:
+        out.append(('image-tag', where, problem))
+    missing = missing_resources(container.get('resources'))
+    if missing:
+        out.append(('resources', where, 'missing ' + ', '.join(missing)))
+    if long_running and not init:
+        for probe in ('livenessProbe', 'readinessProbe'):
+            if not container.get(probe):
+                out.append(('probes', where, f'no {probe}'))
+    security = container.get('securityContext') or {}
+
+    def effective(key):
+        return security[key] if key in security else pod_security.get(key)
+
+    if effective('runAsNonRoot') is not True:
+        out.append(('run-as-non-root', where, 'runAsNonRoot is not true'))
+    if effective('runAsUser') == 0:
+        out.append(('run-as-non-root', where, 'runAsUser is 0'))
+    if security.get('readOnlyRootFilesystem') is not True:
+        out.append(('read-only-root-fs', where, 'readOnlyRootFilesystem is not true'))
+    if security.get('allowPrivilegeEscalation') is not False:
+        out.append(('no-privilege-escalation', where, 'allowPrivilegeEscalation is not false'))
+    if security.get('privileged') is True:
+        out.append(('no-privilege-escalation', where, 'privileged is true'))
+    capabilities = security.get('capabilities') or {}
+    if 'ALL' not in (capabilities.get('drop') or []):
+        out.append(('drop-all-capabilities', where, 'capabilities.drop does not contain ALL'))
+    if capabilities.get('add'):
+        out.append(('drop-all-capabilities', where, f'capabilities.add {capabilities["add"]}'))
+    return out
+
+
+def check_workload(doc):
+    kind, name = doc['kind'], doc['metadata']['name']
+    spec = pod_spec(doc)
+    pod_security = spec.get('securityContext') or {}
+    out = []
+    for init, key in ((False, 'containers'), (True, 'initContainers')):
+        for container in spec.get(key) or []:
+            out += check_container(kind, name, container, pod_security, kind in LONG_RUNNING, init)
+    return out
+
+
+def check_strimzi(doc):
+    """Strimzi makes the broker pods; what the chart controls is the resources it asks for."""
+    kind, name = doc['kind'], doc['metadata']['name']
+    spec = doc.get('spec') or {}
+    if kind == 'KafkaNodePool':
+        blocks = {'brokers': spec.get('resources')}
+    else:
+        operator = (spec.get('entityOperator') or {}).get('topicOperator')
+        blocks = {} if operator is None else {'topicOperator': operator.get('resources')}
+    return [('resources', f'{kind}/{name} {part}', 'missing ' + ', '.join(missing))
+            for part, resources in blocks.items() if (missing := missing_resources(resources))]
+
+
+def contract_topics(path):
+    """TOPICS of libs/contracts/src/topics.ts: `id: { name: '...', partitions: N, retentionMs: N * DAY_MS, ... }`."""
+    with open(path, encoding='utf-8') as handle:
+        source = handle.read()
+    day_ms = 24 * 60 * 60 * 1000
+    topics = {}
+    pattern = r"name:\s*'([^']+)',\s*partitions:\s*(\d+),\s*retentionMs:\s*(\d+)\s*(\*\s*DAY_MS)?"
+    for name, partitions, retention, days in re.findall(pattern, source):
+        topics[name] = (int(partitions), int(retention) * (day_ms if days else 1))
+    if not topics:
+        raise SystemExit(f'policy: no topics found in {path}; has its TOPICS table changed shape?')
+    return topics
+
+
+def check_topics(docs, contracts):
+    rendered = {}
+    for doc in docs:
+        if doc.get('kind') == 'KafkaTopic':
+            spec = doc.get('spec') or {}
+            name = spec.get('topicName') or doc['metadata']['name']
+            rendered[name] = (spec.get('partitions'), int((spec.get('config') or {}).get('retention.ms', -1)))
+    if not rendered:
+        return []
+    out = []
+    for name in sorted(set(contracts) | set(rendered)):
+        if name not in rendered:
+            out.append(('topics-match-contracts', f'KafkaTopic {name}', 'in libs/contracts but not in the chart'))
+        elif name not in contracts:
+            out.append(('topics-match-contracts', f'KafkaTopic {name}', 'in the chart but not in libs/contracts'))
+        elif rendered[name] != contracts[name]:
+            out.append(('topics-match-contracts', f'KafkaTopic {name}',
+                        f'(partitions, retention.ms) {rendered[name]} != contracts {contracts[name]}'))
+    return out
+
+
+def check_scaling(docs):
+    partitions = {}
+    for doc in docs:
+        if doc.get('kind') == 'KafkaTopic':
+            spec = doc.get('spec') or {}
+            partitions[spec.get('topicName') or doc['metadata']['name']] = spec.get('partitions')
+    out = []
+    for doc in docs:
+        if doc.get('kind') != 'ScaledObject':
+            continue
+        spec = doc.get('spec') or {}
+        for trigger in spec.get('triggers') or []:
+            topic = (trigger.get('metadata') or {}).get('topic')
+            if trigger.get('type') == 'kafka' and partitions.get(topic) is not None:
+                if (spec.get('maxReplicaCount') or 100) > partitions[topic]:
+                    out.append(('keda-within-partitions', f'ScaledObject/{doc["metadata"]["name"]}',
+                                f'maxReplicaCount {spec.get("maxReplicaCount")} > {partitions[topic]} '
+                                f'partitions of {topic}'))
+    return out
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('manifests')
+    parser.add_argument('--contracts', help='libs/contracts/src/topics.ts to compare the KafkaTopics with')
+    args = parser.parse_args()
+    with open(args.manifests, encoding='utf-8') as handle:
+        docs = [doc for doc in yaml.safe_load_all(handle) if isinstance(doc, dict) and doc.get('kind')]
+    violations = []
+    for doc in docs:
+        if doc['kind'] in POD_KINDS:
+            violations += check_workload(doc)
+        elif doc['kind'] in ('KafkaNodePool', 'Kafka'):
+            violations += check_strimzi(doc)
+    if args.contracts:
+        violations += check_topics(docs, contract_topics(args.contracts))
+    violations += check_scaling(docs)
+    for rule, where, message in violations:
+        print(f'[{rule}] {where}: {message}')
+    workloads = sum(1 for doc in docs if doc['kind'] in POD_KINDS)
+    print(f'policy: {len(docs)} objects, {workloads} workloads, {len(violations)} violations', file=sys.stderr)
+    return 1 if violations else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
