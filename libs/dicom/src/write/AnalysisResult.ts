@@ -1,0 +1,54 @@
+import type { NaturalizedDataset } from '../read';
+
+/** A coded concept (PS3.3 §8.8). `scheme` is the Coding Scheme Designator: SCT, RADLEX, DCM, UCUM, LN... */
+export interface Code {
+  value: string;
+  scheme: string;
+  meaning: string;
+}
+
+/** The model as the model card identifies it. */
+export interface ModelIdentity {
+  id: string;
+  name: string;
+  version: string;
+  /** SHA-256 of the model file, so a report names the exact weights it came from. */
+  fileSha256: string;
+}
+
+/** One output class. Its code comes from the model card: the writers hard-code none. */
+export interface ClassResult {
+  name: string;
+  code: Code;
+  /** 0..1. */
+  probability: number;
+}
+
+/** The operating-point decision on one class. */
+export interface Decision {
+  className: string;
+  threshold: number;
+  positive: boolean;
+}
+
+/** An analysed instance, for the Image Library and the evidence sequences. */
+export interface ReferencedInstance {
+  sopClassUid: string;
+  sopInstanceUid: string;
+  seriesInstanceUid: string;
+}
+
+/** Everything a writer needs: the source (its patient and study are copied) and what the model said about it. */
+export interface AnalysisResult {
+  /** The analysed instance's data set, naturalized (readPart10 or fromDicomWebMetadata). */
+  source: NaturalizedDataset;
+  /** Instances analysed; defaults to the source alone. The first one names the result (see uids.ts). */
+  analysedInstances?: ReferencedInstance[];
+  model: ModelIdentity;
+  classes: ClassResult[];
+  decision: Decision;
+  /** LungFlow's own version, for Software Versions. */
+  softwareVersion?: string;
+  /** Content date and time; now by default. Injected by tests. */
+  now?: Date;
+}

@@ -1,0 +1,63 @@
+import type { NaturalizedDataset } from '../read';
+import type { Code } from './AnalysisResult';
+
+/** Code Value holds at most 16 characters (SH); longer codes (many SNOMED CT extension codes) go to Long Code Value. */
+export function codeItem(code: Code): NaturalizedDataset {
+  const value = code.value.length > 16 ? { LongCodeValue: code.value } : { CodeValue: code.value };
+  return { ...value, CodingSchemeDesignator: code.scheme, CodeMeaning: code.meaning };
+}
+
+export type Relationship = 'CONTAINS' | 'HAS OBS CONTEXT' | 'HAS CONCEPT MOD' | 'HAS PROPERTIES' | 'HAS ACQ CONTEXT' | 'INFERRED FROM';
+
+const named = (relationship: Relationship, valueType: string, name: Code): NaturalizedDataset => ({
+  RelationshipType: relationship,
+  ValueType: valueType,
+  ConceptNameCodeSequence: [codeItem(name)],
+});
+
+/**
+ * SR content items (PS3.3 §C.17.3) as naturalized data sets, built directly: dcmjs's TID 1500 helpers cannot build
+ * a measurement group or fill an image library (see UPSTREAM-NOTES.md).
+ */
+export const srItems = {
+  container(relationship: Relationship, name: Code, children: NaturalizedDataset[], template?: string): NaturalizedDataset {
+    return {
+      ...named(relationship, 'CONTAINER', name),
+      ContinuityOfContent: 'SEPARATE',
+      ...(template ? { ContentTemplateSequence: [{ MappingResource: 'DCMR', TemplateIdentifier: template }] } : {}),
+      ContentSequence: children,
+    };
+  },
+  code(relationship: Relationship, name: Code, value: Code): NaturalizedDataset {
+    return { ...named(relationship, 'CODE', name), ConceptCodeSequence: [codeItem(value)] };
+  },
+  text(relationship: Relationship, name: Code, value: string): NaturalizedDataset {
+    return { ...named(relationship, 'TEXT', name), TextValue: value };
+  },
+  uidref(relationship: Relationship, name: Code, uid: string): NaturalizedDataset {
+    return { ...named(relationship, 'UIDREF', name), UID: uid };
+  },
+  num(relationship: Relationship, name: Code, value: number, unit: Code): NaturalizedDataset {
+    return {
+      ...named(relationship, 'NUM', name),
+      MeasuredValueSequence: [{ NumericValue: formatDecimal(value), MeasurementUnitsCodeSequence: [codeItem(unit)] }],
+    };
+  },
+  image(relationship: Relationship, sopClassUid: string, sopInstanceUid: string): NaturalizedDataset {
+    return {
+      RelationshipType: relationship,
+      ValueType: 'IMAGE',
+      ReferencedSOPSequence: [{ ReferencedSOPClassUID: sopClassUid, ReferencedSOPInstanceUID: sopInstanceUid }],
+    };
+  },
+};
+
+/** A DS value: at most 16 characters (PS3.5 §6.2), enough for a probability to 1e-10. */
+export function formatDecimal(value: number): string {
+  if (!Number.isFinite(value)) throw new RangeError(`not a finite number: ${value}`);
+  for (let digits = 10; digits >= 1; digits -= 1) {
+    const text = String(Number(value.toFixed(digits)));
+    if (text.length <= 16) return text;
+  }
+  return value.toExponential(6);
+}

@@ -1,0 +1,41 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * UIDs of LungFlow's results, derived from what was analysed and by which model, so that writing the same result
+ * twice produces the same UIDs and the PACS overwrites instead of piling up duplicates.
+ */
+
+/**
+ * `2.25.<decimal of the first 128 bits of SHA-256(parts)>` (PS3.5 §B.2: a UUID-derived UID under the 2.25 root;
+ * at most 44 characters). Parts are joined with a separator that cannot occur in a UID, so ('1.2', '3') and
+ * ('1', '2.3') differ.
+ */
+export function derivedUid(...parts: readonly string[]): string {
+  const digest = createHash('sha256').update(parts.join('\u0000')).digest();
+  return `2.25.${BigInt(`0x${digest.subarray(0, 16).toString('hex')}`).toString(10)}`;
+}
+
+/** What a result was derived from. */
+export interface ResultSource {
+  studyInstanceUid: string;
+  seriesInstanceUid: string;
+  sopInstanceUid: string;
+  /** The model's version (with its id when versions are not unique across models). */
+  modelVersion: string;
+}
+
+export type ResultKind = 'sr' | 'sc';
+
+export interface ResultUids {
+  seriesInstanceUid: string;
+  sopInstanceUid: string;
+}
+
+/**
+ * Series and instance UIDs for one kind of result. The series depends on the source series and the model, so all
+ * results of one model for one source series land in one new series; the instance also on the source instance.
+ */
+export function resultUids(source: ResultSource, kind: ResultKind): ResultUids {
+  const base = ['lungflow', kind, source.modelVersion, source.studyInstanceUid, source.seriesInstanceUid];
+  return { seriesInstanceUid: derivedUid(...base, 'series'), sopInstanceUid: derivedUid(...base, source.sopInstanceUid, 'instance') };
+}
