@@ -1,0 +1,128 @@
+import type { ActivationMap, InferenceCompleted, InstanceResult, StudyReceived, studyReceived } from '@lungflow/contracts';
+import { LungFlowError } from '@lungflow/errors';
+import type { EventHandler } from '@lungflow/kafka';
+import type { Logger } from '@lungflow/logging';
+import { aggregateClassifications, aggregateSeries, analyzeInstance, type Aggregate, type Classification, type ModelSet } from '@lungflow/inference';
+import type { PacsReader } from '../pacs/PacsReader';
+
+/** Remembers which study versions were already published, so a redelivered event publishes no duplicate. */
+export interface DoneStore {
+  isDone(key: string): Promise<boolean>;
+  markDone(key: string, ttlMs: number): Promise<void>;
+}
+
+export interface StudyReceivedDeps {
+  models: ModelSet;
+  pacs: PacsReader;
+  publish: (key: { studyInstanceUid: string }, value: InferenceCompleted) => Promise<void>;
+  logger: Logger;
+  lungflowVersion: string;
+  done?: { store: DoneStore; prefix: string; ttlMs: number };
+  onImages?: (task: 'cxr' | 'ct', count: number) => void;
+  now?: () => Date;
+}
+
+const INSTANCES_IN_FLIGHT = 8;
+
+/** Maps with at most `limit` calls pending; results keep the input order. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next;
+      next += 1;
+      out[index] = await fn(items[index]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+/** The CAM of the operating-point class, as float32 little-endian base64 (compact, exact, at most 64×64). */
+function activationMapOf(classification: Classification): ActivationMap | undefined {
+  const { width, height, maps } = classification.cam;
+  const className = classification.decision.className;
+  const map = maps[className];
+  if (!map || width > 64 || height > 64) return undefined;
+  const bytes = Buffer.alloc(map.length * 4);
+  map.forEach((v, i) => bytes.writeFloatLE(v, i * 4));
+  return { shape: [height, width], encoding: 'float32-base64', data: bytes.toString('base64'), className };
+}
+
+/**
+ * `study.received` → `inference.completed`. Each in-scope series goes to the model its kind names (ingest decided
+ * cxr or ct); each instance's frames are fetched uncompressed over WADO-RS and go through the same pipeline as
+ * `lungflow analyze` (analyzeInstance). Series results are aggregated by the card's rule (CXR: max; CT: mean of the
+ * top-3 slices) and the study takes its most suspicious series.
+ *
+ * Failure policy (carried out by the consumer): a DicomError or any other non-retriable error dead-letters the
+ * study; a retriable DicomWebError (PACS down, 5xx, timeout) propagates so the consumer backs off without committing.
+ * Nothing is published until the whole study is done, and the same inputs give the same numbers, so redoing a study
+ * after a crash publishes the same result.
+ */
+export function handleStudyReceived(deps: StudyReceivedDeps): EventHandler<typeof studyReceived> {
+  const now = deps.now ?? (() => new Date());
+  return async ({ value: event }) => {
+    const doneKey = deps.done ? `${deps.done.prefix}done:${event.studyInstanceUid}:${event.studyVersion}:${event.contentHash}` : undefined;
+    if (doneKey && (await deps.done?.store.isDone(doneKey))) {
+      deps.logger.info({ studyInstanceUid: event.studyInstanceUid, studyVersion: event.studyVersion }, 'study version already analysed; skipping redelivery');
+      return;
+    }
+    const startedAt = now();
+    const { results, aggregates } = await analyzeStudy(event, deps);
+    const aggregate = aggregateSeries(aggregates);
+    const value: InferenceCompleted = {
+      schemaVersion: 1,
+      studyInstanceUid: event.studyInstanceUid,
+      studyVersion: event.studyVersion,
+      traceId: event.traceId,
+      sourcePacsId: event.sourcePacsId,
+      results,
+      aggregate: { method: aggregate.method, probabilities: aggregate.probabilities, decision: aggregate.decision, analysedImages: aggregate.analysedImages },
+      provenance: { lungflowVersion: deps.lungflowVersion, startedAt: startedAt.toISOString(), finishedAt: now().toISOString() },
+    };
+    await deps.publish({ studyInstanceUid: event.studyInstanceUid }, value);
+    if (doneKey && deps.done) await deps.done.store.markDone(doneKey, deps.done.ttlMs);
+    deps.logger.info(
+      { studyInstanceUid: event.studyInstanceUid, studyVersion: event.studyVersion, traceId: event.traceId, images: aggregate.analysedImages, positive: aggregate.decision.positive, method: aggregate.method },
+      'inference completed',
+    );
+  };
+}
+
+async function analyzeStudy(event: StudyReceived, deps: StudyReceivedDeps): Promise<{ results: InstanceResult[]; aggregates: Aggregate[] }> {
+  const results: InstanceResult[] = [];
+  const aggregates: Aggregate[] = [];
+  for (const series of event.series) {
+    const runner = await deps.models.get(series.kind);
+    // A few instances of a series are fetched and classified at once, so their frames share model batches while
+    // memory and PACS connections stay bounded on a 500-slice CT.
+    const perInstance = await mapLimit(series.instances, INSTANCES_IN_FLIGHT, async (instance) => {
+      const dicom = await deps.pacs.readInstance(event.studyInstanceUid, series.seriesInstanceUid, instance.sopInstanceUid, instance.numberOfFrames);
+      return { instance, frames: await analyzeInstance(dicom, runner) };
+    });
+    const classifications: Classification[] = [];
+    for (const { instance, frames } of perInstance) {
+      for (const { frame, classification } of frames) {
+        classifications.push(classification);
+        const activationMap = activationMapOf(classification);
+        results.push({
+          seriesInstanceUid: series.seriesInstanceUid,
+          sopInstanceUid: instance.sopInstanceUid,
+          frame,
+          model: runner.identity,
+          probabilities: classification.probabilities,
+          decision: classification.decision,
+          ...(activationMap ? { activationMap } : {}),
+        });
+      }
+    }
+    if (classifications.length === 0) {
+      throw new LungFlowError('INFER_NOTHING_TO_ANALYSE', `series ${series.seriesInstanceUid} of study ${event.studyInstanceUid} gave no image`, { details: { studyInstanceUid: event.studyInstanceUid } });
+    }
+    deps.onImages?.(series.kind, classifications.length);
+    aggregates.push(aggregateClassifications(classifications, runner.aggregation));
+  }
+  return { results, aggregates };
+}
