@@ -29,7 +29,8 @@ async function greyPng(width = 64, height = 48): Promise<{ png: Buffer; pixels: 
 
 async function expectValid(part10: Uint8Array, iod: string): Promise<void> {
   const check = await dciodvfy(part10);
-  if (check.warnings.length > 0) console.log(`dciodvfy warnings (${iod}):\n  ${check.warnings.join('\n  ')}`);
+  // Warnings are shown but do not fail: they are advisory (e.g. no View Code Sequence for a known view).
+  if (check.warnings.length > 0) process.stderr.write(`dciodvfy warnings (${iod}):\n  ${check.warnings.join('\n  ')}\n`);
   expect(check.errors).toEqual([]);
   expect(check.iod).toBe(iod);
 }
