@@ -2,7 +2,6 @@
 release I/O contract. It checks the plumbing and the report, not model quality."""
 import json
 
-import numpy as np
 import pytest
 
 from lungflow_training.evaluate.contract_model import build_contract_model
@@ -15,19 +14,24 @@ from lungflow_training.paths import SPLITS_DIR, shared_data_dir
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
-def run(task, tmp_path, per_class=3):
-    model = build_contract_model(tmp_path / "model.onnx", len(CLASSES[task]), size=64, seed=3)
-    out = tmp_path / "evaluation"
-    evaluate(task, model, out, shared_data_dir(), SPLITS_DIR / f"{task}.csv", n_resamples=50, seed=1,
-             cache_dir=None, per_class=per_class)
-    text = (out / "evaluation.json").read_text()
-    ev = json.loads(text, parse_constant=lambda c: pytest.fail(f"non-JSON constant {c}"))
-    return out, ev
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """One evaluation per task, shared by the tests below (each takes seconds)."""
+    done = {}
+    for task, per_class in (("cxr", 4), ("ct", 3)):
+        base = tmp_path_factory.mktemp(task)
+        model = build_contract_model(base / "model.onnx", len(CLASSES[task]), size=64, seed=3)
+        out = base / "evaluation"
+        evaluate(task, model, out, shared_data_dir(), SPLITS_DIR / f"{task}.csv", n_resamples=50, seed=1,
+                 cache_dir=None, per_class=per_class)
+        text = (out / "evaluation.json").read_text()
+        done[task] = (out, json.loads(text, parse_constant=lambda c: pytest.fail(f"non-JSON constant {c}")))
+    return done
 
 
 @pytest.mark.parametrize("task", ["cxr", "ct"])
-def test_evaluation_writes_json_report_and_figures(task, tmp_path):
-    out, ev = run(task, tmp_path)
+def test_evaluation_writes_json_report_and_figures(task, runs):
+    out, ev = runs[task]
     classes = CLASSES[task]
     assert ev["classes"] == classes and ev["positive_class"] == "covid19"
     test_counts = ev["counts"]["test"]
@@ -52,13 +56,19 @@ def test_evaluation_writes_json_report_and_figures(task, tmp_path):
     assert set(ev["audits"]) >= {"source_probe", "masking", "by_age_group", "by_source", "by_view"}
 
 
-def test_cxr_masking_audit_uses_lung_masks_of_test_images(tmp_path):
-    _, ev = run("cxr", tmp_path, per_class=6)
-    mask = ev["audits"]["masking"]
-    assert "V7" in mask["method"]
-    if "skipped" not in mask:
-        assert mask["n_images"] == sum(mask["label_counts"].values()) > 0
-        assert mask["chance_balanced_accuracy"] == pytest.approx(1 / 3)
+def test_cxr_masking_audits_cover_v7_masked_images_and_every_test_image(runs):
+    _, ev = runs["cxr"]
+    v7, atlas = ev["audits"]["masking"]["v7_masks"], ev["audits"]["masking"]["atlas"]
+    assert "V7" in v7["method"] and "atlas" in atlas["method"].lower()
+    assert atlas["n_images"] == ev["counts"]["test"]["images"]
+    assert atlas["chance_balanced_accuracy"] == pytest.approx(1 / 3)
+    if "skipped" not in v7:
+        assert 0 < v7["n_images"] == sum(v7["label_counts"].values()) <= ev["counts"]["test"]["by_source"]["ieee8023"]
+
+
+def test_ct_masking_audit_uses_the_heuristic(runs):
+    _, ev = runs["ct"]
+    assert list(ev["audits"]["masking"]) == ["ct_heuristic"]
 
 
 def test_unflatten_keeps_prevalence_keys_whole():

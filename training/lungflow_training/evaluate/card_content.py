@@ -51,8 +51,14 @@ DATA_SOURCES: Dict[str, List[Dict[str, str]]] = {
 }
 
 
-def limitations(task: str, ev: Mapping) -> List[str]:
-    common = [
+def limitations(task: str, ev: Mapping, log: Mapping) -> List[str]:
+    config = log.get("config", {})
+    common: List[str] = []
+    if config.get("per_class") or config.get("max_steps") or ev.get("smoke_per_class"):
+        common.append(f"PLACEHOLDER RELEASE: trained for at most {config.get('max_steps')} steps on "
+                      f"{config.get('per_class')} images per class (a smoke run), or evaluated on a subset. Its "
+                      "numbers only show that the pipeline runs; do not use this model.")
+    common += [
         "Not for diagnosis. A triage aid that reorders a worklist; a radiologist reads every study.",
         "Trained and tested on public research images (figures from papers, web cases, one-hospital normals), not "
         "on the studies of any site that runs it. Figures from this data very likely overestimate performance on "
@@ -111,7 +117,12 @@ def render_markdown(card: Mapping) -> str:
                 table(["arm", "colour", "COVID-19 F1", "specificity", "ROC AUC", "macro F1"],
                       [[a["run"], str(a["color"]), fmt_ci(a["test"]["f1"]), fmt_ci(a["test"]["specificity"]),
                         fmt_ci(a["test"]["roc_auc"]), fmt_ci(a["macroF1"])] for a in card["ablation"]]), "",
-                f"Shipped: `{card['lut']['name']}` ({card['lut'].get('description', '')}).", ""]
+                f"Shipped: `{card['ablationChoice']['chosen']}`, LUT `{card['lut']['name']}` "
+                f"({card['lut'].get('description', '')}). Arms are compared on "
+                f"{card['ablationChoice']['criterion']}, not on test: " +
+                ", ".join(f"{k} {fmt(v)}" for k, v in card["ablationChoice"]["values"].items()) +
+                ("" if card["ablationChoice"]["chosenIsBestOnValidation"] else
+                 ". NOTE: the shipped arm is not the best on validation.") + ".", ""]
     out += audit_markdown(card)
     counts = card["data"]["counts"]
     out += ["## Training data", "", table(["split", "images", "patients", "by class"],
@@ -128,6 +139,57 @@ def render_markdown(card: Mapping) -> str:
     return "\n".join(out)
 
 
+def audit_findings(audits: Mapping, positive: str = "covid19", specificity: float | None = None) -> List[str]:
+    """Plain-language reading of the audit numbers, generated so a regenerated card never disagrees with them.
+    `specificity` is the test specificity at the operating point (context for the COVID-only masking part)."""
+    out: List[str] = []
+    for name, p in audits["source_probe"]["probes"].items():
+        if "skipped" in p or name == "thumbnail_baseline":
+            continue
+        ba, chance = p["balanced_accuracy"], p["chance"]
+        if ba["value"] is None:
+            continue
+        if ba["ci_low"] is not None and ba["ci_low"] > chance + 0.2:
+            out.append(f"Source probe `{name}`: the pooled features tell {', '.join(p['sources'])} apart "
+                       f"(balanced accuracy {fmt_ci(ba)} vs chance {fmt(chance)}): the network encodes the source"
+                       + (", which within normals is also age." if name == "within_no_finding" else "."))
+        elif ba["ci_high"] is not None and ba["ci_high"] < chance + 0.2:
+            out.append(f"Source probe `{name}`: close to chance ({fmt_ci(ba)} vs {fmt(chance)}).")
+    for name, mk in audits["masking"].items():
+        if "skipped" in mk:
+            continue
+        o, r = mk["original"], mk["region_removed"]
+        chance = mk["chance_balanced_accuracy"]
+        if len([n for n in mk["label_counts"].values() if n]) > 1 and o["balanced_accuracy"] is not None:
+            if o["balanced_accuracy"] <= chance + 0.1:
+                verdict = "is near chance on the original images already, so masking cannot tell anything"
+            elif r["balanced_accuracy"] > chance + 0.15:
+                verdict = "stays well above chance, so the model also uses cues outside the lungs"
+            else:
+                verdict = "falls to near chance, as a model that reads the lungs should"
+            out.append(f"Masking ({name}, {mk['n_images']} images): balanced accuracy {fmt(o['balanced_accuracy'])} "
+                       f"as is, {fmt(r['balanced_accuracy'])} with the lungs removed (chance {fmt(chance)}): it "
+                       f"{verdict}. {positive} ROC AUC {fmt(o[positive + '_roc_auc'])} -> "
+                       f"{fmt(r[positive + '_roc_auc'])}.")
+        else:
+            flag_o, flag_r = o[positive + "_sensitivity_at_threshold"], r[positive + "_sensitivity_at_threshold"]
+            reading = ("Most stay flagged without their lungs: cues outside the lungs drive the flag"
+                       if flag_o and flag_r is not None and flag_r >= flag_o - 0.1 else
+                       "Fewer are flagged without their lungs: the flag depends on the lungs")
+            if specificity is not None and specificity < 0.5:
+                reading += (f" (but the model also flags most non-COVID test images, specificity {fmt(specificity)}, "
+                            "so this says little)")
+            out.append(f"Masking ({name}, {mk['n_images']} {positive} images only): mean P({positive}) "
+                       f"{fmt(o['mean_p_' + positive])} as is, {fmt(r['mean_p_' + positive])} with the lungs removed; "
+                       f"flagged {fmt(flag_o)} -> {fmt(flag_r)}. {reading}.")
+    normals = [r for r in audits["by_age_group"] if r["label"] in ("no_finding", "non_covid")]
+    if len({r["age_group"] for r in normals}) > 1:
+        out.append("Normals by age group, accuracy / COVID-19 flag rate: " + "; ".join(
+            f"{r['age_group']} {fmt(r['accuracy'])} / {fmt(r[positive + '_flag_rate'])} (n={r['n_images']})"
+            for r in normals) + ".")
+    return out
+
+
 def audit_markdown(card: Mapping) -> List[str]:
     a = card["audits"]
     out = ["## Shortcut audits (details and figures in `evaluation/report.md`)", "",
@@ -136,18 +198,22 @@ def audit_markdown(card: Mapping) -> List[str]:
            table(["probe", "balanced accuracy (95% CI)", "chance"],
                  [[k, "skipped" if "skipped" in v else fmt_ci(v["balancedAccuracy"]),
                    "" if "skipped" in v else fmt(v["chance"])] for k, v in a["sourceProbe"].items()]), ""]
-    mk = a["masking"]
-    if "skipped" in mk:
-        out += [f"(b) Masking audit skipped: {mk['skipped']}", ""]
-    else:
-        out += [f"(b) Lungs masked out ({mk['n_images']} test images). A model that reads the lungs should drop "
-                "towards chance when they are removed.", "",
-                table(["input", "balanced accuracy", "mean P(true class)"],
-                      [[v, fmt(mk[v]["balanced_accuracy"]), fmt(mk[v]["mean_p_true_class"])]
+    for name, mk in a["masking"].items():
+        if "skipped" in mk:
+            out += [f"(b) Masking audit `{name}` skipped: {mk['skipped']}", ""]
+            continue
+        out += [f"(b) Lungs masked out, `{name}` ({mk['n_images']} test images: " +
+                ", ".join(f"{k} {n}" for k, n in mk["label_counts"].items()) + "). A model that reads the lungs "
+                "should drop towards chance when they are removed.", "",
+                table(["input", "balanced accuracy", "mean P(true class)", "COVID-19 ROC AUC", "COVID-19 flagged"],
+                      [[v, fmt(mk[v]["balanced_accuracy"]), fmt(mk[v]["mean_p_true_class"]),
+                        fmt(mk[v]["covid19_roc_auc"]), fmt(mk[v]["covid19_sensitivity_at_threshold"])]
                        for v in ("original", "region_removed", "region_only")]), "",
                 f"Chance balanced accuracy: {fmt(mk['chance_balanced_accuracy'])}.", ""]
     out += ["(c) By age group (non-COVID rows: the COVID-19 flag rate is 1 − specificity):", "",
             table(["label", "age group", "images", "accuracy", "COVID-19 flag rate"],
                   [[r["label"], r["age_group"], str(r["n_images"]), fmt(r["accuracy"]), fmt(r["covid19_flag_rate"])]
                    for r in a["byAgeGroup"]]), ""]
+    if a.get("findings"):
+        out += ["What the audits say:", ""] + [f"- {f}" for f in a["findings"]] + [""]
     return out

@@ -18,19 +18,27 @@ from ..manifest import CLASSES, load_manifest
 TASK_CLASSES: Dict[str, List[str]] = CLASSES
 POSITIVE_CLASS = "covid19"
 SPLITS = ("val", "test")
+ATLAS_MASKS = 64
 
-CXR_MASK_METHOD = (
-    "ieee8023 test images with a non-empty V7 Labs lung mask (value 255 = lung, drawn on the original image and "
-    "resized to the model input with nearest neighbour; the model input is a plain resize of the whole image, so "
-    "the geometry matches). `region_removed`: lung pixels set to the image's mean grey (mean over all pixels before "
-    "masking; mean rather than black so no sharp dark shape is added). `region_only`: everything but the lungs set "
-    "to that mean. A model that reads the lungs should fall towards chance with the lungs removed.")
-CT_MASK_METHOD = (
-    "The CT data has no lung masks. Approximate lung masks are made by a threshold heuristic on the 8-bit model "
-    "input: pixels darker than the Otsu threshold, not connected to the image border (outside air), components over "
-    "1% of the image, holes filled; images where this finds under 3% of the image are left out. Lungs are filled "
-    "with the image's mean grey as for CXR. The heuristic can miss consolidated lung (bright), so `region_removed` "
-    "may leave some disease visible: read its drop as a lower bound.")
+V7_METHOD = (
+    "Exact masks: ieee8023 test images with a non-empty V7 Labs lung mask (255 = lung, drawn on the original image "
+    "and resized to the model input with nearest neighbour; the model input is a plain resize of the whole image, "
+    "so the geometry matches). In this data only COVID-19 images have V7 masks, so this part shows whether P(COVID-19) "
+    "and the flag survive without the lungs; it cannot show a drop to chance on its own.")
+ATLAS_METHOD = (
+    "Atlas mask: every test image (all classes and sources), with one population lung region: the mean of 64 "
+    "train-split V7 masks (a seeded sample) at the model input size, thresholded at 0.5. Frontal films are roughly centred, but the "
+    "atlas fits children (Kermany: more arms and abdomen in the field) and cropped figures worse, so read it as "
+    "approximate.")
+CT_METHOD = (
+    "The CT data has no lung masks. Approximate lung masks are made per image by a threshold heuristic on the 8-bit "
+    "model input: pixels darker than the Otsu threshold, not connected to the image border (outside air), "
+    "components over 1% of the image, holes filled; images where this finds under 3% of the image are left out. "
+    "It can miss consolidated (bright) lung, so `region_removed` may leave some disease visible.")
+FILL_NOTE = (
+    "`region_removed`: region pixels set to the image's mean grey (over all pixels before masking; mean rather than "
+    "black so no sharp dark shape is added); `region_only`: everything else set to that mean. A model that reads "
+    "the lungs should fall towards chance with the lungs removed.")
 
 
 @dataclass
@@ -47,6 +55,12 @@ def resolve_path(data_dir: Path, path: str) -> Path:
 
 
 def split_frames(task: str, data_dir: Path, split_file: Path) -> Dict[str, pd.DataFrame]:
+    merged = split_frames_all(task, data_dir, split_file)
+    return {s: merged[merged["split"] == s].sort_values("path").reset_index(drop=True) for s in SPLITS}
+
+
+def split_frames_all(task: str, data_dir: Path, split_file: Path) -> pd.DataFrame:
+    """The task's manifest rows with their split; fails if a patient is missing from the split file."""
     manifest = load_manifest(data_dir)
     manifest = manifest[manifest["task"] == task]
     split = pd.read_csv(split_file, dtype=str)
@@ -54,7 +68,7 @@ def split_frames(task: str, data_dir: Path, split_file: Path) -> Dict[str, pd.Da
     missing = merged["split"].isna()
     if missing.any():
         raise ValueError(f"{int(missing.sum())} {task} manifest rows have a patient missing from {split_file}")
-    return {s: merged[merged["split"] == s].sort_values("path").reset_index(drop=True) for s in SPLITS}
+    return merged
 
 
 def preprocessing_fingerprint() -> str:
@@ -111,24 +125,55 @@ def otsu_threshold(values: np.ndarray) -> float:
     return float(centers[int(np.argmax(between))])
 
 
-def masking_regions(task: str, data: EvalData, data_dir: Path, size: int) -> Tuple[np.ndarray, np.ndarray, str]:
-    """(regions bool [M,S,S], the test rows they belong to, method text)."""
-    frame = data.frames["test"]
+def v7_regions(frame: pd.DataFrame, data_dir: Path, size: int) -> Tuple[np.ndarray, np.ndarray]:
     regions: List[np.ndarray] = []
     rows: List[int] = []
-    for i in range(len(frame)):
-        if task == "cxr":
-            mask_path = frame["lung_mask_path"].iloc[i]
-            if not isinstance(mask_path, str) or not mask_path:
-                continue
+    for i, mask_path in enumerate(frame["lung_mask_path"]):
+        if isinstance(mask_path, str) and mask_path:
             region = cxr_lung_mask(resolve_path(data_dir, mask_path), size)
-            min_fraction = 0.0
-        else:
-            region = ct_lung_mask(data.images["test"][i])
-            min_fraction = 0.03
-        if region.sum() > min_fraction * region.size and region.any():
+            if region.any():
+                regions.append(region)
+                rows.append(i)
+    stacked = np.stack(regions) if regions else np.zeros((0, size, size), bool)
+    return stacked, np.asarray(rows, dtype=np.int64)
+
+
+def lung_atlas(data_dir: Path, split_file: Path, size: int, cache_dir: Optional[Path]) -> np.ndarray:
+    """Mean train-split V7 lung mask at the model size, >= 0.5; cached (loading full-size masks takes seconds)."""
+    cache = cache_dir / f"lung-atlas-{size}-{hashlib.sha256(split_file.read_bytes()).hexdigest()[:12]}.npy" \
+        if cache_dir is not None else None
+    if cache is not None and cache.exists():
+        return np.load(cache)
+    train = split_frames_all("cxr", data_dir, split_file)
+    train = train[(train["split"] == "train") & (train["lung_mask_path"] != "")]
+    # A seeded sample of masks is enough for a mean shape, and full-size mask PNGs are slow to decode.
+    train = train.sample(n=min(ATLAS_MASKS, len(train)), random_state=0).reset_index(drop=True)
+    regions, _ = v7_regions(train, data_dir, size)
+    if len(regions) == 0:
+        raise ValueError("no train-split lung masks to build the atlas from")
+    atlas = regions.mean(axis=0) >= 0.5
+    if cache is not None:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        np.save(cache, atlas)
+    return atlas
+
+
+def masking_regions(task: str, data: EvalData, data_dir: Path, split_file: Path, size: int,
+                    cache_dir: Optional[Path]) -> Dict[str, Tuple[np.ndarray, np.ndarray, str]]:
+    """{audit name: (regions bool [M,S,S], the test rows they belong to, method text)}."""
+    frame = data.frames["test"]
+    if task == "cxr":
+        v7, v7_rows = v7_regions(frame, data_dir, size)
+        atlas = lung_atlas(data_dir, split_file, size, cache_dir)
+        every = np.arange(len(frame), dtype=np.int64)
+        return {"v7_masks": (v7, v7_rows, f"{V7_METHOD} {FILL_NOTE}"),
+                "atlas": (np.broadcast_to(atlas, (len(frame), size, size)), every, f"{ATLAS_METHOD} {FILL_NOTE}")}
+    regions: List[np.ndarray] = []
+    rows: List[int] = []
+    for i, image in enumerate(data.images["test"]):
+        region = ct_lung_mask(image)
+        if region.sum() >= 0.03 * region.size:
             regions.append(region)
             rows.append(i)
-    method = CXR_MASK_METHOD if task == "cxr" else CT_MASK_METHOD
     stacked = np.stack(regions) if regions else np.zeros((0, size, size), bool)
-    return stacked, np.asarray(rows, dtype=np.int64), method
+    return {"ct_heuristic": (stacked, np.asarray(rows, dtype=np.int64), f"{CT_METHOD} {FILL_NOTE}")}

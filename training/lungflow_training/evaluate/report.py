@@ -95,22 +95,26 @@ def render(ev: Mapping[str, object]) -> str:
                                fmt(p["chance"])])
     out += [table(["probe", "sources", "patients", "balanced accuracy (95% CI)", "chance"], probe_rows), "",
             f"![source probe]({figs['audit_source_probe']})", ""]
-    mask: Dict = audits["masking"]
-    out += ["### (b) Lungs masked out", "", mask["method"], ""]
-    if "skipped" in mask:
-        out += [f"Skipped: {mask['skipped']}", ""]
-    else:
+    out += ["### (b) Lungs masked out", ""]
+    for name, mask in audits["masking"].items():
+        out += [f"**{name}.** {mask['method']}", ""]
+        if "skipped" in mask:
+            out += [f"Skipped: {mask['skipped']}", ""]
+            continue
         rows = []
         for variant in ("original", "region_removed", "region_only"):
             v = mask[variant]
             rows.append([variant, fmt(v["accuracy"]), fmt(v["balanced_accuracy"]), fmt(v["mean_p_true_class"]),
-                         fmt(v[f"{positive}_sensitivity_at_threshold"]), fmt(v[f"{positive}_roc_auc"]),
+                         fmt(v[f"mean_p_{positive}"]), fmt(v[f"{positive}_sensitivity_at_threshold"]),
+                         fmt(v[f"{positive}_specificity_at_threshold"]), fmt(v[f"{positive}_roc_auc"]),
                          ", ".join(f"{k} {n}" for k, n in v["predicted_counts"].items())])
         out += [f"{mask['n_images']} test images (" + ", ".join(f"{k} {n}" for k, n in mask["label_counts"].items())
                 + f"); chance balanced accuracy {fmt(mask['chance_balanced_accuracy'])}.", "",
-                table(["input", "accuracy", "balanced acc.", f"mean P(true)", f"{positive} sens. at threshold",
-                       f"{positive} AUC", "predicted"], rows), "",
-                f"![masking]({figs['audit_masking']})  ![masked examples]({figs['audit_masking_examples']})", ""]
+                table(["input", "accuracy", "balanced acc.", "mean P(true)", f"mean P({positive})",
+                       f"{positive} sens. at threshold", f"{positive} spec. at threshold", f"{positive} AUC",
+                       "predicted"], rows), "",
+                f"![masking {name}]({figs['audit_masking_' + name]})  "
+                f"![masked examples {name}]({figs['audit_masking_' + name + '_examples']})", ""]
     head = ["n images", "patients", "accuracy", "mean P(true)", f"{positive} flag rate"]
     out += ["### (c) By age group", "", "For non-COVID rows the flag rate is 1 − specificity within the group.", "",
             table(["label", "age group", *head], subgroup_rows(audits["by_age_group"], ["label", "age_group"], positive)),

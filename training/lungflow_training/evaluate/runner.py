@@ -14,7 +14,7 @@ import pandas as pd
 
 from .audits import fill_region, masking_audit, source_probe, subgroup_table
 from .calibration import reliability
-from .data import TASK_CLASSES, POSITIVE_CLASS, EvalData, load_eval_data, masking_regions
+from .data import POSITIVE_CLASS, TASK_CLASSES, EvalData, load_eval_data, masking_regions
 from .metrics import confusion_matrix
 from .operating_point import choose_threshold
 from .plots import (plot_bars, plot_confusion, plot_heatmaps, plot_masking_examples, plot_reliability, plot_roc)
@@ -81,6 +81,31 @@ def run_probes(data: EvalData, outputs: Dict[str, Dict[str, np.ndarray]], seed: 
     return {"method": PROBE_METHOD, "probes": probes}
 
 
+def run_masking(name: str, regions: np.ndarray, rows: np.ndarray, method: str, data: EvalData, y_test: np.ndarray,
+                model: OnnxModel, classes: List[str], positive: str, threshold: float, out_dir: Path,
+                figures: Dict[str, str]) -> Dict[str, object]:
+    if len(rows) == 0:
+        return {"method": method, "skipped": "no test images with a region mask"}
+    images = data.images["test"][rows]
+    result = masking_audit(images, regions, y_test[rows], model.probabilities, classes, positive, threshold)
+    result["method"] = method
+    variants = ["original", "region_removed", "region_only"]
+    figures[f"audit_masking_{name}"] = plot_bars(variants, {
+        "balanced accuracy": [result[v]["balanced_accuracy"] for v in variants],  # type: ignore[index]
+        "mean P(true class)": [result[v]["mean_p_true_class"] for v in variants],  # type: ignore[index]
+        f"{positive} flagged (of {positive})": [result[v][f"{positive}_sensitivity_at_threshold"]  # type: ignore
+                                                for v in variants]},
+        out_dir / f"audit_masking_{name}.png", f"Masking audit ({name}), {result['n_images']} test images", "score",
+        reference=result["chance_balanced_accuracy"], reference_label="chance (balanced accuracy)")
+    # Spread the examples over the classes present, so the figure is not all one class.
+    picks = [int(np.flatnonzero(y_test[rows] == c)[0]) for c in np.unique(y_test[rows])][:3]
+    ex, ex_regions = images[picks], regions[picks]
+    figures[f"audit_masking_{name}_examples"] = plot_masking_examples(
+        ex, np.stack([fill_region(i, r) for i, r in zip(ex, ex_regions)]),
+        np.stack([fill_region(i, ~r) for i, r in zip(ex, ex_regions)]), out_dir / f"audit_masking_{name}_examples.png")
+    return result
+
+
 def evaluate(task: str, model_path: Path, out_dir: Path, data_dir: Path, split_file: Path,
              n_resamples: int = 1000, seed: int = 20261126, cache_dir: Optional[Path] = None,
              per_class: Optional[int] = None) -> Dict[str, object]:
@@ -116,26 +141,11 @@ def evaluate(task: str, model_path: Path, out_dir: Path, data_dir: Path, split_f
                                       "chance": [v["chance"] for _, v in probe_items]},
         out_dir / "audit_source_probe.png", "Source predicted from pooled features (out of fold)", "balanced accuracy")
 
-    regions, region_rows, region_method = masking_regions(task, data, data_dir, model.size)
-    if len(region_rows) == 0:
-        audits["masking"] = {"method": region_method, "skipped": "no test images with a region mask"}
-        figures["audit_masking"] = figures["audit_masking_examples"] = ""
-    else:
-        masking = masking_audit(data.images["test"][region_rows], regions, y["test"][region_rows],
-                                model.probabilities, classes, positive, op["threshold"])
-        masking["method"] = region_method
-        audits["masking"] = masking
-        variants = ["original", "region_removed", "region_only"]
-        figures["audit_masking"] = plot_bars(variants, {
-            "balanced accuracy": [masking[v]["balanced_accuracy"] for v in variants],  # type: ignore[index]
-            "mean P(true class)": [masking[v]["mean_p_true_class"] for v in variants]},  # type: ignore[index]
-            out_dir / "audit_masking.png", f"Masking audit, {masking['n_images']} test images", "score",
-            reference=masking["chance_balanced_accuracy"], reference_label="chance (balanced accuracy)")
-        ex = data.images["test"][region_rows][:3]
-        figures["audit_masking_examples"] = plot_masking_examples(
-            ex, np.stack([fill_region(i, r) for i, r in zip(ex, regions[:3])]),
-            np.stack([fill_region(i, ~r) for i, r in zip(ex, regions[:3])]), out_dir / "audit_masking_examples.png")
-
+    audits["masking"] = {}
+    for name, (regions, rows, method) in masking_regions(task, data, data_dir, split_file, model.size,
+                                                         cache_dir).items():
+        audits["masking"][name] = run_masking(name, regions, rows, method, data, y["test"], model, classes,
+                                              positive, op["threshold"], out_dir, figures)
     audits["by_age_group"] = subgroup_table(test_frame, test_probs, classes, positive, op["threshold"],
                                             ["label", "age_group"])
     audits["by_source"] = subgroup_table(test_frame, test_probs, classes, positive, op["threshold"], ["label", "source"])
