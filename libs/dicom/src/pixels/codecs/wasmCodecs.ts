@@ -55,7 +55,9 @@ async function decodeWith(name: string, factory: Factory, ctor: keyof WasmModule
     decoder.decode();
     const info = decoder.getFrameInfo();
     const decoded = decoder.getDecodedBuffer();
-    return { info: { ...info }, bytes: Uint8Array.from(decoded) };
+    const bytes = new Uint8Array(decoded.length);
+    bytes.set(decoded);
+    return { info: { ...info }, bytes };
   } finally {
     decoder.delete();
   }
