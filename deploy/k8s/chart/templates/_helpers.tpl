@@ -69,6 +69,10 @@ app.kubernetes.io/component: {{ .component }}
 {{- default (printf "%s-pacs" (include "lungflow.fullname" .)) .Values.pacs.existingSecret -}}
 {{- end -}}
 
+{{- define "lungflow.ingestSecretName" -}}
+{{- default (printf "%s-ingest" (include "lungflow.fullname" .)) .Values.ingest.existingSecret -}}
+{{- end -}}
+
 {{- define "lungflow.reportSecretName" -}}
 {{- default (printf "%s-report" (include "lungflow.fullname" .)) .Values.report.existingSecret -}}
 {{- end -}}
