@@ -17,9 +17,13 @@ export interface DueItem {
 export class DueQueue {
   constructor(private readonly redis: Redis, private readonly key: string) {}
 
-  /** Schedules (or reschedules) `member` at `dueAt`. */
-  async schedule(member: string, dueAt: number): Promise<void> {
-    await this.redis.zadd(this.key, String(dueAt), member);
+  /**
+   * Schedules `member` at `dueAt`. With `onlyLater` an existing entry only moves later (ZADD GT), so a short retry
+   * delay never cuts short a quiet period that a newer touch started.
+   */
+  async schedule(member: string, dueAt: number, { onlyLater = false }: { onlyLater?: boolean } = {}): Promise<void> {
+    if (onlyLater) await this.redis.zadd(this.key, 'GT', String(dueAt), member);
+    else await this.redis.zadd(this.key, String(dueAt), member);
   }
 
   async due(now: number, limit = 50): Promise<DueItem[]> {

@@ -59,5 +59,8 @@ describe('redis primitives (real Redis)', () => {
     expect(await queue.removeIfUnchanged(due[0])).toBe(true);
     expect(await queue.size()).toBe(2);
     expect(await queue.oldest()).toBe(3_000);
+    await queue.schedule('a', 2_000, { onlyLater: true });
+    await queue.schedule('d', 100, { onlyLater: true });
+    expect(await queue.due(3_000)).toEqual([{ member: 'd', dueAt: 100 }, { member: 'a', dueAt: 3_000 }]);
   });
 });

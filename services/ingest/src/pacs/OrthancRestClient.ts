@@ -1,0 +1,84 @@
+import { LungFlowError } from '@lungflow/errors';
+
+export interface OrthancChange {
+  ChangeType: string;
+  ID: string;
+  ResourceType: string;
+  Seq: number;
+  Path?: string;
+  Date?: string;
+}
+
+export interface OrthancChanges {
+  Changes: OrthancChange[];
+  Done: boolean;
+  Last: number;
+}
+
+export interface OrthancRestClientOptions {
+  baseUrl: string;
+  username?: string;
+  password?: string;
+  bearerToken?: string;
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+/**
+ * The little of Orthanc's own REST API (not DICOMweb) that ingest needs: the `/changes` feed and the mapping from
+ * Orthanc's resource IDs to StudyInstanceUIDs. Errors name the path only, never credentials.
+ */
+export class OrthancRestClient {
+  private readonly headers: Record<string, string> = { Accept: 'application/json' };
+  private readonly fetch: typeof fetch;
+
+  constructor(private readonly options: OrthancRestClientOptions) {
+    if (options.bearerToken) this.headers.Authorization = `Bearer ${options.bearerToken}`;
+    else if (options.username !== undefined) this.headers.Authorization = `Basic ${Buffer.from(`${options.username}:${options.password ?? ''}`).toString('base64')}`;
+    this.fetch = options.fetch ?? fetch;
+  }
+
+  /** Resolves to undefined for 404 (the resource was deleted meanwhile). */
+  private async get<T>(path: string): Promise<T | undefined> {
+    let response: Response;
+    try {
+      response = await this.fetch(this.options.baseUrl + path, { headers: this.headers, signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000) });
+    } catch (cause) {
+      throw new LungFlowError('PACS_UNREACHABLE', `Orthanc GET ${path.split('?')[0]} failed: ${(cause as Error).message}`, { retriable: true, cause, details: { path: path.split('?')[0] } });
+    }
+    if (response.status === 404) return undefined;
+    if (!response.ok) {
+      const retriable = response.status >= 500 || response.status === 429;
+      throw new LungFlowError(retriable ? 'PACS_UNREACHABLE' : 'PACS_REFUSED', `Orthanc GET ${path.split('?')[0]} answered ${response.status}`, { retriable, details: { status: response.status } });
+    }
+    return (await response.json()) as T;
+  }
+
+  async changes(since: number, limit = 200): Promise<OrthancChanges> {
+    const result = await this.get<OrthancChanges>(`/changes?since=${since}&limit=${limit}`);
+    if (!result) throw new LungFlowError('PACS_REFUSED', 'Orthanc has no /changes endpoint', { retriable: false });
+    return result;
+  }
+
+  /** The newest change sequence number (where a first start with INGEST_ORTHANC_START=now begins). */
+  async lastChange(): Promise<number> {
+    const result = await this.get<OrthancChanges>('/changes?last');
+    return result?.Last ?? 0;
+  }
+
+  async studyUid(orthancStudyId: string): Promise<string | undefined> {
+    const study = await this.get<{ MainDicomTags?: { StudyInstanceUID?: string } }>(`/studies/${encodeURIComponent(orthancStudyId)}`);
+    return study?.MainDicomTags?.StudyInstanceUID;
+  }
+
+  async parentStudyOf(resourceType: 'series' | 'instances', orthancId: string): Promise<string | undefined> {
+    const resource = await this.get<{ ParentStudy?: string; ParentSeries?: string }>(`/${resourceType}/${encodeURIComponent(orthancId)}`);
+    if (!resource) return undefined;
+    if (resource.ParentStudy) return resource.ParentStudy;
+    return resource.ParentSeries ? this.parentStudyOf('series', resource.ParentSeries) : undefined;
+  }
+
+  async ping(): Promise<boolean> {
+    return (await this.get<unknown>('/system')) !== undefined;
+  }
+}

@@ -1,0 +1,73 @@
+import type { CursorStore } from '@lungflow/redis';
+import type { Logger } from '@lungflow/logging';
+import type { OrthancRestClient } from '../pacs/OrthancRestClient';
+import type { StudyTracker } from '../studyTracker';
+
+/**
+ * Change types that mean "this study has news". NewInstance is left out on purpose (one REST call per instance to
+ * find its study); the quiet-period look counts instances itself, and StableSeries/StableStudy arrive after
+ * Orthanc's StableAge for instances added to an existing series.
+ */
+const STUDY_NEWS = new Set(['NewStudy', 'NewSeries', 'StableSeries', 'StableStudy']);
+
+export interface OrthancChangesPollerOptions {
+  orthanc: Pick<OrthancRestClient, 'changes' | 'lastChange' | 'studyUid' | 'parentStudyOf'>;
+  cursors: Pick<CursorStore, 'get' | 'advance'>;
+  tracker: Pick<StudyTracker, 'touch'>;
+  cursorName: string;
+  /** First start without a cursor: skip history (`now`) or replay the whole feed (`beginning`). */
+  start: 'now' | 'beginning';
+  log: Pick<Logger, 'info' | 'debug'>;
+  pageSize?: number;
+}
+
+/**
+ * Polls Orthanc's `/changes` feed. The cursor (last sequence number) is stored in Redis only after every study in
+ * the page has been touched in Redis, so a restart re-reads at most one page (touching is idempotent) and misses
+ * nothing.
+ */
+export class OrthancChangesPoller {
+  private readonly studyUids = new Map<string, string>();
+
+  constructor(private readonly options: OrthancChangesPollerOptions) {}
+
+  /** One pass to the end of the feed; returns the number of study touches. */
+  async pollOnce(): Promise<number> {
+    const { orthanc, cursors, cursorName } = this.options;
+    let since = await cursors.get(cursorName);
+    if (since === undefined) {
+      since = this.options.start === 'now' ? await orthanc.lastChange() : 0;
+      await cursors.advance(cursorName, since);
+      this.options.log.info({ cursor: since }, 'orthanc change feed: first start');
+    }
+    let touches = 0;
+    for (;;) {
+      const page = await orthanc.changes(since, this.options.pageSize ?? 200);
+      const studies = new Set<string>();
+      for (const change of page.Changes) {
+        if (!STUDY_NEWS.has(change.ChangeType)) continue;
+        const uid = await this.studyUidOf(change.ResourceType, change.ID);
+        if (uid) studies.add(uid);
+      }
+      for (const uid of studies) await this.options.tracker.touch(uid, 'orthanc-changes');
+      touches += studies.size;
+      if (page.Last > since) await cursors.advance(cursorName, page.Last);
+      since = Math.max(since, page.Last);
+      if (page.Done || page.Changes.length === 0) return touches;
+    }
+  }
+
+  private async studyUidOf(resourceType: string, id: string): Promise<string | undefined> {
+    const { orthanc } = this.options;
+    const studyId = resourceType === 'Study' ? id : resourceType === 'Series' ? await orthanc.parentStudyOf('series', id) : undefined;
+    if (studyId === undefined) return undefined;
+    const cached = this.studyUids.get(studyId);
+    if (cached) return cached;
+    const uid = await orthanc.studyUid(studyId);
+    if (uid) {
+      if (this.studyUids.size > 10_000) this.studyUids.clear();
+      this.studyUids.set(studyId, uid);
+    }
+    return uid;
+  }
+}

@@ -1,0 +1,182 @@
+import { encodeMessage, studyReceived } from '@lungflow/contracts';
+import type { StudyReceived } from '@lungflow/contracts';
+import { LungFlowError } from '@lungflow/errors';
+import { Metrics } from '@lungflow/http';
+import { FakePacs, MemoryTrackerStore, fakeClassify, fakeToAttributes } from './__tests__/fakes';
+import { createIngestMetrics } from './metrics';
+import { StudyTracker } from './studyTracker';
+
+const STUDY = '1.2.826.0.1.3680043.8.498.100';
+const QUIET = 1_000;
+const silent = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
+
+function setup() {
+  let clock = 1_000_000;
+  const store = new MemoryTrackerStore();
+  const pacs = new FakePacs();
+  const events: StudyReceived[] = [];
+  let kafkaDown = false;
+  const metrics = createIngestMetrics(new Metrics('ingest-test', { defaultMetrics: false }));
+  const tracker = new StudyTracker(
+    {
+      store,
+      pacs,
+      classify: fakeClassify,
+      toAttributes: fakeToAttributes,
+      publish: async (event) => {
+        if (kafkaDown) throw new LungFlowError('KAFKA_UNAVAILABLE', 'no broker', { retriable: true });
+        encodeMessage(studyReceived, { studyInstanceUid: event.studyInstanceUid }, event); // what the producer checks
+        events.push(event);
+      },
+      metrics,
+      log: silent,
+      now: () => clock,
+    },
+    { quietPeriodMs: QUIET, ctMinSlices: 3, pacsId: 'test-pacs', dicomWebUrl: 'http://pacs:8042/dicom-web', maxRetryDelayMs: 5_000 },
+  );
+  const advance = async (ms: number) => {
+    clock += ms;
+    return tracker.processDue();
+  };
+  return { store, pacs, events, tracker, metrics, advance, setKafkaDown: (down: boolean) => (kafkaDown = down) };
+}
+
+async function metricValue(metrics: ReturnType<typeof createIngestMetrics>, name: string, label?: string): Promise<number> {
+  const text = await metrics.metrics.registry.metrics();
+  const line = text.split('\n').find((l) => l.startsWith(`lungflow_${name}{`) && (label === undefined || l.includes(label)));
+  return line ? Number(line.split(' ').pop()) : 0;
+}
+
+describe('StudyTracker', () => {
+  it('publishes a study once its instance set has been quiet, once', async () => {
+    const t = setup();
+    t.pacs.add('1.2.1', '1.2.1.1', { Modality: 'CR', BodyPartExamined: 'CHEST' });
+    await t.tracker.touch(STUDY, 'orthanc-changes');
+    expect(await t.advance(QUIET / 2)).toEqual([]); // quiet period not over
+    expect(await t.advance(QUIET)).toEqual(['changing']); // first look: nothing to compare with yet
+    expect(await t.advance(QUIET)).toEqual(['published']);
+    expect(t.events).toHaveLength(1);
+    expect(t.events[0]).toMatchObject({ studyInstanceUid: STUDY, studyVersion: 1, modalities: ['CR'], instanceCount: 1, sourcePacsId: 'test-pacs', source: 'orthanc-changes' });
+    expect(t.events[0].series[0].instances[0].wadoRsUrl).toBe(`http://pacs:8042/dicom-web/studies/${STUDY}/series/1.2.1/instances/1.2.1.1`);
+    // A later touch with nothing new (Orthanc's StableStudy after we published) publishes nothing.
+    await t.tracker.touch(STUDY, 'orthanc-changes');
+    expect(await t.advance(QUIET)).toEqual(['unchanged']);
+    expect(t.events).toHaveLength(1);
+    expect(await metricValue(t.metrics, 'ingest_studies_seen_total')).toBe(1);
+  });
+
+  it('waits while instances keep arriving, and never publishes a half study', async () => {
+    const t = setup();
+    t.pacs.add('1.2.1', '1.2.1.1', { Modality: 'CT', BodyPartExamined: 'CHEST' });
+    await t.tracker.touch(STUDY, 'stow');
+    await t.advance(QUIET);
+    t.pacs.add('1.2.1', '1.2.1.2', { Modality: 'CT', BodyPartExamined: 'CHEST' });
+    expect(await t.advance(QUIET)).toEqual(['changing']);
+    t.pacs.add('1.2.1', '1.2.1.3', { Modality: 'CT', BodyPartExamined: 'CHEST' });
+    expect(await t.advance(QUIET)).toEqual(['changing']);
+    expect(await t.advance(QUIET)).toEqual(['published']);
+    expect(t.events.map((e) => e.instanceCount)).toEqual([3]);
+    expect(t.events[0].series[0].kind).toBe('ct');
+  });
+
+  it('gives a late series a new version with the whole in-scope set, not a duplicate', async () => {
+    const t = setup();
+    t.pacs.add('1.2.1', '1.2.1.1', { Modality: 'DX', BodyPartExamined: 'CHEST' });
+    await t.tracker.touch(STUDY, 'orthanc-changes');
+    await t.advance(QUIET);
+    await t.advance(QUIET);
+    t.pacs.add('1.2.2', '1.2.2.1', { Modality: 'DX', BodyPartExamined: 'CHEST' });
+    await t.tracker.touch(STUDY, 'orthanc-changes');
+    await t.advance(QUIET);
+    await t.advance(QUIET);
+    expect(t.events.map((e) => [e.studyVersion, e.instanceCount])).toEqual([[1, 1], [2, 2]]);
+    expect(t.events[1].contentHash).not.toBe(t.events[0].contentHash);
+  });
+
+  it('ignores our own SR landing in an analysed study, and filters head CT, thin CT and non-images with reasons', async () => {
+    const t = setup();
+    t.pacs.add('1.2.1', '1.2.1.1', { Modality: 'CR', BodyPartExamined: 'CHEST' });
+    await t.tracker.touch(STUDY, 'orthanc-changes');
+    await t.advance(QUIET);
+    await t.advance(QUIET);
+    t.pacs.add('1.2.9', '1.2.9.1', { Modality: 'SR', Manufacturer: 'LungFlow', SOPClassUID: '1.2.840.10008.5.1.4.1.1.88.33' });
+    t.pacs.add('1.2.3', '1.2.3.1', { Modality: 'CT', BodyPartExamined: 'HEAD' });
+    t.pacs.add('1.2.4', '1.2.4.1', { Modality: 'CT', BodyPartExamined: 'CHEST' }); // 1 slice < 3
+    t.pacs.add('1.2.5', '1.2.5.1', { Modality: 'KO', SOPClassUID: '1.2.840.10008.5.1.4.1.1.88.59' });
+    await t.tracker.touch(STUDY, 'orthanc-changes');
+    expect(await t.advance(QUIET)).toEqual(['changing']);
+    expect(await t.advance(QUIET)).toEqual(['unchanged']);
+    expect(t.events).toHaveLength(1);
+    expect(await metricValue(t.metrics, 'ingest_series_filtered_total', 'reason="lungflow-output"')).toBe(1);
+    expect(await metricValue(t.metrics, 'ingest_series_filtered_total', 'reason="body-part"')).toBe(1);
+    expect(await metricValue(t.metrics, 'ingest_series_filtered_total', 'reason="ct-too-thin"')).toBe(1);
+    expect(await metricValue(t.metrics, 'ingest_series_filtered_total', 'reason="modality"')).toBe(1);
+  });
+
+  it('publishes nothing for a study with no in-scope series, and counts it', async () => {
+    const t = setup();
+    t.pacs.add('1.2.9', '1.2.9.1', { Modality: 'OT', Manufacturer: 'LungFlow', SOPClassUID: '1.2.840.10008.5.1.4.1.1.7' });
+    await t.tracker.touch(STUDY, 'orthanc-changes');
+    await t.advance(QUIET);
+    expect(await t.advance(QUIET)).toEqual(['filtered']);
+    expect(t.events).toEqual([]);
+    expect(await metricValue(t.metrics, 'ingest_studies_filtered_total')).toBe(1);
+  });
+
+  it('keeps the study pending while the PACS or Kafka is down, and publishes it once they return', async () => {
+    const t = setup();
+    t.pacs.add('1.2.1', '1.2.1.1', { Modality: 'CR' });
+    await t.tracker.touch(STUDY, 'orthanc-changes');
+    t.pacs.down = true;
+    expect(await t.advance(QUIET)).toEqual(['retry']);
+    t.pacs.down = false;
+    await t.advance(5_000);
+    t.setKafkaDown(true);
+    expect(await t.advance(QUIET)).toEqual(['retry']);
+    expect(t.store.queue.has(STUDY)).toBe(true); // not acknowledged: still pending in the store
+    t.setKafkaDown(false);
+    expect(await t.advance(5_000)).toEqual(['published']);
+    expect(t.events).toHaveLength(1);
+    expect(t.store.queue.has(STUDY)).toBe(false);
+  });
+
+  it('skips a study another replica holds, and never republishes a recorded (study, content) pair', async () => {
+    const t = setup();
+    t.pacs.add('1.2.1', '1.2.1.1', { Modality: 'CR' });
+    await t.tracker.touch(STUDY, 'orthanc-changes');
+    await t.store.lock(STUDY);
+    expect(await t.advance(QUIET)).toEqual(['locked']);
+    await t.store.unlock(STUDY);
+    await t.advance(0);
+    await t.advance(QUIET);
+    expect(t.events).toHaveLength(1);
+    // State lost (e.g. study hash expired) but the idempotency record is there: no duplicate.
+    t.store.states.set(STUDY, {});
+    await t.tracker.touch(STUDY, 'orthanc-changes');
+    await t.advance(QUIET);
+    expect(await t.advance(QUIET)).toEqual(['unchanged']);
+    expect(t.events).toHaveLength(1);
+  });
+
+  it('drops a study after repeated non-retriable failures instead of blocking forever', async () => {
+    const t = setup();
+    t.pacs.add('1.2.1', '1.2.1.1', { Modality: 'CR' });
+    t.pacs.retrieveInstanceMetadata = async () => {
+      throw new TypeError('metadata without a Modality');
+    };
+    await t.tracker.touch(STUDY, 'orthanc-changes');
+    await t.advance(QUIET);
+    const outcomes = [];
+    for (let i = 0; i < 6; i += 1) outcomes.push(...(await t.advance(QUIET * 10)));
+    expect(outcomes).toEqual(['retry', 'retry', 'retry', 'retry', 'dropped']);
+    expect(t.events).toEqual([]);
+    expect(await metricValue(t.metrics, 'ingest_errors_total', 'code="UNEXPECTED"')).toBe(5);
+  });
+
+  it('forgets a study that was deleted from the PACS', async () => {
+    const t = setup();
+    await t.tracker.touch(STUDY, 'orthanc-changes');
+    expect(await t.advance(QUIET)).toEqual(['gone']);
+    expect(t.store.queue.size).toBe(0);
+  });
+});

@@ -1,0 +1,192 @@
+import { randomUUID } from 'node:crypto';
+import type { StudyReceived } from '@lungflow/contracts';
+import type { DicomJson } from '@lungflow/dicomweb';
+import { LungFlowError, isRetriable } from '@lungflow/errors';
+import type { Logger } from '@lungflow/logging';
+import { contentHash } from './contentHash';
+import { decideSeries } from './filter';
+import type { DicomAttributes, ScopeClassifier } from './filter';
+import type { PacsReader, SeriesListing } from './pacs/StudyInventory';
+import { listStudyInstances } from './pacs/StudyInventory';
+import type { IngestMetrics } from './metrics';
+import { buildStudyReceived } from './publisher';
+import type { InScopeSeries, IngestSource } from './publisher';
+import type { TrackerStore } from './TrackerStore';
+
+export interface StudyTrackerSettings {
+  quietPeriodMs: number;
+  ctMinSlices: number;
+  pacsId: string;
+  dicomWebUrl: string;
+  /** How long one replica may work on one study before another may take over (crash safety). */
+  lockTtlMs?: number;
+  /** Longest wait before a failed look is retried. */
+  maxRetryDelayMs?: number;
+}
+
+export interface StudyTrackerDeps {
+  store: TrackerStore;
+  pacs: PacsReader;
+  classify: ScopeClassifier;
+  toAttributes: (json: DicomJson) => DicomAttributes;
+  /** Resolves once the event is durably written (EventProducer.send). */
+  publish: (event: StudyReceived) => Promise<void>;
+  metrics: IngestMetrics;
+  log: Pick<Logger, 'info' | 'warn' | 'error' | 'debug'>;
+  now?: () => number;
+}
+
+export type LookOutcome = 'locked' | 'gone' | 'changing' | 'unchanged' | 'filtered' | 'published' | 'retry' | 'dropped';
+
+/**
+ * Completeness and versioning. Every poll or push "touches" a study, which (re)starts its quiet period. When the
+ * period ends, ingest looks at the study's instances (one QIDO query): if the set differs from the last look, the
+ * study is still changing and gets another quiet period; if it is the same, the study is complete, its series are
+ * filtered, and the in-scope instances are published as `study.received` version N+1 unless that exact set (by
+ * contentHash) was published before. So a late series yields one new version, and our own SR landing in the study
+ * yields none (it is filtered, so the in-scope set does not change).
+ *
+ * Crash and replica safety: the pending looks live in Redis (restart-proof), a study is looked at under a per-study
+ * lock, the look is removed only after the event is durably written, and a published (study, contentHash) is
+ * recorded with SET PX, so neither a second replica nor a restart publishes the same version twice.
+ */
+export class StudyTracker {
+  private readonly now: () => number;
+  private failures = new Map<string, number>();
+
+  constructor(private readonly deps: StudyTrackerDeps, private readonly settings: StudyTrackerSettings) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  /** A study has news (a change event, a QIDO count change, a STOW): look again after the quiet period. */
+  async touch(studyUid: string, source: IngestSource): Promise<void> {
+    const firstTime = await this.deps.store.touch(studyUid, source, this.now() + this.settings.quietPeriodMs);
+    if (firstTime) {
+      this.deps.metrics.seen.inc();
+      this.deps.log.info({ studyInstanceUid: studyUid, source }, 'study seen');
+    }
+  }
+
+  /** Looks at every study whose quiet period has ended; returns what happened to each. */
+  async processDue(limit = 20): Promise<LookOutcome[]> {
+    const items = await this.deps.store.due(this.now(), limit);
+    const outcomes: LookOutcome[] = [];
+    for (const item of items) outcomes.push(await this.look(item));
+    const pending = await this.deps.store.pending();
+    this.deps.metrics.pending.set(pending.count);
+    return outcomes;
+  }
+
+  private async look(item: { member: string; dueAt: number }): Promise<LookOutcome> {
+    const studyUid = item.member;
+    const { store } = this.deps;
+    const token = await store.lock(studyUid, this.settings.lockTtlMs ?? 120_000);
+    if (token === null) return 'locked';
+    try {
+      const outcome = await this.lookLocked(studyUid, item);
+      this.failures.delete(studyUid);
+      return outcome;
+    } catch (error) {
+      return await this.failed(studyUid, item, error);
+    } finally {
+      await store.unlock(studyUid, token).catch(() => undefined);
+    }
+  }
+
+  private async lookLocked(studyUid: string, item: { member: string; dueAt: number }): Promise<LookOutcome> {
+    const { store } = this.deps;
+    const listing = await listStudyInstances(this.deps.pacs, studyUid);
+    const all = listing.flatMap((series) => series.instances.map((instance) => instance.sopInstanceUid));
+    if (all.length === 0) {
+      this.deps.log.info({ studyInstanceUid: studyUid }, 'study no longer in the PACS; forgetting it');
+      await store.finish(item);
+      return 'gone';
+    }
+    const observedHash = contentHash(all);
+    const state = await store.getState(studyUid);
+    if (observedHash !== state.observedHash) {
+      await store.setState(studyUid, { observedHash });
+      await store.reschedule(studyUid, this.now() + this.settings.quietPeriodMs);
+      return 'changing';
+    }
+    if (observedHash === state.settledHash) {
+      await store.finish(item);
+      return 'unchanged';
+    }
+
+    const inScope = await this.filter(studyUid, listing);
+    if (inScope.length === 0) {
+      this.deps.metrics.studiesFiltered.inc();
+      this.deps.log.info({ studyInstanceUid: studyUid }, 'study has no in-scope series; no event');
+      await store.setState(studyUid, { settledHash: observedHash });
+      await store.finish(item);
+      return 'filtered';
+    }
+    const hash = contentHash(inScope.flatMap((s) => s.decision.instances.map((i) => i.sopInstanceUid)));
+    if (hash === state.publishedHash || (await store.isPublished(studyUid, hash))) {
+      await store.setState(studyUid, { settledHash: observedHash });
+      await store.finish(item);
+      return 'unchanged';
+    }
+    const studyVersion = (state.version ?? 0) + 1;
+    const event = buildStudyReceived({
+      studyInstanceUid: studyUid,
+      studyVersion,
+      contentHash: hash,
+      series: inScope,
+      dicomWebUrl: this.settings.dicomWebUrl,
+      sourcePacsId: this.settings.pacsId,
+      source: state.source ?? 'orthanc-changes',
+      traceId: randomUUID(),
+      receivedAt: new Date(this.now()),
+    });
+    await this.deps.publish(event);
+    // Only now, with the event durably in Kafka, is the look acknowledged.
+    await store.markPublished(studyUid, hash);
+    await store.setState(studyUid, { publishedHash: hash, version: studyVersion, settledHash: observedHash });
+    await store.finish(item);
+    this.deps.metrics.published.inc();
+    this.deps.log.info({ studyInstanceUid: studyUid, studyVersion, traceId: event.traceId, instanceCount: event.instanceCount, series: event.series.length }, 'study published');
+    return 'published';
+  }
+
+  private async filter(studyUid: string, listing: SeriesListing[]): Promise<InScopeSeries[]> {
+    const inScope: InScopeSeries[] = [];
+    for (const series of listing) {
+      const first = series.instances[0];
+      const [metadata] = await this.deps.pacs.retrieveInstanceMetadata(studyUid, series.seriesInstanceUid, first.sopInstanceUid);
+      const attrs = metadata === undefined ? {} : this.deps.toAttributes(metadata);
+      const decision = decideSeries(series, attrs, this.deps.classify, this.settings.ctMinSlices);
+      if (decision.inScope) inScope.push({ listing: series, decision });
+      else {
+        this.deps.metrics.seriesFiltered.labels(decision.reason).inc();
+        this.deps.log.info({ studyInstanceUid: studyUid, seriesInstanceUid: series.seriesInstanceUid, reason: decision.reason }, 'series filtered');
+      }
+    }
+    return inScope;
+  }
+
+  /**
+   * Retriable failures (PACS, Kafka, Redis down) come back later with backoff, for as long as it takes: nothing is
+   * acknowledged meanwhile. Other failures (a malformed object, a bug) are retried a few times, then dropped with
+   * an error log and a metric rather than blocking the queue forever.
+   */
+  private async failed(studyUid: string, item: { member: string; dueAt: number }, error: unknown): Promise<LookOutcome> {
+    const code = error instanceof LungFlowError ? error.code : 'UNEXPECTED';
+    this.deps.metrics.errors.labels('settle', code).inc();
+    const count = (this.failures.get(studyUid) ?? 0) + 1;
+    this.failures.set(studyUid, count);
+    const retriable = isRetriable(error);
+    const delay = Math.min(this.settings.maxRetryDelayMs ?? 60_000, 500 * 2 ** Math.min(count, 10));
+    this.deps.log.warn({ studyInstanceUid: studyUid, code, err: error, attempt: count, retryInMs: delay }, 'study look failed; will retry');
+    if (!retriable && count >= 5) {
+      // The same object failing the same non-retriable way five times: stop hammering the PACS, keep a log line.
+      this.deps.log.error({ studyInstanceUid: studyUid, code }, 'study dropped after repeated non-retriable failures');
+      this.failures.delete(studyUid);
+      await this.deps.store.finish(item).catch(() => undefined);
+      return 'dropped';
+    }
+    await this.deps.store.reschedule(studyUid, this.now() + delay).catch(() => undefined);
+    return 'retry';
+  }
+}
