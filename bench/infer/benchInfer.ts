@@ -1,0 +1,135 @@
+/**
+ * `npm run bench:infer`: the released CXR model on this machine, TypeScript serving path against Python onnxruntime,
+ * same model file, same images, same thread count, measured in the same run. Prints latency p50/p95 at batch 1,
+ * images/s at batch 1 and at the best batch, peak RSS, the ratio against Python, and the share of time spent in pre-
+ * and post-processing around the model.
+ *
+ * Options (environment): BENCH_MODEL_DIR (default models/cxr-v1), BENCH_THREADS (2), BENCH_IMAGES (32),
+ * BENCH_RUNS (200), BENCH_PYTHON (training/.venv/bin/python).
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { aggregateClassifications, decodePicture, loadModelRelease, OnnxClassifier, toModelInput } from '@lungflow/inference';
+
+const ROOT = path.resolve(__dirname, '../..');
+const SHARED = process.env.LUNGFLOW_SHARED_DIR ? path.resolve(process.env.LUNGFLOW_SHARED_DIR, 'data') : path.resolve(ROOT, '../shared/data');
+const MODEL_DIR = path.resolve(ROOT, process.env.BENCH_MODEL_DIR ?? 'models/cxr-v1');
+const THREADS = Number(process.env.BENCH_THREADS ?? 2);
+const COUNT = Number(process.env.BENCH_IMAGES ?? 32);
+const RUNS = Number(process.env.BENCH_RUNS ?? 200);
+const WARMUP = 20;
+const BATCHES = [1, 2, 4, 8, 16, 32];
+const PYTHON = path.resolve(ROOT, process.env.BENCH_PYTHON ?? 'training/.venv/bin/python');
+
+const percentile = (values: number[], p: number): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = (p / 100) * (sorted.length - 1);
+  const lo = Math.floor(rank);
+  return sorted[lo] + (sorted[Math.min(lo + 1, sorted.length - 1)] - sorted[lo]) * (rank - lo);
+};
+const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
+
+/** Real radiographs of different sizes: half ieee8023 (large, JPEG/PNG), half RSNA normals (224 px PNG). */
+function pickImages(): string[] {
+  const from = (dir: string, n: number): string[] =>
+    readdirSync(dir).filter((f) => /\.(png|jpe?g)$/i.test(f)).sort().slice(0, n).map((f) => path.join(dir, f));
+  const rsna = path.join(SHARED, 'cxr/rsna_normal');
+  const rsnaDir = existsSync(path.join(rsna, 'images')) ? path.join(rsna, 'images') : rsna;
+  return [...from(path.join(SHARED, 'cxr/ieee8023/images'), Math.ceil(COUNT / 2)), ...from(rsnaDir, Math.floor(COUNT / 2))];
+}
+
+async function main(): Promise<void> {
+  const release = await loadModelRelease(MODEL_DIR);
+  const { card } = release;
+  const size = card.input.size;
+  const classifier = await OnnxClassifier.create(release, { intraOpThreads: THREADS });
+  const files = pickImages();
+  const bytes = files.map((f) => new Uint8Array(readFileSync(f)));
+
+  // Pre-processing: decode the file and resize Pillow-exactly to the model input, per image.
+  const inputs: Uint8Array[] = [];
+  const preMs: number[] = [];
+  for (const b of bytes) {
+    const t0 = performance.now();
+    inputs.push(toModelInput(await decodePicture(b), card));
+    preMs.push(performance.now() - t0);
+  }
+  const outDir = path.join(ROOT, 'bench/output');
+  mkdirSync(outDir, { recursive: true });
+  const inputFile = path.join(outDir, 'cxr-inputs.u8');
+  writeFileSync(inputFile, Buffer.concat(inputs.map((x) => Buffer.from(x))));
+
+  // Model at batch 1: the serving call (pack, run, name outputs).
+  for (let i = 0; i < WARMUP; i += 1) await classifier.classify([inputs[i % inputs.length]]);
+  const latency: number[] = [];
+  const postMs: number[] = [];
+  for (let i = 0; i < RUNS; i += 1) {
+    const t0 = performance.now();
+    const [result] = await classifier.classify([inputs[i % inputs.length]]);
+    const t1 = performance.now();
+    latency.push(t1 - t0);
+    // Post-processing as the service does it: CAM to base64, aggregation, the event's JSON.
+    const cam = result.cam.maps[result.decision.className];
+    const camB64 = Buffer.from(cam.buffer, cam.byteOffset, cam.byteLength).toString('base64');
+    const agg = aggregateClassifications([result], { method: 'max' });
+    JSON.stringify({ probabilities: result.probabilities, decision: result.decision, camB64, agg });
+    postMs.push(performance.now() - t1);
+  }
+
+  const throughput: Record<string, number> = {};
+  for (const batch of BATCHES) {
+    const images = Array.from({ length: batch }, (_, i) => inputs[i % inputs.length]);
+    await classifier.classify(images);
+    const reps = Math.max(3, Math.floor(RUNS / batch));
+    const t0 = performance.now();
+    for (let r = 0; r < reps; r += 1) await classifier.classify(images);
+    throughput[batch] = (reps * batch * 1000) / (performance.now() - t0);
+  }
+  const peakRssMiB = process.resourceUsage().maxRSS / 1024;
+  await classifier.close();
+
+  let python: { runtime: string; p50: number; p95: number; mean: number; throughput: Record<string, number>; peakRssMiB: number } | undefined;
+  let pythonError: string | undefined;
+  try {
+    const out = execFileSync(
+      PYTHON,
+      [path.join(ROOT, 'bench/python_baseline.py'), '--model', release.modelPath, '--inputs', inputFile, '--size', String(size), '--count', String(inputs.length), '--threads', String(THREADS), '--runs', String(RUNS), '--warmup', String(WARMUP), '--batches', BATCHES.join(',')],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    python = JSON.parse(out.trim().split('\n').pop() as string);
+  } catch (error) {
+    pythonError = (error as Error).message.split('\n')[0];
+  }
+
+  const best = Object.entries(throughput).reduce((a, b) => (b[1] > a[1] ? b : a));
+  const p50 = percentile(latency, 50);
+  const p95 = percentile(latency, 95);
+  const pre = mean(preMs);
+  const post = mean(postMs);
+  const total = pre + mean(latency) + post;
+  const f = (v: number, d = 2): string => v.toFixed(d);
+  const ortVersion = (JSON.parse(readFileSync(require.resolve('onnxruntime-node/package.json'), 'utf8')) as { version: string }).version;
+  console.log(`LungFlow inference benchmark: ${card.id} ${card.version} (sha256 ${card.files.sha256.slice(0, 12)}…), input ${size}×${size}, ${inputs.length} real CXR images, ${THREADS} intra-op thread(s), ${RUNS} runs`);
+  console.log(`runtime: onnxruntime-node ${ortVersion} (Node ${process.version})${python ? ` vs ${python.runtime}` : ''}`);
+  console.log('');
+  console.log(`TypeScript  batch 1   p50 ${f(p50)} ms   p95 ${f(p95)} ms   ${f(1000 / mean(latency), 1)} img/s`);
+  console.log(`TypeScript  best batch ${best[0]}: ${f(best[1], 1)} img/s   (${Object.entries(throughput).map(([b, v]) => `b${b} ${f(v, 1)}`).join(', ')})`);
+  console.log(`TypeScript  peak RSS ${f(peakRssMiB, 0)} MiB`);
+  if (python) {
+    const pyBest = Object.entries(python.throughput).reduce((a, b) => (b[1] > a[1] ? b : a));
+    console.log(`Python      batch 1   p50 ${f(python.p50)} ms   p95 ${f(python.p95)} ms   ${f(1000 / python.mean, 1)} img/s`);
+    console.log(`Python      best batch ${pyBest[0]}: ${f(pyBest[1], 1)} img/s   peak RSS ${f(python.peakRssMiB, 0)} MiB`);
+    console.log(`ratio TS/Python: batch-1 p50 ${f(p50 / python.p50)}× (below 1: TypeScript faster), best-batch throughput ${f(best[1] / pyBest[1])}× (above 1: TypeScript faster)`);
+  } else {
+    console.log(`Python baseline not run: ${pythonError} (create training/.venv with onnxruntime, or set BENCH_PYTHON)`);
+  }
+  console.log(`per image, batch 1: pre-processing ${f(pre)} ms (${f((100 * pre) / total, 1)}%: decode + Pillow-exact resize), model ${f(mean(latency))} ms, post-processing ${f(post, 3)} ms (${f((100 * post) / total, 2)}%)`);
+  console.log(`target batch-1 p50 <= 10 ms: ${p50 <= 10 ? 'met' : 'NOT met'}${python ? `; no slower than Python: ${p50 <= python.p50 ? 'met' : 'NOT met'}` : ''}`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,69 @@
+"""Python onnxruntime baseline for `npm run bench:infer`: the same model file, the same uint8 inputs (written by the
+TypeScript benchmark), the same outputs requested, the same thread count and the same measurement loop.
+
+Prints one JSON object on stdout: latency p50/p95 at batch 1 (ms), images/s at batch 1 and per batch size, peak RSS.
+Run with training's venv: training/.venv/bin/python bench/python_baseline.py --model M --inputs F --size S --count N
+"""
+import argparse
+import json
+import resource
+import sys
+import time
+
+import numpy as np
+import onnxruntime as ort
+
+
+def main() -> int:
+    p = argparse.ArgumentParser()
+    p.add_argument("--model", required=True)
+    p.add_argument("--inputs", required=True, help="raw uint8, count x size x size")
+    p.add_argument("--size", type=int, required=True)
+    p.add_argument("--count", type=int, required=True)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--runs", type=int, default=200)
+    p.add_argument("--warmup", type=int, default=20)
+    p.add_argument("--batches", default="1,2,4,8,16,32")
+    a = p.parse_args()
+
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = a.threads
+    opts.inter_op_num_threads = 1
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    sess = ort.InferenceSession(a.model, opts, providers=["CPUExecutionProvider"])
+    name = sess.get_inputs()[0].name
+    outputs = ["probabilities", "logits", "cam"]
+    images = np.fromfile(a.inputs, dtype=np.uint8).reshape(a.count, 1, a.size, a.size)
+
+    for i in range(a.warmup):
+        sess.run(outputs, {name: images[i % a.count: i % a.count + 1]})
+    latencies = []
+    for i in range(a.runs):
+        x = images[i % a.count: i % a.count + 1]
+        t0 = time.perf_counter()
+        sess.run(outputs, {name: x})
+        latencies.append((time.perf_counter() - t0) * 1000)
+    lat = np.array(latencies)
+
+    throughput = {}
+    for b in [int(s) for s in a.batches.split(",")]:
+        idx = np.arange(b) % a.count
+        x = np.ascontiguousarray(images[idx])
+        sess.run(outputs, {name: x})
+        reps = max(3, a.runs // b)
+        t0 = time.perf_counter()
+        for _ in range(reps):
+            sess.run(outputs, {name: x})
+        throughput[str(b)] = reps * b / (time.perf_counter() - t0)
+
+    print(json.dumps({
+        "runtime": f"python onnxruntime {ort.__version__}",
+        "p50": float(np.percentile(lat, 50)), "p95": float(np.percentile(lat, 95)), "mean": float(lat.mean()),
+        "throughput": throughput,
+        "peakRssMiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
