@@ -32,7 +32,7 @@ def read_json(path: Path) -> Dict:
 def arm_summary(run_dir: Path) -> Dict[str, object]:
     """One ablation arm: its colour mapping and test metrics, read from its own evaluation."""
     log = read_json(run_dir / "train_log.json")
-    ev = read_json(run_dir / "evaluation" / "evaluation.json")
+    ev = read_json(evaluation_dir(run_dir) / "evaluation.json")
     op = ev["test"]["operating_point"]
     return {"run": run_dir.name, "color": log_value(log, "color"), "lut": log_value(log, "lut"),
             "threshold": op["threshold"],
@@ -62,6 +62,15 @@ def best_on_validation(ablation: List[Path]) -> Path:
         raise ValueError("no ablation arm has a validation metric in its train_log.json")
     best = max(values, key=values.get)  # type: ignore[arg-type]
     return next(a for a in ablation if a.name == best)
+
+
+def evaluation_dir(run_dir: Path) -> Path:
+    """The evaluator's --out for a run: <run>/evaluation by convention, or the run dir itself."""
+    for candidate in (run_dir / "evaluation", run_dir):
+        if (candidate / "evaluation.json").exists():
+            return candidate
+    raise FileNotFoundError(f"no evaluation.json in {run_dir}/evaluation or {run_dir}: run "
+                            f"python -m lungflow_training.evaluate --out {run_dir}/evaluation first")
 
 
 def log_value(log: Dict, *keys: str) -> Optional[object]:
@@ -96,7 +105,7 @@ def data_counts(task: str, data_dir: Path, split_file: Path) -> Dict[str, object
 def build_card(task: str, release: Path, chosen: Path, ablation: List[Path], data_dir: Path, split_file: Path,
                command: str) -> Dict[str, object]:
     log = read_json(chosen / "train_log.json")
-    ev = read_json(chosen / "evaluation" / "evaluation.json")
+    ev = read_json(evaluation_dir(chosen) / "evaluation.json")
     classes = ev["classes"]
     op = ev["operating_point"]
     temperature = log_value(log, "temperature")
@@ -192,7 +201,10 @@ def release(task: str, release_dir: Path, chosen: Path, ablation: List[Path], da
     target_eval = release_dir / "evaluation"
     if target_eval.exists():
         shutil.rmtree(target_eval)
-    shutil.copytree(chosen / "evaluation", target_eval)
+    source_eval = evaluation_dir(chosen)
+    shutil.copytree(source_eval, target_eval,
+                    ignore=None if source_eval.name == "evaluation" else shutil.ignore_patterns("*.onnx", "*.pt", "*.log",
+                                                                                               "train_log.json"))
     card = build_card(task, release_dir, chosen, ablation, data_dir, split_file, command)
     missing = [f for f in REQUIRED_FIELDS if f not in card]
     if missing:
