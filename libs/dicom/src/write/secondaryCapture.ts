@@ -48,7 +48,7 @@ export function secondaryCapture(result: AnalysisResult, pixels: RgbPixels): Wri
     ...header.dataset,
     Modality: 'OT',
     SeriesDescription: `AI heatmap (${model.name} ${model.version}), not for diagnosis`.slice(0, 64),
-    ...(source.BodyPartExamined ? { BodyPartExamined: source.BodyPartExamined } : {}),
+    ...laterality(source),
     ConversionType: 'WSD',
     SecondaryCaptureDeviceManufacturer: header.dataset.Manufacturer,
     SecondaryCaptureDeviceManufacturerModelName: header.dataset.ManufacturerModelName,
@@ -79,6 +79,18 @@ export function secondaryCapture(result: AnalysisResult, pixels: RgbPixels): Wri
     PixelData: [data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)],
   };
   return { dataset, part10: writePart10(dataset, { PixelData: 'OB' }), studyInstanceUid: header.studyInstanceUid, seriesInstanceUid: header.seriesInstanceUid, sopInstanceUid: header.sopInstanceUid };
+}
+
+/**
+ * Laterality is Type 2C in General Series: needed for a paired body part, absent for an unpaired one such as the
+ * chest. With Body Part Examined known, copy a real laterality only; without it, the part may be paired, so keep
+ * the (possibly empty) attribute, as dciodvfy expects.
+ */
+function laterality(source: NaturalizedDataset): NaturalizedDataset {
+  const bodyPart = attr.string(source, 'BodyPartExamined');
+  const side = attr.string(source, 'Laterality');
+  if (bodyPart) return { BodyPartExamined: bodyPart, ...(side ? { Laterality: side } : {}) };
+  return { Laterality: side ?? '' };
 }
 
 /** OB values have even length (PS3.5 §7.1.1); the pad byte is 00. */
