@@ -1,0 +1,185 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { deadLetter, inferenceCompleted, studyReceived, type StudyReceived } from '@lungflow/contracts';
+import { readPart10, attr } from '@lungflow/dicom';
+import { DicomWebClient } from '@lungflow/dicomweb';
+import { EventProducer } from '@lungflow/kafka';
+import { createLogger } from '@lungflow/logging';
+import { run as lungflow } from '../../cli/src/main';
+import { build } from '../../services/infer/src/app';
+import { loadInferConfig } from '../../services/infer/src/config';
+import { newUid, rewriteDicom, sharedDicom } from '../helpers/dicomFixtures';
+import { createTestTopic, testKafka, waitForMessages } from '../helpers/kafka';
+import { stackSettings } from '../helpers/stackSettings';
+
+// Real Orthanc, Kafka and Redis from deploy/local (npm run stack:up), the released models from models/.
+jest.setTimeout(180_000);
+
+const stack = stackSettings();
+const kafka = testKafka('lungflow-infer-test');
+const quiet = createLogger({ service: 'infer-test', level: 'silent', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
+const pacs = new DicomWebClient({ baseUrl: stack.dicomwebUrl, auth: { username: stack.username, password: stack.password } });
+
+/** A real shared file under fresh UIDs, stored in Orthanc and written to a temp file for `lungflow analyze`. */
+async function storeStudy(relative: string): Promise<{ file: string; event: StudyReceived }> {
+  const bytes = rewriteDicom(sharedDicom(relative), { studyUid: newUid(), seriesUid: newUid(), sopUid: newUid() });
+  await pacs.storeInstances([new Uint8Array(bytes)]);
+  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'lungflow-infer-')), path.basename(relative));
+  writeFileSync(file, bytes);
+  const { dataset, sopInstanceUid, sopClassUid } = readPart10(new Uint8Array(bytes));
+  const study = attr.string(dataset, 'StudyInstanceUID') as string;
+  const series = attr.string(dataset, 'SeriesInstanceUID') as string;
+  const modality = attr.string(dataset, 'Modality') as 'CR' | 'DX' | 'CT';
+  const base = `${stack.dicomwebUrl}/studies/${study}`;
+  const event: StudyReceived = {
+    schemaVersion: 1,
+    studyInstanceUid: study,
+    studyVersion: 1,
+    contentHash: randomUUID().replace(/-/g, '').repeat(2),
+    modalities: [modality],
+    bodyParts: [],
+    instanceCount: 1,
+    series: [{
+      seriesInstanceUid: series, modality, kind: modality === 'CT' ? 'ct' : 'cxr', instanceCount: 1, wadoRsUrl: `${base}/series/${series}`,
+      instances: [{ sopInstanceUid: sopInstanceUid as string, sopClassUid: sopClassUid as string, numberOfFrames: attr.number(dataset, 'NumberOfFrames') ?? 1, wadoRsUrl: `${base}/series/${series}/instances/${sopInstanceUid}` }],
+    }],
+    wadoRsUrl: base,
+    receivedAt: new Date().toISOString(),
+    sourcePacsId: 'orthanc-local',
+    source: 'stow',
+    traceId: randomUUID(),
+  };
+  return { file, event };
+}
+
+/** What `lungflow analyze --json FILE` prints for the file. */
+async function analyzeWithCli(file: string): Promise<{ ok: boolean; probabilities: Record<string, number>; images: { probabilities: Record<string, number> }[] }> {
+  let stdout = '';
+  const io = { stdout: new Writable({ write: (chunk, _e, cb) => { stdout += String(chunk); cb(); } }), stderr: new Writable({ write: (_c, _e, cb) => cb() }) };
+  const code = await lungflow(['node', 'lungflow', 'analyze', '--json', file], io);
+  expect(code).toBe(0);
+  return JSON.parse(stdout.trim());
+}
+
+async function topics() {
+  return {
+    studyReceived: await createTestTopic(kafka, undefined, 1),
+    inferenceCompleted: await createTestTopic(kafka),
+    deadLetter: await createTestTopic(kafka, undefined, 1),
+  };
+}
+
+function service(topicNames: Awaited<ReturnType<typeof topics>>, env: Record<string, string> = {}, group = `infer-test-${randomUUID()}`) {
+  const config = loadInferConfig({
+    ...process.env,
+    DICOMWEB_URL: stack.dicomwebUrl,
+    DICOMWEB_USERNAME: stack.username,
+    DICOMWEB_PASSWORD: stack.password,
+    KAFKA_BROKERS: stack.kafkaBrokers.join(','),
+    REDIS_URL: stack.redisUrl,
+    INFER_REDIS_PREFIX: `lungflow:infer-test:${randomUUID()}:`,
+    INFER_CONSUMER_GROUP: group,
+    INFER_RETRY_INITIAL_MS: '200',
+    INFER_RETRY_MAX_MS: '1000',
+    ...env,
+  });
+  return build(config, { topicNames, logger: quiet });
+}
+
+describe('services/infer on the real stack', () => {
+  it('turns one study.received into one inference.completed with the numbers lungflow analyze gives for the same file', async () => {
+    const names = await topics();
+    const ct = await storeStudy('pydicom_debian_pkg/CT_small.dcm');
+    const cxr = await storeStudy('torchxrayvision/1.2.276.0.7230010.3.1.4.8323329.6904.1517875201.850819.dcm');
+    const infer = await service(names);
+    await infer.start();
+    const producer = new EventProducer(kafka, names);
+    try {
+      for (const { event } of [ct, cxr]) await producer.send(studyReceived, { studyInstanceUid: event.studyInstanceUid }, event);
+      const out = await waitForMessages(kafka, inferenceCompleted, names.inferenceCompleted, { count: 2, timeoutMs: 90_000 });
+      expect(out).toHaveLength(2);
+      for (const { file, event } of [ct, cxr]) {
+        const done = out.filter((m) => m.value.studyInstanceUid === event.studyInstanceUid);
+        expect(done).toHaveLength(1);
+        const value = done[0].value;
+        expect(value.results).toHaveLength(1);
+        expect(value.results[0].model.sha256).toMatch(/^[0-9a-f]{64}$/);
+        expect(value.results[0].activationMap?.encoding).toBe('float32-base64');
+        const cli = await analyzeWithCli(file);
+        // Same pixels (Orthanc sends the stored values back uncompressed; for the JPEG CR it decodes them with its
+        // own codec) through the same pipeline and model: equal to float32 precision.
+        for (const [name, p] of Object.entries(cli.images[0].probabilities)) expect(Math.abs((value.results[0].probabilities[name] as number) - p)).toBeLessThanOrEqual(1e-6);
+        for (const [name, p] of Object.entries(cli.probabilities)) expect(Math.abs((value.aggregate.probabilities[name] as number) - p)).toBeLessThanOrEqual(1e-6);
+      }
+    } finally {
+      await producer.disconnect();
+      await infer.stop();
+    }
+  });
+
+  it('dead-letters an unreadable study with its reason and moves on to the next message of the partition', async () => {
+    const names = await topics();
+    const good = await storeStudy('pydicom_debian_pkg/CT_small.dcm');
+    const missing: StudyReceived = { ...good.event, studyInstanceUid: newUid(), traceId: randomUUID() };
+    missing.series = [{ ...good.event.series[0], instances: [{ ...good.event.series[0].instances[0], sopInstanceUid: newUid() }] }];
+    const producer = new EventProducer(kafka, names);
+    await producer.send(studyReceived, { studyInstanceUid: missing.studyInstanceUid }, missing);
+    await producer.send(studyReceived, { studyInstanceUid: good.event.studyInstanceUid }, good.event);
+    const infer = await service(names);
+    await infer.start();
+    try {
+      const letters = await waitForMessages(kafka, deadLetter, names.deadLetter, { count: 1, timeoutMs: 60_000 });
+      const out = await waitForMessages(kafka, inferenceCompleted, names.inferenceCompleted, { count: 1, timeoutMs: 60_000 });
+      expect(letters).toHaveLength(1);
+      expect(letters[0].value.errorCode).toBe('DICOMWEB_HTTP_4XX');
+      expect(letters[0].value.reason).toContain('404');
+      expect(out.map((m) => m.value.studyInstanceUid)).toEqual([good.event.studyInstanceUid]);
+    } finally {
+      await producer.disconnect();
+      await infer.stop();
+    }
+  });
+
+  it('waits out a PACS outage without committing, and a replacement replica redoes the study with the same result', async () => {
+    const names = await topics();
+    const study = await storeStudy('pydicom_debian_pkg/CT_small.dcm');
+    const group = `infer-test-${randomUUID()}`;
+    const producer = new EventProducer(kafka, names);
+    await producer.send(studyReceived, { studyInstanceUid: study.event.studyInstanceUid }, study.event);
+
+    const down = await service(names, { DICOMWEB_URL: 'http://127.0.0.1:9/dicom-web' }, group);
+    await down.start();
+    await new Promise((resolve) => setTimeout(resolve, 8_000));
+    const admin = kafka.admin();
+    await admin.connect();
+    const [committed] = await admin.fetchOffsets({ groupId: group, topics: [names.studyReceived] });
+    await down.stop();
+    expect(committed.partitions.map((p) => p.offset)).toEqual(['-1']);
+    const none = await waitForMessages(kafka, inferenceCompleted, names.inferenceCompleted, { count: 1, timeoutMs: 1_000, settleMs: 0 });
+    expect(none).toEqual([]);
+
+    const up = await service(names, {}, group);
+    await up.start();
+    try {
+      const out = await waitForMessages(kafka, inferenceCompleted, names.inferenceCompleted, { count: 1, timeoutMs: 60_000 });
+      expect(out).toHaveLength(1);
+      const cli = await analyzeWithCli(study.file);
+      for (const [name, p] of Object.entries(cli.probabilities)) expect(Math.abs((out[0].value.aggregate.probabilities[name] as number) - p)).toBeLessThanOrEqual(1e-6);
+      const deadline = Date.now() + 10_000;
+      let offset = '-1';
+      while (offset === '-1' && Date.now() < deadline) {
+        const [after] = await admin.fetchOffsets({ groupId: group, topics: [names.studyReceived] });
+        offset = after.partitions[0].offset;
+        if (offset === '-1') await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      expect(offset).toBe('1');
+    } finally {
+      await admin.disconnect();
+      await producer.disconnect();
+      await up.stop();
+    }
+  });
+});
