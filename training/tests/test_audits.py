@@ -3,7 +3,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lungflow_training.evaluate.audits import fill_region, masking_audit, source_probe, subgroup_table
+from lungflow_training.evaluate.audits import (cam_mass_in_region, fill_region, masking_audit, source_probe,
+                                               subgroup_table)
 from lungflow_training.evaluate.data import ct_lung_mask
 
 
@@ -100,3 +101,16 @@ def test_ct_lung_heuristic_finds_dark_lungs_inside_the_body_not_the_outside_air(
     assert mask[0, 0] == False  # noqa: E712 - numpy bool
     assert (mask & truth).sum() / truth.sum() > 0.9
     assert (mask & ~truth).sum() / truth.sum() < 0.1
+
+
+def test_cam_mass_in_region_against_area():
+    regions = np.zeros((2, 16, 16), bool)
+    regions[:, :, :8] = True  # left half
+    inside = np.zeros((4, 4))
+    inside[:, :1] = 1.0  # all activation in the leftmost quarter
+    even = np.ones((4, 4))
+    out = cam_mass_in_region(np.stack([inside, even]), regions)
+    assert out["region_area_fraction"] == pytest.approx(0.5)
+    # (1.0 for the left-only map + 0.5 for the even map) / 2, up to bilinear spill over the mid line
+    assert 0.7 < out["cam_mass_in_region"] <= 0.75 + 1e-9
+    assert out["n_maps"] == 2

@@ -133,3 +133,22 @@ def subgroup_table(frame: pd.DataFrame, probs: np.ndarray, classes: Sequence[str
         rows.append(row)
     return rows
 
+
+
+def cam_mass_in_region(cams: np.ndarray, regions: np.ndarray) -> Dict[str, float]:
+    """Share of each (clipped at 0) class activation map that falls inside the region, after bilinear upsampling to
+    the input size, against the region's share of the image (what a map spread evenly would give)."""
+    from scipy.ndimage import zoom
+
+    inside: List[float] = []
+    area: List[float] = []
+    for cam, region in zip(cams, regions):
+        up = zoom(np.clip(cam.astype(np.float64), 0, None), (region.shape[0] / cam.shape[0],
+                                                              region.shape[1] / cam.shape[1]), order=1)
+        up = up[:region.shape[0], :region.shape[1]]
+        total = up.sum()
+        if total > 0 and up.shape == region.shape:
+            inside.append(float(up[region].sum() / total))
+            area.append(float(region.mean()))
+    return {"cam_mass_in_region": float(np.mean(inside)) if inside else float("nan"),
+            "region_area_fraction": float(np.mean(area)) if area else float("nan"), "n_maps": len(inside)}

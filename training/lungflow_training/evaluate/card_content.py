@@ -197,6 +197,12 @@ def audit_findings(audits: Mapping, positive: str = "covid19", specificity: floa
             out.append(f"Masking ({name}, {mk['n_images']} {positive} images only): mean P({positive}) "
                        f"{fmt(o['mean_p_' + positive])} as is, {fmt(r['mean_p_' + positive])} with the lungs removed; "
                        f"flagged {fmt(flag_o)} -> {fmt(flag_r)}. {reading}.")
+        cam = mk.get("cam", {})
+        if cam.get("cam_mass_in_region") is not None:
+            out.append(f"Heatmaps ({name}): {fmt(cam['cam_mass_in_region'])} of the predicted class's CAM lies in "
+                       f"the lungs, which cover {fmt(cam['region_area_fraction'])} of the image"
+                       + (": no more than an evenly spread map." if cam["cam_mass_in_region"] <
+                          cam["region_area_fraction"] + 0.05 else "."))
     normals = [r for r in audits["by_age_group"] if r["label"] in ("no_finding", "non_covid")]
     if len({r["age_group"] for r in normals}) > 1:
         out.append("Normals by age group, accuracy / COVID-19 flag rate: " + "; ".join(

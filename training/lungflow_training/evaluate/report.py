@@ -113,6 +113,8 @@ def render(ev: Mapping[str, object]) -> str:
                 table(["input", "accuracy", "balanced acc.", "mean P(true)", f"mean P({positive})",
                        f"{positive} sens. at threshold", f"{positive} spec. at threshold", f"{positive} AUC",
                        "predicted"], rows), "",
+                f"Predicted-class CAM mass inside the region: {fmt(mask['cam']['cam_mass_in_region'])}, against the "
+                f"region's share of the image {fmt(mask['cam']['region_area_fraction'])} (an evenly spread map).", "",
                 f"![masking {name}]({figs['audit_masking_' + name]})  "
                 f"![masked examples {name}]({figs['audit_masking_' + name + '_examples']})", ""]
     head = ["n images", "patients", "accuracy", "mean P(true)", f"{positive} flag rate"]

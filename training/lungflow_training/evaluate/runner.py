@@ -12,7 +12,7 @@ from typing import Dict, List, Optional
 import numpy as np
 import pandas as pd
 
-from .audits import fill_region, masking_audit, source_probe, subgroup_table
+from .audits import cam_mass_in_region, fill_region, masking_audit, source_probe, subgroup_table
 from .calibration import reliability
 from .data import POSITIVE_CLASS, TASK_CLASSES, EvalData, load_eval_data, masking_regions
 from .metrics import confusion_matrix
@@ -82,13 +82,15 @@ def run_probes(data: EvalData, outputs: Dict[str, Dict[str, np.ndarray]], seed: 
 
 
 def run_masking(name: str, regions: np.ndarray, rows: np.ndarray, method: str, data: EvalData, y_test: np.ndarray,
-                model: OnnxModel, classes: List[str], positive: str, threshold: float, out_dir: Path,
+                outputs_test: Dict[str, np.ndarray], model: OnnxModel, classes: List[str], positive: str, threshold: float, out_dir: Path,
                 figures: Dict[str, str]) -> Dict[str, object]:
     if len(rows) == 0:
         return {"method": method, "skipped": "no test images with a region mask"}
     images = data.images["test"][rows]
     result = masking_audit(images, regions, y_test[rows], model.probabilities, classes, positive, threshold)
     result["method"] = method
+    cams = outputs_test["cam"][rows, outputs_test["probabilities"][rows].argmax(axis=1)]
+    result["cam"] = cam_mass_in_region(cams, regions)
     variants = ["original", "region_removed", "region_only"]
     figures[f"audit_masking_{name}"] = plot_bars(variants, {
         "balanced accuracy": [result[v]["balanced_accuracy"] for v in variants],  # type: ignore[index]
@@ -144,8 +146,8 @@ def evaluate(task: str, model_path: Path, out_dir: Path, data_dir: Path, split_f
     audits["masking"] = {}
     for name, (regions, rows, method) in masking_regions(task, data, data_dir, split_file, model.size,
                                                          cache_dir).items():
-        audits["masking"][name] = run_masking(name, regions, rows, method, data, y["test"], model, classes,
-                                              positive, op["threshold"], out_dir, figures)
+        audits["masking"][name] = run_masking(name, regions, rows, method, data, y["test"], outputs["test"], model,
+                                              classes, positive, op["threshold"], out_dir, figures)
     audits["by_age_group"] = subgroup_table(test_frame, test_probs, classes, positive, op["threshold"],
                                             ["label", "age_group"])
     audits["by_source"] = subgroup_table(test_frame, test_probs, classes, positive, op["threshold"], ["label", "source"])
