@@ -3,11 +3,12 @@
 1. Decode to 8-bit grayscale. Palette/RGB/RGBA images become gray with PIL's 'L' conversion
    (ITU-R 601-2 luma, L = R*299/1000 + G*587/1000 + B*114/1000); alpha is dropped, EXIF orientation is ignored.
    16-bit grayscale is scaled to 8 bits by its min/max (the staged data has none; DICOM takes the windowing path).
-2. Bring every source to the same effective resolution: resize to EFFECTIVE x EFFECTIVE (224, the size of the
-   NIH/RSNA normals, the coarsest source) ignoring aspect ratio, Lanczos-3 (PIL Image.LANCZOS; sharp
-   `resize(224, 224, {fit: 'fill', kernel: 'lanczos3'})`).
-3. Resize to size x size with the same kernel (skipped when size == EFFECTIVE). Plain resize, no crop.
-4. Return uint8 [size, size]. LUT, normalisation, the CNN, temperature and softmax live in the ONNX graph.
+2. One plain resize to size x size, ignoring aspect ratio, no crop, with Pillow's antialiased Lanczos-3
+   (`Image.resize((size, size), Image.LANCZOS)` on the 8-bit image; libs/inference reimplements it Pillow-exactly).
+   The model size is at most EFFECTIVE (224 px, the size of the NIH/RSNA normals, the coarsest source), so this one
+   step also brings every source to the same effective resolution: nothing reaches the network sharper than the
+   normals. (The normals were resized twice by third parties, so they are still softer; training blurs at random.)
+3. Return uint8 [size, size]. LUT, normalisation, the CNN, temperature and softmax live in the ONNX graph.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import numpy as np
 from PIL import Image
 
 EFFECTIVE = 224
-KERNEL = "lanczos3"
+KERNEL = "lanczos"  # Pillow filter name, as card.json preprocessing.resize.filter
 
 
 def to_gray8(img: Image.Image) -> Image.Image:
@@ -34,10 +35,10 @@ def to_gray8(img: Image.Image) -> Image.Image:
 
 
 def resize_contract(gray: Image.Image, size: int) -> np.ndarray:
-    """Steps 2-3 of the contract on an 8-bit gray image."""
-    out = gray.resize((EFFECTIVE, EFFECTIVE), Image.LANCZOS)
-    if size != EFFECTIVE:
-        out = out.resize((size, size), Image.LANCZOS)
+    """Step 2 of the contract on an 8-bit gray image."""
+    if size > EFFECTIVE:
+        raise ValueError(f"model size {size} exceeds the common effective resolution {EFFECTIVE}")
+    out = gray.resize((size, size), Image.LANCZOS)
     return np.asarray(out, dtype=np.uint8).copy()
 
 

@@ -20,7 +20,7 @@ def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> tuple[float, floa
         return loss
 
     opt.step(closure)
-    t = float(log_t.exp().clamp(0.05, 20.0))
+    t = float(log_t.detach().exp().clamp(0.05, 20.0))
     before = float(F.cross_entropy(z, y))
     after = float(F.cross_entropy(z / t, y))
     return t, before, after
