@@ -1,3 +1,4 @@
+import { Partitioners } from 'kafkajs';
 import type { Kafka, Producer } from 'kafkajs';
 import { TOPICS, encodeMessage } from '@lungflow/contracts';
 import type { Contract, KeyOf, TopicId, ValueOf } from '@lungflow/contracts';
@@ -21,8 +22,9 @@ export class EventProducer {
   private connected = false;
 
   constructor(kafka: Kafka, private readonly topicNames: TopicNames = {}) {
-    // kafkajs requires a single in-flight request for idempotence (ordering and no duplicates on retry).
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    // kafkajs requires a single in-flight request for idempotence (ordering and no duplicates on retry). The default
+    // partitioner is murmur2 like the Java client, so any producer keys a study to the same partition.
+    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
   }
 
   topicOf(contract: Contract): string {

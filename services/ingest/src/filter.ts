@@ -12,8 +12,8 @@ export type SeriesDecision =
   | { inScope: true; kind: 'cxr' | 'ct'; instances: InstanceListing[]; attrs: DicomAttributes }
   | { inScope: false; reason: string };
 
-/** Reason label for CT series below INGEST_CT_MIN_SLICES (ingest's own, series-level rule). */
-export const CT_TOO_THIN = 'ct-too-thin';
+/** Reason label for CT series below INGEST_CT_MIN_SLICES (series level; same label as @lungflow/dicom's scope rule). */
+export const CT_TOO_THIN = 'too-few-slices';
 
 /**
  * Decides one series from the full metadata of its first instance. Instances of another SOP class than that one

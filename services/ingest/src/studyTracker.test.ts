@@ -109,7 +109,7 @@ describe('StudyTracker', () => {
     expect(t.events).toHaveLength(1);
     expect(await metricValue(t.metrics, 'ingest_series_filtered_total', 'reason="lungflow-output"')).toBe(1);
     expect(await metricValue(t.metrics, 'ingest_series_filtered_total', 'reason="body-part"')).toBe(1);
-    expect(await metricValue(t.metrics, 'ingest_series_filtered_total', 'reason="ct-too-thin"')).toBe(1);
+    expect(await metricValue(t.metrics, 'ingest_series_filtered_total', 'reason="too-few-slices"')).toBe(1);
     expect(await metricValue(t.metrics, 'ingest_series_filtered_total', 'reason="modality"')).toBe(1);
   });
 
