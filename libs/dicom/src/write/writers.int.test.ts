@@ -1,0 +1,65 @@
+/**
+ * The written SR and SC against the REAL Orthanc of deploy/local (`npm run stack:up`): STOW succeeds, QIDO finds
+ * them under the source study, and storing the same result twice leaves one instance (deterministic UIDs).
+ */
+import { DicomWebClient, firstString } from '@lungflow/dicomweb';
+import { heatmapOverlay, legend } from '@lungflow/imaging';
+import { renderFrame } from '../pixels';
+import { readPart10 } from '../read';
+import { readSample, SAMPLE } from '../read/__tests__/sampleFiles';
+import { analysis } from './__tests__/fixtures';
+import { secondaryCapture, secondaryCaptureLegend, SECONDARY_CAPTURE_IMAGE_STORAGE } from './secondaryCapture';
+import { COMPREHENSIVE_3D_SR, structuredReport } from './structuredReport';
+
+jest.setTimeout(60_000);
+
+const client = new DicomWebClient({
+  baseUrl: process.env.DICOMWEB_URL ?? 'http://127.0.0.1:8042/dicom-web',
+  auth: { username: process.env.DICOMWEB_USERNAME ?? 'lungflow', password: process.env.DICOMWEB_PASSWORD ?? 'lungflow' },
+  retry: { retries: 1, minDelayMs: 100, maxDelayMs: 500 },
+});
+
+describe('SR and SC in the local Orthanc', () => {
+  const sourceBytes = readSample(SAMPLE.crJpegBaseline);
+  const source = readPart10(sourceBytes);
+  const study = String(source.dataset.StudyInstanceUID);
+
+  beforeAll(async () => {
+    await client.storeInstances([sourceBytes]); // the analysed image, as ingest would have found it
+  });
+
+  it('stores the SR twice and keeps one instance under the source study', async () => {
+    const sr = structuredReport(analysis(source.dataset, { now: new Date() }));
+    expect(sr.studyInstanceUid).toBe(study);
+    const first = await client.storeInstances([sr.part10], study);
+    expect(first.stored.map((s) => s.sopInstanceUid)).toEqual([sr.sopInstanceUid]);
+    const again = structuredReport(analysis(source.dataset, { now: new Date(Date.now() + 5_000) }));
+    await client.storeInstances([again.part10], study);
+
+    const instances = await client.searchInstances({}, study, sr.seriesInstanceUid);
+    expect(instances.map((i) => firstString(i, '00080018'))).toEqual([sr.sopInstanceUid]);
+    expect(firstString(instances[0] ?? {}, '00080016')).toBe(COMPREHENSIVE_3D_SR);
+    const series = await client.searchSeries({ Modality: 'SR' }, study);
+    expect(series.map((s) => firstString(s, '0020000E'))).toContain(sr.seriesInstanceUid);
+    const [metadata] = await client.retrieveInstanceMetadata(study, sr.seriesInstanceUid, sr.sopInstanceUid);
+    expect(firstString(metadata ?? {}, '0040A493')).toBe('UNVERIFIED');
+  });
+
+  it('stores the SC twice, keeps one instance, and Orthanc can render it', async () => {
+    const { fullResolution } = await renderFrame(source);
+    const result = analysis(source.dataset);
+    const cam = { data: new Float32Array(49).map((_, i) => i), width: 7, height: 7 };
+    const pixels = await legend(await heatmapOverlay({ ...fullResolution, channels: 1 }, cam), secondaryCaptureLegend(result));
+    const sc = secondaryCapture(result, { ...pixels, channels: 3 });
+    await client.storeInstances([sc.part10], study);
+    await client.storeInstances([sc.part10], study);
+
+    const instances = await client.searchInstances({}, study, sc.seriesInstanceUid);
+    expect(instances.map((i) => firstString(i, '00080018'))).toEqual([sc.sopInstanceUid]);
+    expect(firstString(instances[0] ?? {}, '00080016')).toBe(SECONDARY_CAPTURE_IMAGE_STORAGE);
+    const [frame] = await client.retrieveFrames(study, sc.seriesInstanceUid, sc.sopInstanceUid, [1]);
+    expect(Buffer.from(frame ?? []).equals(Buffer.from(pixels.data))).toBe(true);
+    const png = await client.retrieveRendered(study, sc.seriesInstanceUid, sc.sopInstanceUid, { viewport: { width: 128, height: 128 } });
+    expect(Array.from(png.subarray(1, 4))).toEqual([0x50, 0x4e, 0x47]);
+  });
+});
