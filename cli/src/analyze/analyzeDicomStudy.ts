@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { attr, readPart10 } from '@lungflow/dicom';
 import { LungFlowError } from '@lungflow/errors';
-import { aggregateClassifications, aggregateSeries, analyzeInstance, type Aggregate, type Classification, type GrayImage, type ModelSet } from '@lungflow/inference';
+import { aggregateClassifications, aggregateSeries, analyzeInstance, type Aggregate, type Classification, type GrayImage, type ModelCard, type ModelSet } from '@lungflow/inference';
+import type { ReferencedInstance } from '@lungflow/dicom';
+import { lungflowVersion } from '../lungflowVersion';
 import type { AnalysisInput } from './collectInputs';
 import type { AnalysisResult, ImageResult } from './AnalysisResult';
 import type { OutputWriter } from './OutputWriter';
@@ -18,7 +20,8 @@ export async function analyzeDicomStudy(input: Extract<AnalysisInput, { kind: 'd
   const images: ImageResult[] = [];
   const skipped: { file: string; reason: string }[] = [];
   const bySeries = new Map<string, { aggregation: Parameters<typeof aggregateClassifications>[1]; results: Classification[] }>();
-  let mostSuspicious: { margin: number; file: string; image: GrayImage; classification: Classification; dataset: Record<string, unknown> } | undefined;
+  let mostSuspicious: { margin: number; file: string; image: GrayImage; classification: Classification; dataset: Record<string, unknown>; card: ModelCard } | undefined;
+  const analysed = new Map<string, ReferencedInstance>();
   for (const file of input.files) {
     const instance = readPart10(new Uint8Array(await readFile(file)));
     const scope = chestTaskOf(instance.dataset, instance.sopClassUid);
@@ -35,7 +38,8 @@ export async function analyzeDicomStudy(input: Extract<AnalysisInput, { kind: 'd
       series.results.push(classification);
       images.push({ file, seriesInstanceUid, sopInstanceUid, frame, task: scope.task, model: runner.identity, probabilities: classification.probabilities, decision: classification.decision });
       const margin = classification.probabilities[classification.decision.className] - classification.decision.threshold;
-      if (!mostSuspicious || margin > mostSuspicious.margin) mostSuspicious = { margin, file, image, classification, dataset: instance.dataset };
+      if (!mostSuspicious || margin > mostSuspicious.margin) mostSuspicious = { margin, file, image, classification, dataset: instance.dataset, card: runner.release.card };
+      analysed.set(sopInstanceUid, { sopClassUid: instance.sopClassUid ?? '', sopInstanceUid, seriesInstanceUid });
     }
   }
   if (images.length === 0 || !mostSuspicious) {
@@ -49,7 +53,7 @@ export async function analyzeDicomStudy(input: Extract<AnalysisInput, { kind: 'd
   const stem = input.input === input.files[0] ? input.input : `study-${input.studyInstanceUid}`;
   const heatmap = await outputs.heatmapPng(stem, mostSuspicious.image, mostSuspicious.classification);
   if (heatmap) written.heatmap = heatmap;
-  Object.assign(written, await writeDicomOutputs(stem, outputs, { study, images, source: mostSuspicious }));
+  Object.assign(written, await writeDicomOutputs(stem, outputs, { study, analysed: [...analysed.values()], card: mostSuspicious.card, lungflowVersion: lungflowVersion(), source: mostSuspicious }));
   return {
     input: input.input,
     ok: true,

@@ -1,14 +1,50 @@
-import type { Aggregate, Classification, GrayImage } from '@lungflow/inference';
-import type { ImageResult } from './AnalysisResult';
+import sharp from 'sharp';
+import { secondaryCapture, secondaryCaptureLegend, structuredReport, type AnalysisResult as DicomAnalysisResult, type ReferencedInstance } from '@lungflow/dicom';
+import { heatmapOverlay, legend } from '@lungflow/imaging';
+import type { Aggregate, Classification, GrayImage, ModelCard } from '@lungflow/inference';
 import type { OutputWriter } from './OutputWriter';
+
+const SC_MAX_SIDE = 2048;
 
 export interface StudyOutcome {
   study: Aggregate;
-  images: ImageResult[];
-  source: { file: string; image: GrayImage; classification: Classification; dataset: Record<string, unknown> };
+  analysed: ReferencedInstance[];
+  card: ModelCard;
+  lungflowVersion: string;
+  /** The most suspicious image: its data set is the source of the SR and SC, its CAM is drawn. */
+  source: { image: GrayImage; classification: Classification; dataset: Record<string, unknown> };
 }
 
-/** The SR and the heatmap SC for a DICOM study (written with libs/dicom's writers). */
-export async function writeDicomOutputs(_input: string, _outputs: OutputWriter, _outcome: StudyOutcome): Promise<Record<string, string>> {
-  return {};
+/**
+ * The same two objects the report service stores in the PACS, written as files: a TID 1500 SR with the study-level
+ * probabilities and decision, and a Secondary Capture of the most suspicious image with its heatmap and legend.
+ */
+export async function writeDicomOutputs(stem: string, outputs: OutputWriter, outcome: StudyOutcome): Promise<Record<string, string>> {
+  if (!outputs.outDir) return {};
+  const { study, card, source } = outcome;
+  const result: DicomAnalysisResult = {
+    source: source.dataset,
+    analysedInstances: outcome.analysed,
+    model: { id: card.id, name: card.id, version: card.version, fileSha256: card.files.sha256 },
+    classes: card.classes.map((c) => ({ name: c.name, code: c.code, probability: study.probabilities[c.name] ?? 0 })),
+    decision: study.decision,
+    softwareVersion: outcome.lungflowVersion,
+  };
+  const written: Record<string, string> = {};
+  const sr = await outputs.write(stem, '.sr.dcm', structuredReport(result).part10);
+  if (sr) written.sr = sr;
+
+  const { image } = source;
+  const scale = Math.min(1, SC_MAX_SIDE / Math.max(image.width, image.height));
+  const width = Math.max(1, Math.round(image.width * scale));
+  const height = Math.max(1, Math.round(image.height * scale));
+  const base = scale === 1
+    ? image.data
+    : new Uint8Array(await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 1 } }).resize(width, height, { fit: 'fill' }).extractChannel(0).raw().toBuffer());
+  const { cam, decision } = source.classification;
+  const overlay = await heatmapOverlay({ data: base, width, height, channels: 1 }, { data: cam.maps[decision.className], width: cam.width, height: cam.height });
+  const labelled = await legend(overlay, secondaryCaptureLegend(result));
+  const sc = await outputs.write(stem, '.heatmap-sc.dcm', secondaryCapture(result, { data: labelled.data, width, height, channels: 3 }).part10);
+  if (sc) written.sc = sc;
+  return written;
 }
