@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# One command per model: training/train.sh cxr|ct
+# set-up -> frozen split -> train both LUT arms (pseudo-colour 'jet' and the gray ablation; same seed, budget,
+# split) -> evaluate each exported ONNX on the test split -> card (ships the arm best on VALIDATION) -> golden vectors.
+# LUNGFLOW_REUSE_RUNS=1 keeps an arm whose training/runs/<task>-<colour>/train_log.json already exists.
+set -euo pipefail
+task=${1:?usage: training/train.sh cxr|ct}
+case "$task" in cxr|ct) ;; *) echo "unknown task $task" >&2; exit 2 ;; esac
+here="$(cd "$(dirname "$0")" && pwd)"
+cd "$here"
+bash setup.sh
+PY="$here/.venv/bin/python"
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
+
+"$PY" -m lungflow_training.split --task "$task"
+arms=()
+for lut in jet gray; do
+  color=$([ "$lut" = jet ] && echo pseudo || echo gray)
+  run="runs/$task-$color"
+  arms+=("$run")
+  if [ "${LUNGFLOW_REUSE_RUNS:-0}" = 1 ] && [ -f "$run/train_log.json" ]; then
+    echo "== reusing $run"
+  else
+    echo "== training $run"
+    "$PY" -m lungflow_training.train --task "$task" --lut "$lut" --out "$run"
+  fi
+  echo "== evaluating $run"
+  "$PY" -m lungflow_training.evaluate --task "$task" --model "$run/model.onnx" --out "$run/evaluation"
+done
+
+release="$here/../models/$task-v1"
+mkdir -p "$release"
+"$PY" -m lungflow_training.card --task "$task" --release "$release" --ablation "${arms[@]}" \
+  --command "training/train.sh $task"
+# Keep the PyTorch weights of the arm that shipped, so a test can compare ONNX and PyTorch outputs.
+"$PY" - "$task" "$release" "${arms[@]}" <<'PYEOF'
+import hashlib, shutil, sys
+from pathlib import Path
+task, release, arms = sys.argv[1], Path(sys.argv[2]), [Path(a) for a in sys.argv[3:]]
+digest = lambda p: hashlib.sha256(p.read_bytes()).hexdigest()
+shipped = digest(release / "model.onnx")
+arm = next(a for a in arms if digest(a / "model.onnx") == shipped)
+dest = Path("released") / f"{task}-v1.pt"
+dest.parent.mkdir(exist_ok=True)
+shutil.copyfile(arm / "model.pt", dest)
+print(f"shipped arm {arm.name}; weights -> training/{dest}")
+PYEOF
+"$PY" -m lungflow_training.golden --task "$task" --model "$release/model.onnx" --out "$release/golden.json"
+echo "== released models/$task-v1"
