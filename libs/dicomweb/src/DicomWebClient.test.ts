@@ -86,6 +86,7 @@ describe('DicomWebClient', () => {
   it('refuses a STOW answer that acknowledges fewer instances than were sent', async () => {
     const { fetch } = fakeFetch([json({ '00081199': seq([{ '00081155': '1.1' }]) })]);
     await expect(client(fetch).storeInstances([new Uint8Array(1), new Uint8Array(1)])).rejects.toThrow(/acknowledged 1 of 2/);
+    await expect(client(fetch).storeInstances([])).rejects.toThrow(RangeError);
   });
 
   it('retrieves frames uncompressed by default, parsing a boundary that follows a quoted type with parameters', async () => {

@@ -84,6 +84,7 @@ export class DicomWebClient {
    * failed instances (Orthanc answers 200 or 409 with a FailedSOPSequence) throws DICOMWEB_STORE_FAILED naming them.
    */
   async storeInstances(instances: readonly Uint8Array[], studyUid?: string): Promise<StowResult> {
+    if (instances.length === 0) throw new RangeError('storeInstances: nothing to store');
     const path = studyUid === undefined ? '/studies' : `/studies/${uid(studyUid)}`;
     const message = buildMultipart(instances.map((body) => ({ body, contentType: 'application/dicom' })), { type: 'application/dicom' });
     const response = await this.request({
