@@ -25,8 +25,10 @@ log() { printf 'tools.sh: %s\n' "$*" >&2; }
 installed() { [ -e "$BIN/$1" ] && [ -f "$TOOLS_DIR/.$1-$2" ]; }
 mark() { rm -f "$TOOLS_DIR/.$1-"*; touch "$TOOLS_DIR/.$1-$2"; }
 
+# Go from PATH, else where the official tarball installs it (non-login shells often lack it on PATH).
 need_go() {
-  command -v go >/dev/null 2>&1 || { log "go is required to build $1 (apt-get install golang-go, or Go >= 1.24)"; exit 1; }
+  command -v go >/dev/null 2>&1 || [ ! -x /usr/local/go/bin/go ] || PATH=$PATH:/usr/local/go/bin
+  command -v go >/dev/null 2>&1 || { log "Go >= 1.24 is required to build $1 (https://go.dev/doc/install or apt-get install golang-go)"; exit 1; }
 }
 
 if ! installed helm "$HELM_VERSION"; then

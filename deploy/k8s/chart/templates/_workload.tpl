@@ -84,6 +84,10 @@ spec:
           env:
             {{- toYaml . | nindent 12 }}
           {{- end }}
+          {{- with ($c.startupProbe | default $root.Values.probes.startup) }}
+          startupProbe:
+            {{- toYaml . | nindent 12 }}
+          {{- end }}
           {{- with ($c.livenessProbe | default $root.Values.probes.liveness) }}
           livenessProbe:
             {{- toYaml . | nindent 12 }}
