@@ -1,4 +1,5 @@
-import { LUNGFLOW_MANUFACTURER, LUNGFLOW_MODEL_NAME } from '@lungflow/dicom';
+import { LUNGFLOW_MANUFACTURER, LUNGFLOW_MODEL_NAME, readPart10, secondaryCapture, structuredReport } from '@lungflow/dicom';
+import type { AnalysisResult } from '@lungflow/dicom';
 import { newUid, rewriteDicom, sharedDicom } from '../helpers/dicomFixtures';
 
 /** Real images from ../shared/data/dicom under new UIDs (see SOURCES.md for what each file is). */
@@ -60,4 +61,25 @@ export function oursStudy(studyUid = newUid()): TestStudy {
     SOPClassUID: '1.2.840.10008.5.1.4.1.1.7',
     SeriesDescription: 'PA',
   });
+}
+
+/**
+ * LungFlow's real output for an analysed instance, as the report service writes it back to the PACS: the TID 1500
+ * SR and a Secondary Capture, both from libs/dicom's writers (same study as the source, new series).
+ */
+export function lungflowResults(sourceInstance: Buffer): Buffer[] {
+  const source = readPart10(new Uint8Array(sourceInstance)).dataset;
+  const result: AnalysisResult = {
+    source,
+    model: { id: 'cxr-test', name: 'LungFlow CXR test model', version: '0.0.1', fileSha256: '0'.repeat(64) },
+    classes: [
+      { name: 'covid19', code: { value: '882784691000119100', scheme: 'SCT', meaning: 'Pneumonia caused by SARS-CoV-2' }, probability: 0.7 },
+      { name: 'no_finding', code: { value: '17621005', scheme: 'SCT', meaning: 'Normal' }, probability: 0.3 },
+    ],
+    decision: { className: 'covid19', threshold: 0.5, positive: true },
+  };
+  const width = 64;
+  const height = 64;
+  const pixels = { data: new Uint8Array(width * height * 3).fill(128), width, height, channels: 3 as const };
+  return [structuredReport(result).part10, secondaryCapture(result, pixels).part10].map((bytes) => Buffer.from(bytes));
 }

@@ -1,7 +1,7 @@
 import { buildMultipart } from '@lungflow/dicomweb';
 import { Cable, QUIET_MS, about, events, metric, newWorld, pacs, stack, startIngest, stopAll, until } from './harness';
 import type { TestWorld } from './harness';
-import { cxrStudy, headCtStudy, nonImageStudy, oursStudy, today } from './fixtures';
+import { cxrStudy, headCtStudy, lungflowResults, nonImageStudy, oursStudy, today } from './fixtures';
 
 // Real Orthanc, Kafka and Redis of deploy/local (npm run stack:up). Each test has its own topic and Redis prefix.
 jest.setTimeout(120_000);
@@ -20,18 +20,19 @@ describe('ingest on the real stack: filtering, push, QIDO, PACS outage', () => {
     const analysed = cxrStudy('cxrPa');
     await pacs.storeInstances(analysed.instances);
     await until(async () => (await metric(service, 'ingest_studies_published_total')) >= 1, 30_000, 'the analysed study');
-    // Our result written back into the analysed study, our output as a study of its own, a head CT, an SR.
-    const oursInStudy = oursStudy(analysed.studyUid);
+    // Our real SR and SC written back into the analysed study, a chest image carrying our equipment identity as a
+    // study of its own, a head CT, a non-image object.
+    await pacs.storeInstances(lungflowResults(analysed.instances[0]));
     const oursAlone = oursStudy();
     const head = headCtStudy(3);
     const sr = nonImageStudy();
-    for (const study of [oursInStudy, oursAlone, head, sr]) await pacs.storeInstances(study.instances);
-    await until(async () => (await metric(service, 'ingest_series_filtered_total')) >= 4, 30_000, 'four filtered series');
+    for (const study of [oursAlone, head, sr]) await pacs.storeInstances(study.instances);
+    await until(async () => (await metric(service, 'ingest_series_filtered_total')) >= 5, 30_000, 'five filtered series');
 
     const all = await events(world, 1, 3 * QUIET_MS + 1_000);
     const mine = about(all, [analysed.studyUid, oursAlone.studyUid, head.studyUid, sr.studyUid]);
     expect(mine.map((e) => [e.studyInstanceUid, e.studyVersion])).toEqual([[analysed.studyUid, 1]]);
-    expect(await metric(service, 'ingest_series_filtered_total', 'reason="lungflow-output"')).toBeGreaterThanOrEqual(2);
+    expect(await metric(service, 'ingest_series_filtered_total', 'reason="lungflow-output"')).toBeGreaterThanOrEqual(3);
     expect(await metric(service, 'ingest_series_filtered_total', 'reason="not-an-image"')).toBeGreaterThanOrEqual(1);
     // The head CT names no anatomy the chest rule accepts (its only text is "5/5mm Plain").
     const headReasons = (await metric(service, 'ingest_series_filtered_total', 'reason="body-part"')) + (await metric(service, 'ingest_series_filtered_total', 'reason="body-part-unknown"'));
