@@ -31,7 +31,7 @@ KUBECONFORM=(
   -schema-location "$BIN/kubernetes-json-schema/{{ .NormalizedKubernetesVersion }}-local{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json"
   -schema-location "$K8S_DIR/schemas/{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json"
 )
-POLICY=("$PYTHON" "$K8S_DIR/scripts/policy.py" --contracts "$ROOT/libs/contracts/src/topics.ts")
+POLICY=("$PYTHON" "$K8S_DIR/scripts/policy.py" --contracts "$ROOT/libs/contracts/src/topics.ts" --repo "$ROOT")
 HELM_TEMPLATE=("$BIN/helm" template lungflow "$K8S_DIR/chart" --kube-version "$KUBERNETES_VERSION")
 
 # check NAME CMD...: runs CMD, records pass/fail, its time and output.

@@ -11,11 +11,15 @@ Rules (deploy/k8s/README.md explains why each exists):
   drop-all-capabilities    capabilities drop ALL and add nothing
   topics-match-contracts   the KafkaTopics are exactly libs/contracts TOPICS (name, partitions, retention)
   keda-within-partitions   a ScaledObject never scales past the partition count of the topic it watches
+  env-known-to-service     every environment variable the chart gives a service is one that service reads
+                           (libs/config commonSettings, services/<name>/src/config.ts, process.env uses); the
+                           services ignore unknown variables, so a misspelt setting would otherwise go unnoticed
 
-Usage: policy.py MANIFESTS.yaml [--contracts libs/contracts/src/topics.ts]
+Usage: policy.py MANIFESTS.yaml [--contracts libs/contracts/src/topics.ts] [--repo REPO_ROOT]
 """
 
 import argparse
+import os
 import re
 import sys
 
@@ -173,10 +177,67 @@ def check_scaling(docs):
     return out
 
 
+SETTING = re.compile(r'^\s+([A-Z][A-Z0-9_]+):', re.MULTILINE)
+PROCESS_ENV = re.compile(r"process\.env(?:\.([A-Z][A-Z0-9_]+)|\[['\"]([A-Z][A-Z0-9_]+)['\"]\])")
+
+
+def service_env_names(repo, service):
+    """The variables a service reads, or None when its config.ts does not exist (yet)."""
+    config = os.path.join(repo, 'services', service, 'src', 'config.ts')
+    if not os.path.exists(config):
+        return None
+    names = set()
+    with open(os.path.join(repo, 'libs', 'config', 'src', 'settings.ts'), encoding='utf-8') as handle:
+        names |= set(SETTING.findall(handle.read()))
+    for folder, _, files in os.walk(os.path.join(repo, 'services', service, 'src')):
+        for file in files:
+            if file.endswith('.ts') and not file.endswith('.test.ts'):
+                with open(os.path.join(folder, file), encoding='utf-8') as handle:
+                    text = handle.read()
+                if file == 'config.ts' and folder.endswith('src'):
+                    names |= set(SETTING.findall(text))
+                names |= {a or b for a, b in PROCESS_ENV.findall(text)}
+    return names
+
+
+def check_env(docs, repo):
+    sources = {}
+    for doc in docs:
+        if doc.get('kind') in ('ConfigMap', 'Secret'):
+            data = {**(doc.get('data') or {}), **(doc.get('stringData') or {})}
+            sources[(doc['kind'], doc['metadata']['name'])] = set(data)
+    out = []
+    for doc in docs:
+        if doc.get('kind') not in POD_KINDS:
+            continue
+        template = (doc.get('spec') or {}).get('template') or {}
+        service = ((template.get('metadata') or {}).get('labels') or {}).get('lungflow.io/service')
+        if not service:
+            continue
+        known = service_env_names(repo, service)
+        if known is None:
+            print(f'policy: services/{service}/src/config.ts not found; env of {doc["metadata"]["name"]} not checked',
+                  file=sys.stderr)
+            continue
+        for container in pod_spec(doc).get('containers') or []:
+            given = {entry['name']: 'env' for entry in container.get('env') or []}
+            for source in container.get('envFrom') or []:
+                for kind, key in (('ConfigMap', 'configMapRef'), ('Secret', 'secretRef')):
+                    if key in source:
+                        name = source[key]['name']
+                        given.update({var: f'{kind}/{name}' for var in sources.get((kind, name), set())})
+            for var, origin in sorted(given.items()):
+                if var not in known:
+                    out.append(('env-known-to-service', f'{doc["kind"]}/{doc["metadata"]["name"]} ({origin})',
+                                f'{var} is not a setting of services/{service}'))
+    return out
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('manifests')
     parser.add_argument('--contracts', help='libs/contracts/src/topics.ts to compare the KafkaTopics with')
+    parser.add_argument('--repo', help='repository root, to check the services\' environment variables')
     args = parser.parse_args()
     with open(args.manifests, encoding='utf-8') as handle:
         docs = [doc for doc in yaml.safe_load_all(handle) if isinstance(doc, dict) and doc.get('kind')]
@@ -189,6 +250,8 @@ def main():
     if args.contracts:
         violations += check_topics(docs, contract_topics(args.contracts))
     violations += check_scaling(docs)
+    if args.repo:
+        violations += check_env(docs, args.repo)
     for rule, where, message in violations:
         print(f'[{rule}] {where}: {message}')
     workloads = sum(1 for doc in docs if doc['kind'] in POD_KINDS)
