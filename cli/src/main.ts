@@ -6,9 +6,10 @@ export async function run(argv: readonly string[], io: CommandIo = { stdout: pro
   const program = new Command('lungflow')
     .description('LungFlow: chest X-ray and CT triage for COVID-19 and other pneumonia (research prototype, not a diagnostic device).')
     .exitOverride()
-    .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
+    .configureOutput({ writeOut: (text) => void io.stdout.write(text), writeErr: (text) => void io.stderr.write(text) })
     .showHelpAfterError();
-  program.addCommand(analyzeCommand(io).exitOverride());
+  const output = { writeOut: (text: string) => void io.stdout.write(text), writeErr: (text: string) => void io.stderr.write(text) };
+  program.addCommand(analyzeCommand(io).exitOverride().configureOutput(output));
   try {
     await program.parseAsync([...argv]);
     return io.exitCode ?? 0;

@@ -34,7 +34,7 @@ function describe(result: AnalysisResult): string {
   const { className, threshold, positive } = result.decision;
   const probs = Object.entries(result.probabilities).map(([name, p]) => `${name} ${p.toFixed(3)}`).join(', ');
   const images = result.kind === 'dicom' ? `, ${result.analysedImages} image(s), ${result.aggregation}` : '';
-  return `${result.input}: ${positive ? 'POSITIVE' : 'negative'} for ${className} (threshold ${threshold}) | ${probs} | ${result.model.id} ${result.model.version}${images}`;
+  return `${result.input}: ${positive ? 'POSITIVE' : 'negative'} for ${className} (threshold ${Number(threshold.toFixed(4))}) | ${probs} | ${result.model.id} ${result.model.version}${images}`;
 }
 
 export interface CommandIo {

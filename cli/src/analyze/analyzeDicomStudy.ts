@@ -24,7 +24,7 @@ export async function analyzeDicomStudy(input: Extract<AnalysisInput, { kind: 'd
   const analysed = new Map<string, ReferencedInstance>();
   for (const file of input.files) {
     const instance = readPart10(new Uint8Array(await readFile(file)));
-    const scope = chestTaskOf(instance.dataset, instance.sopClassUid);
+    const scope = chestTaskOf(instance.dataset);
     if (!scope.task) {
       skipped.push({ file, reason: scope.reason });
       continue;
