@@ -11,6 +11,7 @@ Rules (deploy/k8s/README.md explains why each exists):
   drop-all-capabilities    capabilities drop ALL and add nothing
   topics-match-contracts   the KafkaTopics are exactly libs/contracts TOPICS (name, partitions, retention)
   keda-within-partitions   a ScaledObject never scales past the partition count of the topic it watches
+  no-duplicate-keys        no mapping in the rendered YAML repeats a key (parsers keep one of them silently)
   env-known-to-service     every environment variable the chart gives a service is one that service reads
                            (libs/config commonSettings, services/<name>/src/config.ts, process.env uses); the
                            services ignore unknown variables, so a misspelt setting would otherwise go unnoticed
@@ -233,6 +234,21 @@ def check_env(docs, repo):
     return out
 
 
+class StrictLoader(yaml.SafeLoader):
+    """Records repeated mapping keys, which a template bug (two includes emitting one label) produces."""
+
+    duplicates = []
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if key in seen:
+                StrictLoader.duplicates.append((key, key_node.start_mark.line + 1))
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('manifests')
@@ -240,8 +256,8 @@ def main():
     parser.add_argument('--repo', help='repository root, to check the services\' environment variables')
     args = parser.parse_args()
     with open(args.manifests, encoding='utf-8') as handle:
-        docs = [doc for doc in yaml.safe_load_all(handle) if isinstance(doc, dict) and doc.get('kind')]
-    violations = []
+        docs = [doc for doc in yaml.load_all(handle, Loader=StrictLoader) if isinstance(doc, dict) and doc.get('kind')]
+    violations = [('no-duplicate-keys', f'line {line}', f'key {key!r} repeated') for key, line in StrictLoader.duplicates]
     for doc in docs:
         if doc['kind'] in POD_KINDS:
             violations += check_workload(doc)
