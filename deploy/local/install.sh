@@ -92,7 +92,7 @@ kafka_version=$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$HERE
 if [ ! -f "$HERE/kafka/lib/kafka_2.13-$kafka_version.jar" ]; then
   say "resolving Kafka $kafka_version jars from Maven Central into deploy/local/kafka/lib"
   rm -rf "$HERE/kafka/lib"
-  mvn -q -B -f "$HERE/kafka/pom.xml" dependency:copy-dependencies -DoutputDirectory=lib -DincludeScope=runtime
+  mvn -q -B -Dstyle.color=never -f "$HERE/kafka/pom.xml" dependency:copy-dependencies -DoutputDirectory=lib -DincludeScope=runtime
   [ -f "$HERE/kafka/lib/kafka_2.13-$kafka_version.jar" ] || fail "Maven finished but kafka_2.13-$kafka_version.jar is missing"
 else
   say "Kafka $kafka_version jars present"
