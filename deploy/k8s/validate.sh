@@ -4,6 +4,7 @@
 #   2. for each values file (chart defaults, values/production.yaml, values/trial.yaml): helm lint --strict,
 #      helm template, kubeconform (Kubernetes + Strimzi + KEDA schemas, strict, offline), policy checks
 #   3. the must-fail cases in tests/must-fail: each must fail, and for the reason its header names
+#      (policy RULE, schema KIND, values TEXT, hadolint CODE)
 # Usage: validate.sh [--junit FILE]. Exits non-zero on any problem; --junit writes one testcase per check.
 set -uo pipefail
 
@@ -74,6 +75,15 @@ expect_schema() {  # values file whose header says "# expect: schema KIND"
   invalid=$(grep -E ' is invalid: | failed validation: ' "$WORK/case.out" | sed -E 's/^[^ ]+ - ([A-Za-z]+) .*$/\1/' | sort -u | tr '\n' ' ')
   [ "$invalid" = "$kind " ] || { echo "expected only $kind to be invalid, got: $invalid"; return 1; }
 }
+expect_values() {  # values file whose header says "# expect: values TEXT": helm must refuse it, naming TEXT
+  local values=$1 text=$2
+  if "${HELM_TEMPLATE[@]}" -f "$values" > "$WORK/case.out" 2>&1; then
+    echo "helm rendered it, but values.schema.json must reject it ($text)"; return 1
+  fi
+  cat "$WORK/case.out"
+  grep -q "don't meet the specifications of the schema" "$WORK/case.out" && grep -q -- "$text" "$WORK/case.out" \
+    || { echo "expected a values schema error naming $text"; return 1; }
+}
 expect_hadolint() {  # Dockerfile whose header says "# expect: hadolint CODE"
   local dockerfile=$1 code=$2
   if (cd "$ROOT" && "$BIN/hadolint" "$dockerfile") > "$WORK/case.out" 2>&1; then
@@ -105,6 +115,7 @@ for case in tests/must-fail/*; do
   case "$kind" in
     policy) check "must fail: $(basename "$case") -> [$expected]" expect_policy "$K8S_DIR/$case" "$expected" ;;
     schema) check "must fail: $(basename "$case") -> invalid $expected" expect_schema "$K8S_DIR/$case" "$expected" ;;
+    values) check "must fail: $(basename "$case") -> values schema ($expected)" expect_values "$K8S_DIR/$case" "$expected" ;;
     hadolint) check "must fail: $(basename "$case") -> $expected" expect_hadolint "deploy/k8s/$case" "$expected" ;;
     *) check "must fail: $(basename "$case") has an '# expect:' header" false ;;
   esac
