@@ -34,7 +34,9 @@ export function imagePixelModule(instance: DicomInstance): ImagePixelModule {
         sopClassUid: instance.sopClassUid,
       });
     }
-    throw new DicomError('DICOM_NO_PIXEL_DATA', 'the object has no Pixel Data (7FE0,0010)', { sopInstanceUid });
+    throw new DicomError('DICOM_NO_PIXEL_DATA', 'no Pixel Data (7FE0,0010): absent, or swallowed by a malformed element before it', {
+      sopInstanceUid,
+    });
   }
   const bad = (message: string): never => {
     throw new DicomError('DICOM_BAD_PIXEL_ATTRIBUTES', message, { sopInstanceUid });

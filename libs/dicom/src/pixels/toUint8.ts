@@ -7,8 +7,9 @@
 export function toUint8(values: Float32Array, invert: boolean): Uint8Array {
   const out = new Uint8Array(values.length);
   for (let i = 0; i < values.length; i += 1) {
-    const v = Math.floor(invert ? 255 - values[i] : values[i]);
-    out[i] = v < 0 ? 0 : v > 255 ? 255 : v;
+    const y = invert ? 255 - values[i] : values[i];
+    // truncation of a value already clamped to 0..255 (| 0 truncates toward zero, as floor does for y >= 0)
+    out[i] = y <= 0 ? 0 : y >= 255 ? 255 : y | 0;
   }
   return out;
 }
