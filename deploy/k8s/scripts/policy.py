@@ -163,18 +163,25 @@ def check_scaling(docs):
         if doc.get('kind') == 'KafkaTopic':
             spec = doc.get('spec') or {}
             partitions[spec.get('topicName') or doc['metadata']['name']] = spec.get('partitions')
-    out = []
+    # Deployments scaled on the same group and topic share its partitions: their maxima add up.
+    groups = {}
     for doc in docs:
         if doc.get('kind') != 'ScaledObject':
             continue
         spec = doc.get('spec') or {}
         for trigger in spec.get('triggers') or []:
-            topic = (trigger.get('metadata') or {}).get('topic')
-            if trigger.get('type') == 'kafka' and partitions.get(topic) is not None:
-                if (spec.get('maxReplicaCount') or 100) > partitions[topic]:
-                    out.append(('keda-within-partitions', f'ScaledObject/{doc["metadata"]["name"]}',
-                                f'maxReplicaCount {spec.get("maxReplicaCount")} > {partitions[topic]} '
-                                f'partitions of {topic}'))
+            metadata = trigger.get('metadata') or {}
+            if trigger.get('type') == 'kafka' and partitions.get(metadata.get('topic')) is not None:
+                key = (metadata.get('consumerGroup'), metadata['topic'])
+                # KEDA's default maxReplicaCount is 100.
+                groups.setdefault(key, []).append((doc['metadata']['name'], spec.get('maxReplicaCount') or 100))
+    out = []
+    for (group, topic), members in sorted(groups.items()):
+        total = sum(count for _, count in members)
+        if total > partitions[topic]:
+            names = ', '.join(f'{name} ({count})' for name, count in members)
+            out.append(('keda-within-partitions', f'consumer group {group}',
+                        f'maxReplicaCount {total} in all ({names}) > {partitions[topic]} partitions of {topic}'))
     return out
 
 
