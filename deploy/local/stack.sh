@@ -152,7 +152,9 @@ launch() {
 
 await() { # await <name>: poll ready_<name> until the component's deadline; on failure stop it and name the log
   local name=$1 deadline pid
-  deadline=$((SECONDS + TIMEOUT))
+  # STACK_READY_TIMEOUT overrides every component's allowance (slow machines; tests of this very path).
+  local allowed=${STACK_READY_TIMEOUT:-$TIMEOUT}
+  deadline=$((SECONDS + allowed))
   while [ "$SECONDS" -lt "$deadline" ]; do
     if ! pid=$(pid_of "$name" 2>/dev/null); then
       # The process may still be exec'ing (cmdline not yet the server's); give it a moment before judging.
@@ -170,7 +172,7 @@ await() { # await <name>: poll ready_<name> until the component's deadline; on f
   done
   tail -n 15 "$LOGS/$name.log" >&2 || true
   stop "$name" >/dev/null 2>&1 || true
-  fail "$name did not become healthy within ${TIMEOUT}s; stopped it; read $LOGS/$name.log"
+  fail "$name did not become healthy within ${allowed}s; stopped it; read $LOGS/$name.log"
 }
 
 stop() {

@@ -59,7 +59,7 @@ describe('stack.sh on a private state folder', () => {
   });
 
   afterEach(async () => {
-    await stack(['down', 'redis', 'orthanc'], env);
+    await stack(['down', 'redis', 'orthanc', 'kafka'], env);
     await rm(state, { recursive: true, force: true });
   });
 
@@ -125,6 +125,15 @@ describe('stack.sh on a private state folder', () => {
     expect(up.output).toContain(`orthanc exited during start-up; read ${state}/logs/orthanc.log`);
     expect(up.seconds).toBeLessThan(60);
     expect(existsSync(join(state, 'logs/orthanc.log'))).toBe(true);
+  });
+
+  it('stops a server that is not healthy in time and names it and its log (Kafka given 1 s)', async () => {
+    const slow = { ...env, KAFKA_PORT: String(await freePort()), KAFKA_CONTROLLER_PORT: String(await freePort()), STACK_READY_TIMEOUT: '1' };
+    const up = await stack(['up', 'kafka'], slow);
+    expect(up.code).toBe(1);
+    expect(up.output).toContain(`kafka did not become healthy within 1s; stopped it; read ${state}/logs/kafka.log`);
+    expect(existsSync(join(state, 'run/kafka.pid'))).toBe(false);
+    expect((await stack(['check', 'kafka'], slow)).code).toBe(1);
   });
 
   it('rejects an unknown component', async () => {
