@@ -14,6 +14,7 @@ set +m # background servers must stay in this script's process group until setsi
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 STATE=${LUNGFLOW_STATE_DIR:-$ROOT/.lungflow}
+STATE=$(mkdir -p "$STATE" && cd "$STATE" && pwd) # absolute: servers start from the repository root
 RUN=$STATE/run
 LOGS=$STATE/logs
 
