@@ -149,6 +149,12 @@ launch() {
   (cd "$ROOT" && exec setsid "${CMD[@]}" </dev/null >>"$LOGS/$name.log" 2>&1 9>&-) &
   pid=$!
   echo "$pid" >"$RUN/$name.pid"
+  # Until the subshell has exec'd, its command line is this script's and pid_of would call the PID file stale.
+  for _ in $(seq 100); do
+    kill -0 "$pid" 2>/dev/null || break
+    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$PATTERN" && break
+    sleep 0.05
+  done
 }
 
 await() { # await <name>: poll ready_<name> until the component's deadline; on failure stop it and name the log
@@ -157,14 +163,10 @@ await() { # await <name>: poll ready_<name> until the component's deadline; on f
   local allowed=${STACK_READY_TIMEOUT:-$TIMEOUT}
   deadline=$((SECONDS + allowed))
   while [ "$SECONDS" -lt "$deadline" ]; do
-    if ! pid=$(pid_of "$name" 2>/dev/null); then
-      # The process may still be exec'ing (cmdline not yet the server's); give it a moment before judging.
-      sleep 0.3
-      pid=$(pid_of "$name" 2>/dev/null) || {
-        tail -n 15 "$LOGS/$name.log" >&2 || true
-        fail "$name exited during start-up; read $LOGS/$name.log"
-      }
-    fi
+    pid=$(pid_of "$name" 2>/dev/null) || {
+      tail -n 15 "$LOGS/$name.log" >&2 || true
+      fail "$name exited during start-up; read $LOGS/$name.log"
+    }
     if "ready_$name" >/dev/null 2>&1; then
       say "$name: healthy at $("describe_$name") (PID $pid)"
       return 0
