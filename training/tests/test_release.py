@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 
+from lungflow_training.dicom_input import dicom_model_input
 from lungflow_training.export import TOLERANCE, run_onnx
 from lungflow_training.manifest import load_manifest
 from lungflow_training.model import OUTPUT_NAMES, LungNet
@@ -63,3 +64,6 @@ def test_golden_file_matches_model_and_contract(task: str) -> None:
     for case in golden["cases"]:  # the stored input is exactly what the preprocessing contract makes of the file
         x = load_model_input(DATA / case["file"], task, size)
         assert base64.b64decode(case["inputBase64"]) == x.tobytes(), case["file"]
+    for case in golden["dicom"]:  # and the DICOM mirror of the serving pixel path is deterministic
+        x, info = dicom_model_input(DATA / case["file"], size)
+        assert base64.b64decode(case["inputBase64"]) == x.tobytes() and info == case["pixelPath"], case["file"]
