@@ -23,7 +23,7 @@ def main() -> int:
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--runs", type=int, default=200)
     p.add_argument("--warmup", type=int, default=20)
-    p.add_argument("--batches", default="1,2,4,8,16,32")
+    p.add_argument("--batches", default="1,2,4,8,16,32", help="throughput batch sizes; empty: latency only")
     a = p.parse_args()
 
     opts = ort.SessionOptions()
@@ -46,7 +46,7 @@ def main() -> int:
     lat = np.array(latencies)
 
     throughput = {}
-    for b in [int(s) for s in a.batches.split(",")]:
+    for b in [int(s) for s in a.batches.split(",") if s]:
         idx = np.arange(b) % a.count
         x = np.ascontiguousarray(images[idx])
         sess.run(outputs, {name: x})
