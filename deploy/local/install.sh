@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # One-command set-up (`npm run setup`; scripts/test.sh and scripts/demo.sh call it first). Idempotent, and quick when
 # everything is present: it installs only what is missing.
-#   1. Debian packages: orthanc orthanc-dicomweb redis-server dicom3tools dcmtk chromium
+#   1. Debian packages: orthanc orthanc-dicomweb redis-server dicom3tools dcmtk chromium fonts-dejavu-core (the SC legend is SVG text that sharp renders with a system font)
 #   2. npm dependencies: `npm ci` when node_modules is missing or older than package-lock.json
 #   3. Kafka jars: Maven copies them into deploy/local/kafka/lib when they are missing
+#   4. TypeScript build (tsc -b, incremental): services and the `lungflow` command run from dist/
 # Works as root on a fresh Debian 12 with Node 20, Java 17, Maven and Python; as another user it needs sudo for step 1.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -18,7 +19,7 @@ for tool in node npm java mvn; do
 done
 
 # ---- 1. Debian packages -----------------------------------------------------------------------------------------
-PACKAGES=(orthanc orthanc-dicomweb redis-server dicom3tools dcmtk chromium)
+PACKAGES=(orthanc orthanc-dicomweb redis-server dicom3tools dcmtk chromium fonts-dejavu-core)
 # Started by their packages (name:PID file of the init script); the stack runs its own copies instead.
 SERVICES=(orthanc:/run/orthanc.pid redis-server:/run/redis/redis-server.pid)
 
@@ -97,5 +98,10 @@ if [ ! -f "$HERE/kafka/lib/kafka_2.13-$kafka_version.jar" ]; then
 else
   say "Kafka $kafka_version jars present"
 fi
+
+# ---- 4. TypeScript build --------------------------------------------------------------------------------------
+# Services and the `lungflow` command run from dist/; tsc -b is incremental, so this is quick when nothing changed.
+say "building TypeScript (tsc -b)"
+npx tsc -b
 
 say "done"
