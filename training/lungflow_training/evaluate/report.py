@@ -82,7 +82,8 @@ def render(ev: Mapping[str, object]) -> str:
     cal: Dict = ev["calibration"]  # type: ignore[assignment]
     out += ["## Calibration", "",
             f"Temperature-scaled probabilities from the ONNX graph. Test ECE ({cal['test']['n_bins']} bins, top "
-            f"label) {fmt_ci(test['overall']['ece'])}; validation ECE {fmt(cal['validation_ece'])}.", "",
+            f"label) {fmt_ci(test['overall']['ece'])}; validation ECE {fmt(cal['validation_ece'])}. ECE is biased "
+            "upwards in small samples, so its bootstrap interval lies mostly above the point estimate.", "",
             f"![reliability]({figs['reliability']})", ""]
     out += ["## Shortcut audits", "", "### (a) Linear probe for the data source on pooled features", "",
             audits["source_probe"]["method"], ""]
