@@ -2,6 +2,7 @@ import dcmjs from 'dcmjs';
 import { DicomError } from '../errors';
 import { attr, type NaturalizedDataset } from './attr';
 import type { DicomInstance, PixelData } from './DicomInstance';
+import { checkElementLengths } from './checkElementLengths';
 import { concat } from './concat';
 import { framesFromFragments } from './framesFromFragments';
 import { pixelBudget } from './pixelBudget';
@@ -39,6 +40,9 @@ export function readPart10(input: Uint8Array, limits: Partial<ReadLimits> = {}):
   delete dict.dict['7FE00010'];
   const dataset = dcmjs.data.DicomMetaDictionary.naturalizeDataset(dict.dict) as NaturalizedDataset;
   const transferSyntaxUid = attr.string(meta, 'TransferSyntaxUID') ?? TRANSFER_SYNTAX.implicitLittle;
+  if (transferSyntaxUid !== TRANSFER_SYNTAX.deflatedExplicitLittle) {
+    checkElementLengths(bytes, transferSyntaxUid !== TRANSFER_SYNTAX.implicitLittle, transferSyntaxUid === TRANSFER_SYNTAX.explicitBig);
+  }
   const sopInstanceUid = attr.string(dataset, 'SOPInstanceUID') ?? attr.string(meta, 'MediaStorageSOPInstanceUID');
   const sopClassUid = attr.string(dataset, 'SOPClassUID') ?? attr.string(meta, 'MediaStorageSOPClassUID');
   pixelBudget(dataset, caps, sopInstanceUid);
