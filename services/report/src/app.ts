@@ -1,0 +1,153 @@
+import { EventEmitter } from 'node:events';
+import path from 'node:path';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import type { Kafka } from 'kafkajs';
+import { inferenceCompleted, reportStored } from '@lungflow/contracts';
+import { DicomWebClient } from '@lungflow/dicomweb';
+import { LungFlowError } from '@lungflow/errors';
+import { Metrics, healthRoutes } from '@lungflow/http';
+import { ConsumerRunner, EventProducer, createKafka, ensureTopics, type TopicNames } from '@lungflow/kafka';
+import { createLogger, type Logger } from '@lungflow/logging';
+import { createRedis, pingRedis, type Redis } from '@lungflow/redis';
+import { modelDir, type ReportConfig } from './config';
+import { handleInferenceCompleted } from './handlers/inferenceCompleted';
+import { lungflowVersion } from './lungflowVersion';
+import { ModelCatalog } from './ModelCatalog';
+import type { ReportPacs } from './pacs/ReportPacs';
+import { bearerAuth } from './routes/bearerAuth';
+import { imageRoutes } from './routes/imageRoutes';
+import { worklistItem } from './routes/schemas';
+import { worklistRoutes } from './routes/worklistRoutes';
+import { WorklistStore } from './worklist/WorklistStore';
+
+/** Everything the service talks to; tests pass real clients with their own topic names and Redis prefix. */
+export interface ReportDeps {
+  kafka?: Kafka;
+  topicNames?: TopicNames;
+  redis?: Redis;
+  pacs?: ReportPacs;
+  catalog?: ModelCatalog;
+  logger?: Logger;
+  metrics?: Metrics;
+  /** Skip the consumer (an API-only replica, or route tests). */
+  consume?: boolean;
+}
+
+export interface ReportService {
+  app: FastifyInstance;
+  worklist: WorklistStore;
+  /** Subscribes to worklist changes, creates topics, starts consuming inference.completed. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** The page (static HTML and JS), beside src/ and dist/. */
+const WEB_ROOT = path.resolve(__dirname, '../web');
+
+export async function build(config: ReportConfig, deps: ReportDeps = {}): Promise<ReportService> {
+  const logger = deps.logger ?? createLogger({ service: 'report', level: config.LOG_LEVEL });
+  const metrics = deps.metrics ?? new Metrics('report');
+  const outcomes = metrics.counter('report_results_total', 'inference.completed messages by outcome', ['outcome']);
+  const retries = metrics.counter('report_retries_total', 'Retriable failures (PACS or broker outage), by error code', ['code']);
+  const storeSeconds = metrics.histogram('report_inference_to_stored_seconds', 'From the model finishing to the SR and SC being stored', [], [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60]);
+  const prefix = config.REPORT_REDIS_PREFIX;
+  const redis = deps.redis ?? createRedis(config.REDIS_URL, { keyPrefix: prefix });
+  const subscriber = redis.duplicate();
+  const kafka = deps.kafka ?? createKafka({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-report`, log: logger });
+  const producer = new EventProducer(kafka, deps.topicNames);
+  const pacs: ReportPacs = deps.pacs ?? DicomWebClient.fromSettings(config);
+  const catalog = deps.catalog ?? (await ModelCatalog.load(modelDir(config)));
+  const worklist = new WorklistStore(redis, `${redis.options.keyPrefix ?? prefix}changes`);
+  const changes = new EventEmitter();
+  changes.setMaxListeners(0);
+
+  const consumer =
+    deps.consume === false
+      ? undefined
+      : new ConsumerRunner({
+          kafka,
+          groupId: config.REPORT_CONSUMER_GROUP,
+          contract: inferenceCompleted,
+          handler: handleInferenceCompleted({
+            pacs,
+            catalog,
+            worklist,
+            publish: async (key, value) => void (await producer.send(reportStored, key, value)),
+            logger,
+            dicomWebUrl: config.DICOMWEB_URL,
+            lungflowVersion: lungflowVersion(),
+            onStored: (seconds) => storeSeconds.observe(seconds),
+          }),
+          producer,
+          ...(deps.topicNames?.inferenceCompleted ? { topic: deps.topicNames.inferenceCompleted } : {}),
+          backoff: { initialMs: config.REPORT_RETRY_INITIAL_MS, maxMs: config.REPORT_RETRY_MAX_MS },
+          maxAttempts: config.REPORT_MAX_ATTEMPTS,
+          onOutcome: (outcome) => outcomes.labels(outcome).inc(),
+          onRetry: (error, attempt, delayMs) => {
+            retries.labels(error instanceof LungFlowError ? error.code : 'UNEXPECTED').inc();
+            logger.warn({ err: error, attempt, delayMs }, 'retriable failure; backing off without committing');
+          },
+        });
+
+  const app: FastifyInstance = Fastify({ loggerInstance: logger as FastifyBaseLogger });
+  app.addSchema(worklistItem);
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: { title: 'LungFlow worklist API', version: lungflowVersion(), description: 'Prioritised COVID-19/pneumonia triage worklist. AI results, not for diagnosis.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      ...(config.REPORT_API_TOKEN ? { security: [{ bearer: [] }] } : {}),
+    },
+  });
+  await app.register(healthRoutes, {
+    metrics,
+    readiness: {
+      redis: () => pingRedis(redis),
+      kafka: async () => {
+        await producer.connect();
+        return true;
+      },
+      pacs: async () => {
+        await pacs.searchInstances({ limit: 1 });
+        return true;
+      },
+    },
+  });
+  await app.register(async (api) => {
+    api.addHook('preHandler', bearerAuth(config.REPORT_API_TOKEN));
+    await api.register(worklistRoutes, { worklist, catalog });
+    await api.register(imageRoutes, { worklist, catalog, pacs, changes });
+  });
+  app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(fastifyStatic, { root: WEB_ROOT, prefix: '/', index: 'index.html' });
+
+  return {
+    app,
+    worklist,
+    async start() {
+      await subscriber.subscribe(worklist.channel);
+      subscriber.on('message', (_channel: string, message: string) => {
+        try {
+          changes.emit('change', JSON.parse(message));
+        } catch {
+          logger.warn('ignoring an undecodable worklist change');
+        }
+      });
+      if (!consumer) return;
+      if (config.REPORT_CREATE_TOPICS && !deps.topicNames) {
+        await ensureTopics(kafka).catch((error) => logger.warn({ err: error }, 'could not create topics yet'));
+      }
+      await producer.connect();
+      await consumer.start();
+      logger.info({ group: config.REPORT_CONSUMER_GROUP, topic: consumer.topic }, 'report started');
+    },
+    async stop() {
+      await consumer?.stop().catch((error) => logger.warn({ err: error }, 'consumer stop failed'));
+      await app.close();
+      await producer.disconnect().catch(() => undefined);
+      subscriber.disconnect();
+      if (!deps.redis) await redis.quit().catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { commonSettings, env, loadConfig } from '@lungflow/config';
+
+/** Report's settings (environment variables; see README). */
+export const reportSettings = commonSettings.extend({
+  REPORT_HTTP_PORT: env.port(8083),
+  REPORT_CONSUMER_GROUP: z.string().default('lungflow-report'),
+  /** Attempts for a retriable failure (PACS outage) before the result is dead-lettered with the PACS's answer. */
+  REPORT_MAX_ATTEMPTS: env.positiveInt(12),
+  REPORT_RETRY_INITIAL_MS: env.positiveInt(500),
+  REPORT_RETRY_MAX_MS: env.positiveInt(30_000),
+  REPORT_REDIS_PREFIX: z.string().default('lungflow:report:'),
+  /** Bearer token the worklist API and page require; unset: no authentication (development only). */
+  REPORT_API_TOKEN: env.optionalString(),
+  /** Folder of model releases (their card.json gives class codes and limitations); the repository's models/ by default. */
+  MODEL_DIR: env.optionalString(),
+  /** Create missing Kafka topics from TOPICS at start (off where an operator manages topics). */
+  REPORT_CREATE_TOPICS: env.bool(true),
+});
+
+export type ReportConfig = z.infer<typeof reportSettings>;
+
+export function loadReportConfig(source: NodeJS.ProcessEnv = process.env): ReportConfig {
+  return loadConfig(reportSettings, source);
+}
+
+/** The repository's `models/` when MODEL_DIR is unset (this file sits in services/report/{src,dist}). */
+export function modelDir(config: Pick<ReportConfig, 'MODEL_DIR'>): string {
+  return path.resolve(config.MODEL_DIR ?? path.resolve(__dirname, '../../../models'));
+}

@@ -1,0 +1,161 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { deadLetter, encodeMessage, inferenceCompleted, type DeadLetter, type InferenceCompleted, type ReportStored } from '@lungflow/contracts';
+import { readPart10 } from '@lungflow/dicom';
+import { DicomWebError } from '@lungflow/dicomweb';
+import { processMessage } from '@lungflow/kafka';
+import { createLogger } from '@lungflow/logging';
+import { ModelCatalog } from '../ModelCatalog';
+import type { ReportPacs } from '../pacs/ReportPacs';
+import type { WorklistEntry } from '../worklist/WorklistEntry';
+import { camOf, handleInferenceCompleted, mostSuspicious } from './inferenceCompleted';
+
+const REPO = path.resolve(__dirname, '../../../..');
+const SAMPLE = new Uint8Array(readFileSync(path.join(REPO, 'samples/LF-DEMO-0001.dcm')));
+const source = readPart10(SAMPLE).dataset as Record<string, string>;
+const SHA = 'a'.repeat(64);
+
+function event(overrides: Partial<InferenceCompleted['aggregate']> = {}): InferenceCompleted {
+  const cam = new Float32Array(16).map((_, i) => i / 15);
+  const probabilities = { covid19: 0.7, other_pneumonia: 0.2, no_finding: 0.1 };
+  const decision = { className: 'covid19', threshold: 0.5, positive: true };
+  return {
+    schemaVersion: 1,
+    studyInstanceUid: source.StudyInstanceUID,
+    studyVersion: 1,
+    traceId: '0123456789abcdef',
+    sourcePacsId: 'orthanc-local',
+    results: [
+      {
+        seriesInstanceUid: source.SeriesInstanceUID,
+        sopInstanceUid: source.SOPInstanceUID,
+        frame: 1,
+        model: { id: 'cxr-v1', version: '1.0.0', sha256: SHA },
+        probabilities,
+        decision,
+        activationMap: { shape: [4, 4], encoding: 'float32-base64', data: Buffer.from(cam.buffer).toString('base64'), className: 'covid19' },
+      },
+    ],
+    aggregate: { method: 'max', probabilities, decision, analysedImages: 1, ...overrides },
+    provenance: { lungflowVersion: '0.1.0', startedAt: '2026-11-26T15:00:00Z', finishedAt: '2026-11-26T15:00:01Z' },
+  };
+}
+
+const catalog = ModelCatalog.fromCards([
+  {
+    id: 'cxr-v1',
+    version: '1.0.0',
+    task: 'cxr',
+    classes: [
+      { name: 'covid19', code: { value: '882784691000119100', scheme: 'SCT', meaning: 'Pneumonia caused by SARS-CoV-2' } },
+      { name: 'other_pneumonia', code: { value: '233604007', scheme: 'SCT', meaning: 'Pneumonia' } },
+      { name: 'no_finding', code: { value: '17621005', scheme: 'SCT', meaning: 'Normal' } },
+    ],
+  },
+]);
+
+function harness(store: ReportPacs['storeInstances'] = async (parts) => ({ stored: parts.map(() => ({})), failed: [] }) as never) {
+  const stored: Uint8Array[][] = [];
+  const listed: Omit<WorklistEntry, 'listedAt'>[] = [];
+  const published: ReportStored[] = [];
+  const pacs: ReportPacs = {
+    retrieveInstance: async () => SAMPLE,
+    searchInstances: async () => [{ '00080018': { vr: 'UI', Value: [source.SOPInstanceUID] }, '00080016': { vr: 'UI', Value: [source.SOPClassUID] } }],
+    storeInstances: async (parts, study) => {
+      stored.push([...parts]);
+      return store(parts, study);
+    },
+    retrieveRendered: async () => new Uint8Array(),
+  };
+  const handler = handleInferenceCompleted({
+    pacs,
+    catalog,
+    worklist: { upsert: async (entry, now) => (listed.push(entry), { ...entry, listedAt: now.toISOString() }) },
+    publish: async (_key, value) => void published.push(value),
+    logger: createLogger({ service: 'report-test', level: 'silent' }),
+    dicomWebUrl: 'http://pacs.example/dicom-web',
+    lungflowVersion: '0.1.0',
+  });
+  return { handler, stored, listed, published };
+}
+
+const context = { topic: 't', partition: 0, offset: '0', headers: {}, attempt: 1 };
+
+describe('inference.completed handler', () => {
+  it('stores one SR and one heatmap SC under the source study, lists the study and publishes report.stored', async () => {
+    const { handler, stored, listed, published } = harness();
+    await handler({ key: { studyInstanceUid: source.StudyInstanceUID }, value: event() }, context);
+    expect(stored).toHaveLength(1);
+    const [sr, sc] = (stored[0] as Uint8Array[]).map((bytes) => readPart10(bytes).dataset as Record<string, unknown>);
+    expect(sr?.Modality).toBe('SR');
+    expect(sc?.SOPClassUID).toBe('1.2.840.10008.5.1.4.1.1.7');
+    expect(sr?.StudyInstanceUID).toBe(source.StudyInstanceUID);
+    expect(sc?.StudyInstanceUID).toBe(source.StudyInstanceUID);
+    // The SR carries the study-level probabilities exactly as the event gave them (TID 1500 NUM items).
+    const numbers = JSON.stringify(sr).match(/"NumericValue":"?([0-9.e-]+)/g) ?? [];
+    expect(numbers.map((n) => Number(n.replace(/.*:"?/, ''))).sort()).toEqual([0.1, 0.2, 0.7]);
+    expect(listed[0]).toMatchObject({ modality: 'CR', probability: 0.7, decision: { positive: true } });
+    expect(published[0]).toMatchObject({ priority: 'urgent', sr: { sopInstanceUid: sr?.SOPInstanceUID }, secondaryCaptures: [{ sopInstanceUid: sc?.SOPInstanceUID }] });
+    expect(published[0]?.sr.wadoRsUrl).toBe(`http://pacs.example/dicom-web/studies/${source.StudyInstanceUID}/series/${sr?.SeriesInstanceUID}/instances/${sr?.SOPInstanceUID}`);
+  });
+
+  it('gives a redelivered result the same UIDs (the PACS overwrites instead of duplicating)', async () => {
+    const { handler, stored, published } = harness();
+    await handler({ key: { studyInstanceUid: source.StudyInstanceUID }, value: event() }, context);
+    await handler({ key: { studyInstanceUid: source.StudyInstanceUID }, value: event() }, context);
+    const uids = stored.map((parts) => parts.map((bytes) => (readPart10(bytes).dataset as Record<string, unknown>).SOPInstanceUID));
+    expect(uids[0]).toEqual(uids[1]);
+    expect(new Set(uids[0]).size).toBe(2);
+    expect(published[1]?.priority).toBe('urgent');
+  });
+
+  it('marks a negative result routine', async () => {
+    const { handler, published } = harness();
+    await handler({ key: { studyInstanceUid: source.StudyInstanceUID }, value: event({ decision: { className: 'covid19', threshold: 0.8, positive: false } }) }, context);
+    expect(published[0]?.priority).toBe('routine');
+  });
+
+  it('retries a PACS outage without listing or publishing, then dead-letters it with the PACS answer', async () => {
+    const outage = new DicomWebError('DICOMWEB_HTTP_5XX', 'POST /studies/1.2: PACS answered 503 Service Unavailable: "database locked"', { retriable: true, status: 503 });
+    const { handler, stored, listed, published } = harness(async () => {
+      throw outage;
+    });
+    const letters: DeadLetter[] = [];
+    const encoded = encodeMessage(inferenceCompleted, { studyInstanceUid: source.StudyInstanceUID }, event());
+    const outcome = await processMessage(
+      { topic: 't', partition: 0, offset: '7', key: Buffer.from(encoded.key), value: Buffer.from(encoded.value), headers: {} },
+      { contract: inferenceCompleted, handler, service: 'lungflow-report', maxAttempts: 3, wait: async () => undefined, deadLetter: async (_k, v) => void letters.push(v) },
+    );
+    expect(outcome).toBe('dead-lettered');
+    expect(stored).toHaveLength(3);
+    expect(listed).toHaveLength(0);
+    expect(published).toHaveLength(0);
+    expect(letters[0]).toMatchObject({ errorCode: 'DICOMWEB_HTTP_5XX', attempts: 3, service: 'lungflow-report' });
+    expect(letters[0]?.reason).toContain('503 Service Unavailable: "database locked"');
+    expect(() => encodeMessage(deadLetter, { topic: 't', partition: 0, offset: '7' }, letters[0] as DeadLetter)).not.toThrow();
+  });
+
+  it('refuses, without retrying, a result from a model it has no card for', async () => {
+    const { handler } = harness();
+    const unknown = event();
+    unknown.results[0]!.model = { id: 'cxr-v9', version: '9.0.0', sha256: SHA };
+    await expect(handler({ key: { studyInstanceUid: source.StudyInstanceUID }, value: unknown }, context)).rejects.toMatchObject({ code: 'MODEL_CARD_UNKNOWN', retriable: false });
+  });
+});
+
+describe('helpers', () => {
+  it('draws the image whose decision clears its threshold by the most', () => {
+    const base = event().results[0]!;
+    const low = { ...base, sopInstanceUid: '1.1', probabilities: { covid19: 0.6 } };
+    const high = { ...base, sopInstanceUid: '1.2', probabilities: { covid19: 0.9 } };
+    expect(mostSuspicious([low, high]).sopInstanceUid).toBe('1.2');
+    expect(mostSuspicious([high, low]).sopInstanceUid).toBe('1.2');
+  });
+
+  it('decodes both CAM encodings', () => {
+    const floats = new Float32Array([0, 0.25, 0.5, 1]);
+    expect(Array.from(camOf({ shape: [2, 2], encoding: 'float32-base64', data: Buffer.from(floats.buffer).toString('base64'), className: 'c' }).data)).toEqual([0, 0.25, 0.5, 1]);
+    expect(camOf({ shape: [1, 2], encoding: 'array', data: [3, 4], className: 'c' })).toMatchObject({ width: 2, height: 1 });
+    expect(camOf(undefined)).toMatchObject({ width: 1, height: 1 });
+  });
+});

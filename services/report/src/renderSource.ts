@@ -1,0 +1,27 @@
+import { readPart10, renderFrame, type GrayImage, type NaturalizedDataset, type Window } from '@lungflow/dicom';
+import type { ReportModelCard } from './ModelCatalog';
+import type { ReportPacs } from './pacs/ReportPacs';
+
+/** The CT window the card names (`preprocessing.windowing.CT` {center, width}), as the model saw the image. */
+export function ctWindowOf(card: ReportModelCard | undefined): Window | undefined {
+  const windowing = (card?.preprocessing as Record<string, unknown> | undefined)?.windowing as Record<string, unknown> | undefined;
+  const ct = windowing?.CT as { center?: unknown; width?: unknown } | undefined;
+  return typeof ct?.center === 'number' && typeof ct.width === 'number' ? { center: ct.center, width: ct.width } : undefined;
+}
+
+export interface SourceImage {
+  dataset: NaturalizedDataset;
+  image: GrayImage;
+}
+
+/**
+ * Fetches one analysed instance whole over WADO-RS and renders the frame the model saw (libs/dicom: Modality LUT,
+ * VOI or the card's CT window, MONOCHROME1 inverted, 8-bit), at full resolution: what the heatmap is drawn over.
+ */
+export async function renderSource(pacs: ReportPacs, ref: { studyInstanceUid: string; seriesInstanceUid: string; sopInstanceUid: string; frame: number }, card?: ReportModelCard): Promise<SourceImage> {
+  const bytes = await pacs.retrieveInstance(ref.studyInstanceUid, ref.seriesInstanceUid, ref.sopInstanceUid);
+  const instance = readPart10(bytes);
+  const ctWindow = ctWindowOf(card);
+  const { fullResolution } = await renderFrame(instance, { frame: ref.frame - 1, ...(ctWindow ? { ctWindow } : {}) });
+  return { dataset: instance.dataset, image: fullResolution };
+}

@@ -1,0 +1,93 @@
+import type {} from '@fastify/swagger'; // its FastifySchema augmentation (summary, tags)
+import { EventEmitter } from 'node:events';
+import sharp from 'sharp';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { ModelCatalog } from '../ModelCatalog';
+import type { ReportPacs } from '../pacs/ReportPacs';
+import { renderSource } from '../renderSource';
+import type { WorklistItem } from '../worklist/WorklistEntry';
+import type { WorklistStore } from '../worklist/WorklistStore';
+import { errorBody, studyParams } from './schemas';
+
+export interface ImageRoutesOptions {
+  worklist: WorklistStore;
+  catalog: ModelCatalog;
+  pacs: ReportPacs;
+  /** Emits 'change' with a WorklistChange (fed by Redis pub/sub, so changes made by any replica arrive). */
+  changes: EventEmitter;
+}
+
+const CACHE_ENTRIES = 128;
+
+/**
+ * Pictures for the page, proxied from the PACS so the browser needs no PACS credentials: the analysed image
+ * (rendered here by libs/dicom, since this Orthanc cannot render JPEG 2000) and LungFlow's heatmap SC (rendered by
+ * the PACS over WADO-RS), PNG, scaled to `size`. Plus `/api/v1/events`, the live updates (Server-Sent Events).
+ */
+export async function imageRoutes(app: FastifyInstance, options: ImageRoutesOptions): Promise<void> {
+  const { worklist, catalog, pacs, changes } = options;
+  const cache = new Map<string, Buffer>();
+  const remember = (key: string, png: Buffer) => {
+    cache.set(key, png);
+    if (cache.size > CACHE_ENTRIES) cache.delete(cache.keys().next().value as string);
+  };
+
+  const picture = (kind: 'image' | 'heatmap', make: (item: WorklistItem) => Promise<Uint8Array | { raw: Uint8Array; width: number; height: number }>) =>
+    app.get<{ Params: { studyInstanceUid: string }; Querystring: { size?: number } }>(
+      `/api/v1/studies/:studyInstanceUid/${kind}.png`,
+      {
+        schema: {
+          summary: kind === 'image' ? 'The analysed image, PNG' : "LungFlow's heatmap Secondary Capture from the PACS, PNG",
+          tags: ['pictures'],
+          params: studyParams,
+          querystring: { type: 'object', properties: { size: { type: 'integer', minimum: 32, maximum: 2048 }, access_token: { type: 'string' } } },
+          response: { 404: errorBody },
+        },
+      },
+      async (request, reply) => {
+        const item = await worklist.get(request.params.studyInstanceUid);
+        if (!item) return reply.code(404).send({ error: 'not_found', message: 'this study is not on the worklist' });
+        const size = request.query.size ?? 1024;
+        const key = `${kind}:${item.studyInstanceUid}:${item.reportedAt}:${size}`;
+        let png = cache.get(key);
+        if (!png) {
+          const made = await make(item);
+          const input = made instanceof Uint8Array ? sharp(made) : sharp(made.raw, { raw: { width: made.width, height: made.height, channels: 1 } });
+          png = await input.resize(size, size, { fit: 'inside', withoutEnlargement: true }).png().toBuffer();
+          remember(key, png);
+        }
+        return sendPng(reply, png);
+      },
+    );
+
+  picture('image', async (item) => {
+    const card = (() => {
+      try {
+        return catalog.get(item.model.id, item.model.version);
+      } catch {
+        return undefined;
+      }
+    })();
+    const { image } = await renderSource(pacs, { studyInstanceUid: item.studyInstanceUid, ...item.source }, card);
+    return { raw: image.data, width: image.width, height: image.height };
+  });
+  picture('heatmap', (item) => pacs.retrieveRendered(item.sc.studyInstanceUid, item.sc.seriesInstanceUid, item.sc.sopInstanceUid, { accept: 'image/png' }));
+
+  app.get('/api/v1/events', { schema: { summary: 'Live worklist changes (text/event-stream; each event is a WorklistChange)', tags: ['worklist'] } }, (request, reply) => {
+    reply.hijack();
+    reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    reply.raw.write('retry: 2000\n\n');
+    const onChange = (change: unknown) => reply.raw.write(`event: change\ndata: ${JSON.stringify(change)}\n\n`);
+    // Comments keep proxies from closing an idle stream.
+    const keepAlive = setInterval(() => reply.raw.write(': keep-alive\n\n'), 15_000);
+    changes.on('change', onChange);
+    request.raw.on('close', () => {
+      clearInterval(keepAlive);
+      changes.off('change', onChange);
+    });
+  });
+}
+
+function sendPng(reply: FastifyReply, png: Buffer): FastifyReply {
+  return reply.header('content-type', 'image/png').header('cache-control', 'private, max-age=60').send(png);
+}

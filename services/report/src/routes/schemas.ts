@@ -1,0 +1,56 @@
+/** JSON schemas of the worklist API: they validate input, shape output and make the OpenAPI document. */
+const uidPattern = '^[0-9]+(\\.[0-9]+)*$';
+
+const storedObject = {
+  type: 'object',
+  properties: {
+    studyInstanceUid: { type: 'string' },
+    seriesInstanceUid: { type: 'string' },
+    sopInstanceUid: { type: 'string' },
+    sopClassUid: { type: 'string' },
+    wadoRsUrl: { type: 'string', description: 'WADO-RS URL of the object in the PACS' },
+  },
+} as const;
+
+export const worklistItem = {
+  $id: 'WorklistItem',
+  type: 'object',
+  properties: {
+    studyInstanceUid: { type: 'string' },
+    studyVersion: { type: 'integer' },
+    modality: { type: 'string' },
+    decision: { type: 'object', properties: { className: { type: 'string' }, threshold: { type: 'number' }, positive: { type: 'boolean' } } },
+    probability: { type: 'number', description: "study-level probability of the decision's class" },
+    probabilities: { type: 'object', additionalProperties: { type: 'number' } },
+    model: { type: 'object', properties: { id: { type: 'string' }, version: { type: 'string' }, sha256: { type: 'string' } } },
+    source: { type: 'object', properties: { seriesInstanceUid: { type: 'string' }, sopInstanceUid: { type: 'string' }, frame: { type: 'integer' } } },
+    sr: storedObject,
+    sc: storedObject,
+    analysedImages: { type: 'integer' },
+    listedAt: { type: 'string', format: 'date-time' },
+    reportedAt: { type: 'string', format: 'date-time' },
+    inferredAt: { type: 'string', format: 'date-time' },
+    read: { type: 'boolean' },
+    readAt: { type: ['string', 'null'] },
+    priority: { type: 'number', description: 'urgency + 2 points per hour on the worklist; larger is read first' },
+  },
+} as const;
+
+export const studyParams = {
+  type: 'object',
+  required: ['studyInstanceUid'],
+  properties: { studyInstanceUid: { type: 'string', pattern: uidPattern, maxLength: 64 } },
+} as const;
+
+export const listQuery = {
+  type: 'object',
+  properties: {
+    modality: { type: 'string', enum: ['CR', 'DX', 'CT'] },
+    decision: { type: 'string', description: '`positive`, `negative` or the class name the decision is about', maxLength: 64 },
+    unread: { type: 'boolean' },
+    limit: { type: 'integer', minimum: 1, maximum: 1000 },
+    access_token: { type: 'string' },
+  },
+} as const;
+
+export const errorBody = { type: 'object', properties: { error: { type: 'string' }, message: { type: 'string' } } } as const;

@@ -1,0 +1,32 @@
+import type { StoredObject } from '@lungflow/contracts';
+
+/** One study on the worklist: what the model said and where LungFlow's SR and SC are. Never patient identity. */
+export interface WorklistEntry {
+  studyInstanceUid: string;
+  studyVersion: number;
+  /** Modality of the analysed image (CR, DX or CT). */
+  modality: string;
+  decision: { className: string; threshold: number; positive: boolean };
+  /** Study-level probability of the decision's class. */
+  probability: number;
+  probabilities: Record<string, number>;
+  model: { id: string; version: string; sha256: string };
+  /** The image the SR and SC were made from (the most suspicious one). */
+  source: { seriesInstanceUid: string; sopInstanceUid: string; frame: number };
+  sr: StoredObject;
+  sc: StoredObject;
+  analysedImages: number;
+  /** When the worklist first listed this study (the priority's age counts from here). */
+  listedAt: string;
+  /** When this version's SR and SC were stored. */
+  reportedAt: string;
+  /** When the model finished (inference.completed provenance), for latency figures. */
+  inferredAt: string;
+}
+
+/** An entry as the API returns it: with the read state and the priority now. */
+export interface WorklistItem extends WorklistEntry {
+  read: boolean;
+  readAt: string | null;
+  priority: number;
+}

@@ -1,0 +1,104 @@
+import type { Redis } from '@lungflow/redis';
+import { priorityAt, sortKey } from './priority';
+import type { WorklistEntry, WorklistItem } from './WorklistEntry';
+
+export interface WorklistFilter {
+  modality?: string;
+  /** `positive` or `negative` (the decision), or a class name the decision is about. */
+  decision?: string;
+  unread?: boolean;
+  limit?: number;
+}
+
+/** What changed, published so every replica's open pages refresh (Redis pub/sub, not kept). */
+export interface WorklistChange {
+  type: 'listed' | 'read' | 'unread';
+  studyInstanceUid: string;
+}
+
+const ORDER = 'worklist';
+const study = (uid: string): string => `study:${uid}`;
+
+/**
+ * The worklist in Redis, so every report replica serves the same order: a sorted set `worklist` (member the
+ * StudyInstanceUID, score sortKey) and a hash `study:<uid>` with the entry (JSON), `listedAt` and `readAt`.
+ * Keys are under the client's key prefix; `channel` carries WorklistChange messages.
+ */
+export class WorklistStore {
+  constructor(
+    private readonly redis: Redis,
+    readonly channel: string,
+  ) {}
+
+  /**
+   * Lists or updates a study. `listedAt` is set once (HSETNX), so a redelivered or newer result keeps its place in
+   * the queue's age; a newer study version replaces the result and resets nothing else.
+   */
+  async upsert(entry: Omit<WorklistEntry, 'listedAt'>, now: Date): Promise<WorklistEntry> {
+    const key = study(entry.studyInstanceUid);
+    await this.redis.hsetnx(key, 'listedAt', now.toISOString());
+    const listedAt = (await this.redis.hget(key, 'listedAt')) ?? now.toISOString();
+    const full: WorklistEntry = { ...entry, listedAt };
+    await this.redis
+      .multi()
+      .hset(key, 'entry', JSON.stringify(full))
+      .zadd(ORDER, sortKey({ positive: full.decision.positive, probability: full.probability, listedAt }), full.studyInstanceUid)
+      .exec();
+    await this.publish({ type: 'listed', studyInstanceUid: entry.studyInstanceUid });
+    return full;
+  }
+
+  async get(studyInstanceUid: string, now: Date = new Date()): Promise<WorklistItem | undefined> {
+    const fields = await this.redis.hgetall(study(studyInstanceUid));
+    return toItem(fields, now);
+  }
+
+  /** Highest priority first; filters apply before `limit`. */
+  async list(filter: WorklistFilter = {}, now: Date = new Date()): Promise<WorklistItem[]> {
+    const uids = await this.redis.zrevrange(ORDER, 0, -1);
+    if (uids.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const uid of uids) pipeline.hgetall(study(uid));
+    const replies = (await pipeline.exec()) ?? [];
+    const items: WorklistItem[] = [];
+    for (const [error, fields] of replies) {
+      if (error) throw error;
+      const item = toItem(fields as Record<string, string>, now);
+      if (item && matches(item, filter)) items.push(item);
+      if (filter.limit !== undefined && items.length >= filter.limit) break;
+    }
+    return items;
+  }
+
+  /** Marks a study read (or unread again); false when the study is not on the worklist. */
+  async setRead(studyInstanceUid: string, read: boolean, now: Date = new Date()): Promise<boolean> {
+    const key = study(studyInstanceUid);
+    if (!(await this.redis.hexists(key, 'entry'))) return false;
+    if (read) await this.redis.hset(key, 'readAt', now.toISOString());
+    else await this.redis.hdel(key, 'readAt');
+    await this.publish({ type: read ? 'read' : 'unread', studyInstanceUid });
+    return true;
+  }
+
+  private async publish(change: WorklistChange): Promise<void> {
+    await this.redis.publish(this.channel, JSON.stringify(change));
+  }
+}
+
+function toItem(fields: Record<string, string>, now: Date): WorklistItem | undefined {
+  if (!fields.entry) return undefined;
+  const entry = JSON.parse(fields.entry) as WorklistEntry;
+  const readAt = fields.readAt ?? null;
+  return { ...entry, read: readAt !== null, readAt, priority: priorityAt({ positive: entry.decision.positive, probability: entry.probability, listedAt: entry.listedAt }, now) };
+}
+
+function matches(item: WorklistItem, filter: WorklistFilter): boolean {
+  if (filter.modality && item.modality.toUpperCase() !== filter.modality.toUpperCase()) return false;
+  if (filter.unread && item.read) return false;
+  if (filter.decision) {
+    if (filter.decision === 'positive' || filter.decision === 'negative') {
+      if (item.decision.positive !== (filter.decision === 'positive')) return false;
+    } else if (item.decision.className !== filter.decision) return false;
+  }
+  return true;
+}

@@ -1,0 +1,108 @@
+// The worklist page: plain JavaScript, no build step. Reads the REST API, refreshes on Server-Sent Events.
+'use strict';
+(function () {
+  const params = new URLSearchParams(location.search);
+  // The bearer token (when the service requires one) comes once in the URL and stays in this tab only.
+  if (params.get('access_token')) sessionStorage.setItem('lungflowToken', params.get('access_token'));
+  const token = sessionStorage.getItem('lungflowToken');
+  const withToken = (url) => (token ? `${url}${url.includes('?') ? '&' : '?'}access_token=${encodeURIComponent(token)}` : url);
+  const api = async (url, options = {}) => {
+    const response = await fetch(url, { ...options, headers: { ...(options.headers || {}), ...(token ? { authorization: `Bearer ${token}` } : {}) } });
+    if (!response.ok) throw new Error(`${url}: ${response.status}`);
+    return response.json();
+  };
+  const $ = (selector) => document.querySelector(selector);
+  const pct = (p) => `${(100 * p).toFixed(1)}%`;
+  const el = (tag, attrs = {}, text) => {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value);
+    if (text !== undefined) node.textContent = text;
+    return node;
+  };
+  const picture = (uid, kind, size, version) => withToken(`api/v1/studies/${uid}/${kind}.png?size=${size}&v=${encodeURIComponent(version)}`);
+
+  let openStudy = null;
+
+  async function loadWorklist() {
+    const form = new FormData($('#filters'));
+    const query = new URLSearchParams();
+    if (form.get('modality')) query.set('modality', form.get('modality'));
+    if (form.get('decision')) query.set('decision', form.get('decision'));
+    if (form.get('unread')) query.set('unread', 'true');
+    const { items } = await api(`api/v1/worklist?${query}`);
+    const body = $('#worklist tbody');
+    body.replaceChildren();
+    items.forEach((item, index) => {
+      const row = el('tr', { 'data-study': item.studyInstanceUid, class: `${item.decision.positive ? 'positive' : 'negative'}${item.read ? ' read' : ''}` });
+      row.append(el('td', {}, String(index + 1)));
+      const thumb = el('td'); thumb.append(el('img', { src: picture(item.studyInstanceUid, 'image', 192, item.reportedAt), alt: 'thumbnail', class: 'thumbnail' }));
+      const heat = el('td'); heat.append(el('img', { src: picture(item.studyInstanceUid, 'heatmap', 192, item.reportedAt), alt: 'heatmap', class: 'heatmap' }));
+      row.append(thumb, heat, el('td', { class: 'uid' }, item.studyInstanceUid), el('td', {}, item.modality));
+      row.append(el('td', { class: 'decision' }, `${item.decision.positive ? 'POSITIVE' : 'negative'} (${item.decision.className})`));
+      row.append(el('td', { class: 'probability' }, pct(item.probability)), el('td', { class: 'priority' }, item.priority.toFixed(1)));
+      row.append(el('td', {}, new Date(item.listedAt).toLocaleString()), el('td', {}, item.read ? 'read' : ''));
+      row.addEventListener('click', () => showStudy(item.studyInstanceUid));
+      body.append(row);
+    });
+    $('#empty').hidden = items.length > 0;
+  }
+
+  async function showStudy(uid) {
+    const { item, modelCard } = await api(`api/v1/studies/${uid}`);
+    openStudy = uid;
+    $('#worklist').hidden = true;
+    $('#empty').hidden = true;
+    $('#study').hidden = false;
+    $('#study-title').textContent = `Study ${item.studyInstanceUid} (${item.modality})`;
+    $('#study-image').src = picture(uid, 'image', 1024, item.reportedAt);
+    $('#study-heatmap').src = picture(uid, 'heatmap', 1024, item.reportedAt);
+    $('#study-decision').textContent = `${item.decision.positive ? 'POSITIVE' : 'Negative'} for ${item.decision.className}: ${pct(item.probability)} against a threshold of ${pct(item.decision.threshold)}`;
+    const display = Object.fromEntries((modelCard.classes || []).map((c) => [c.name, c.display]));
+    const rows = $('#study-probabilities tbody');
+    rows.replaceChildren();
+    for (const [name, p] of Object.entries(item.probabilities).sort((a, b) => b[1] - a[1])) {
+      const row = el('tr', { 'data-class': name });
+      row.append(el('td', {}, display[name] || name), el('td', {}, pct(p)));
+      rows.append(row);
+    }
+    $('#study-model').textContent = `${item.model.id} ${item.model.version} (SHA-256 ${item.model.sha256.slice(0, 12)}…), ${item.analysedImages} image(s) analysed`;
+    const links = $('#study-links');
+    links.replaceChildren();
+    for (const [label, object] of [['Structured report (SR)', item.sr], ['Heatmap Secondary Capture (SC)', item.sc]]) {
+      const li = el('li'); li.append(el('a', { href: object.wadoRsUrl }, label)); links.append(li);
+    }
+    $('#study-intended').textContent = modelCard.intendedUse || '';
+    const limits = $('#study-limitations');
+    limits.replaceChildren(...(modelCard.limitations || ['The model card lists no limitations.']).map((text) => el('li', {}, text)));
+    $('#mark-read').textContent = item.read ? 'Mark unread' : 'Mark read';
+    $('#mark-read').onclick = async () => {
+      await api(`api/v1/studies/${uid}/read`, { method: item.read ? 'DELETE' : 'PUT' });
+      await showStudy(uid);
+    };
+  }
+
+  function showList() {
+    openStudy = null;
+    $('#study').hidden = true;
+    $('#worklist').hidden = false;
+    loadWorklist().catch(report);
+  }
+
+  function report(error) { console.error(error); }
+
+  function listen() {
+    const source = new EventSource(withToken('api/v1/events'));
+    source.onopen = () => { $('#live').textContent = '● live'; };
+    source.onerror = () => { $('#live').textContent = '○ reconnecting'; };
+    source.addEventListener('change', (message) => {
+      const change = JSON.parse(message.data);
+      if (openStudy === null) loadWorklist().catch(report);
+      else if (change.studyInstanceUid === openStudy) showStudy(openStudy).catch(report);
+    });
+  }
+
+  $('#filters').addEventListener('change', () => loadWorklist().catch(report));
+  $('#back').addEventListener('click', showList);
+  loadWorklist().catch(report);
+  listen();
+})();
