@@ -30,6 +30,11 @@ export KAFKA_PORT=${KAFKA_PORT:-9092}
 export KAFKA_CONTROLLER_PORT=${KAFKA_CONTROLLER_PORT:-9093}
 export KAFKA_HEAP_OPTS=${KAFKA_HEAP_OPTS:--Xms128m -Xmx512m}
 export REDIS_PORT=${REDIS_PORT:-6379}
+export INGEST_HTTP_PORT=${INGEST_HTTP_PORT:-8081}
+export INFER_HTTP_PORT=${INFER_HTTP_PORT:-8082}
+export REPORT_HTTP_PORT=${REPORT_HTTP_PORT:-8083}
+# Locally a study counts as complete after 2 s without a new instance (production: 30 s; see services/ingest).
+export INGEST_QUIET_PERIOD_MS=${INGEST_QUIET_PERIOD_MS:-2000}
 export LUNGFLOW_ORTHANC_STATE=$STATE/orthanc
 export LUNGFLOW_KAFKA_STATE=$STATE/kafka
 KAFKA_LIB=$HERE/kafka/lib
@@ -43,7 +48,12 @@ COMPONENTS=(
   "redis    redis-server 30  REDIS_PORT"
   "orthanc  Orthanc      60  ORTHANC_HTTP_PORT ORTHANC_DICOM_PORT"
   "kafka    kafka.Kafka  120 KAFKA_PORT KAFKA_CONTROLLER_PORT"
+  "ingest   services/ingest/dist/main.js 60  INGEST_HTTP_PORT"
+  "infer    services/infer/dist/main.js  120 INFER_HTTP_PORT"
+  "report   services/report/dist/main.js 60  REPORT_HTTP_PORT"
 )
+# LungFlow's own services: launched only once the servers above are healthy (they connect at start-up).
+SERVICES=" ingest infer report "
 
 start_redis() {
   mkdir -p "$STATE/redis"
@@ -97,6 +107,47 @@ start_kafka() {
 }
 ready_kafka() { node "$HERE/probes/kafkaReady.js" "127.0.0.1:$KAFKA_PORT" 3000; }
 describe_kafka() { echo "127.0.0.1:$KAFKA_PORT (KRaft controller 127.0.0.1:$KAFKA_CONTROLLER_PORT)"; }
+
+# The services run from their built dist/ (tsc -b is incremental: a no-op when nothing changed), configured only
+# through environment variables pointing at the servers above.
+build_services() {
+  [ -n "${SERVICES_BUILT:-}" ] && return 0
+  say "services: building (npx tsc -b)"
+  (cd "$ROOT" && npx tsc -b services/ingest services/infer services/report) >>"$LOGS/build.log" 2>&1 ||
+    fail "services: build failed; read $LOGS/build.log"
+  SERVICES_BUILT=1
+}
+service_env() { # service_env <name>: CMD prefix with the stack's addresses
+  SERVICE_ENV=(env "KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT" "REDIS_URL=redis://127.0.0.1:$REDIS_PORT"
+    "DICOMWEB_URL=http://127.0.0.1:$ORTHANC_HTTP_PORT/dicom-web" "DICOMWEB_USERNAME=$ORTHANC_USERNAME"
+    "DICOMWEB_PASSWORD=$ORTHANC_PASSWORD" "HTTP_HOST=127.0.0.1")
+}
+ready_service() { node "$HERE/probes/httpReady.js" "http://127.0.0.1:$1/readyz"; }
+
+prepare_ingest() { build_services; }
+start_ingest() {
+  service_env
+  CMD=("${SERVICE_ENV[@]}" "INGEST_ORTHANC_URL=http://127.0.0.1:$ORTHANC_HTTP_PORT" node services/ingest/dist/main.js)
+}
+ready_ingest() { ready_service "$INGEST_HTTP_PORT"; }
+describe_ingest() { echo "http://127.0.0.1:$INGEST_HTTP_PORT (Orthanc changes, quiet period ${INGEST_QUIET_PERIOD_MS} ms)"; }
+
+prepare_infer() { build_services; }
+start_infer() {
+  service_env
+  # Two of the machine's cores at most: the stack shares it with builds and tests.
+  CMD=("${SERVICE_ENV[@]}" "INFER_INTRA_OP_THREADS=${INFER_INTRA_OP_THREADS:-2}" node services/infer/dist/main.js)
+}
+ready_infer() { ready_service "$INFER_HTTP_PORT"; }
+describe_infer() { echo "http://127.0.0.1:$INFER_HTTP_PORT (models from ${MODEL_DIR:-models/})"; }
+
+prepare_report() { build_services; }
+start_report() {
+  service_env
+  CMD=("${SERVICE_ENV[@]}" node services/report/dist/main.js)
+}
+ready_report() { ready_service "$REPORT_HTTP_PORT"; }
+describe_report() { echo "http://127.0.0.1:$REPORT_HTTP_PORT/ (worklist page; API /api/v1, OpenAPI /api/v1/openapi.json)"; }
 
 # ---- machinery --------------------------------------------------------------------------------------------------
 say() { printf '%s\n' "$*"; }
@@ -208,9 +259,15 @@ EOF
 }
 
 cmd_up() {
-  local name pending=()
+  local name pending_name pending=()
   for name in "$@"; do
     row "$name"
+    if [[ $SERVICES == *" $name "* ]]; then
+      # A service connects to Kafka, Redis and Orthanc at start-up: wait for what was launched so far first.
+      for pending_name in "${pending[@]}"; do row "$pending_name"; await "$pending_name"; done
+      pending=()
+      row "$name"
+    fi
     if pid_of "$name" >/dev/null; then
       # Already ours and running: only confirm health (a no-op for a healthy stack).
       say "$name: already running"
