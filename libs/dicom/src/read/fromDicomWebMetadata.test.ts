@@ -5,6 +5,7 @@ import { attr } from './attr';
 import { dicomWebJsonToNaturalized } from './dicomWebJsonToNaturalized';
 import { fromDicomWebMetadata } from './fromDicomWebMetadata';
 import { readPart10 } from './readPart10';
+import { renderFrame } from '../pixels/renderFrame';
 
 /** DICOM JSON (PS3.18 F.2) of a real file, as WADO-RS metadata would give it, with the pixel bytes apart. */
 function dicomJsonOf(bytes: Uint8Array): { json: Record<string, unknown>; pixels: Uint8Array } {
@@ -26,6 +27,17 @@ describe('fromDicomWebMetadata', () => {
       expect(web.dataset[keyword]).toEqual(file.dataset[keyword]);
     }
     expect(web.pixelData).toEqual({ encapsulated: false, buffers: [pixels], bigEndian: false });
+  });
+
+  it('renders exactly as the Part-10 path does (multi-frame: one buffer per WADO-RS frame)', async () => {
+    const bytes = readSample(SAMPLE.enhancedCtMultiFrame);
+    const { json, pixels } = dicomJsonOf(bytes);
+    const half = pixels.length / 2;
+    const web = fromDicomWebMetadata(json, [pixels.subarray(0, half), pixels.subarray(half)]);
+    for (const frame of [0, 1]) {
+      const [a, b] = await Promise.all([renderFrame(web, { frame }), renderFrame(readPart10(bytes), { frame })]);
+      expect(Buffer.from(a.fullResolution.data).equals(Buffer.from(b.fullResolution.data))).toBe(true);
+    }
   });
 
   it('reads header-only metadata for classification', () => {
