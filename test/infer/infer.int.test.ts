@@ -184,4 +184,29 @@ describe('services/infer on the real stack', () => {
       await up.stop();
     }
   });
+
+  it('batches images of different studies together (micro-batching across messages)', async () => {
+    const names = { ...(await topics()), studyReceived: await createTestTopic(kafka, undefined, 6) };
+    const studies = await Promise.all(Array.from({ length: 6 }, () => storeStudy('pydicom_debian_pkg/CT_small.dcm')));
+    const producer = new EventProducer(kafka, names);
+    for (const { event } of studies) await producer.send(studyReceived, { studyInstanceUid: event.studyInstanceUid }, event);
+    // Each study has one image, so a batch of two or more can only come from two studies in flight at once.
+    const infer = await service(names, { INFER_CONCURRENT_STUDIES: '6', INFER_MAX_BATCH: '8', INFER_MAX_WAIT_MS: '500' });
+    await infer.start();
+    try {
+      const out = await waitForMessages(kafka, inferenceCompleted, names.inferenceCompleted, { count: 6, timeoutMs: 90_000 });
+      expect(out).toHaveLength(6);
+      const metrics = (await infer.app.inject({ method: 'GET', url: '/metrics' })).body;
+      const value = (series: string, labels: RegExp = /[^}]*/): number => Number(new RegExp(`lungflow_infer_batch_size_${series}\\{${labels.source}task="ct"[^}]*\\} (\\d+)`).exec(metrics)?.[1]);
+      const single = value('bucket', /le="1",[^}]*/);
+      const batches = value('count');
+      const images = value('sum');
+      expect(images).toBe(6);
+      expect(batches).toBeLessThan(6);
+      expect(single).toBeLessThan(batches);
+    } finally {
+      await producer.disconnect();
+      await infer.stop();
+    }
+  });
 });

@@ -39,6 +39,8 @@ export async function build(config: InferConfig, deps: InferDeps = {}): Promise<
   const metrics = deps.metrics ?? new Metrics('infer');
   const imagesAnalysed = metrics.counter('infer_images_total', 'Images (frames) classified', ['task']);
   const outcomes = metrics.counter('infer_studies_total', 'study.received messages by outcome', ['outcome']);
+  const batchSize = metrics.histogram('infer_batch_size', 'Images per model batch (above 1: batching across images and studies)', ['task'], [1, 2, 4, 8, 16, 32]);
+  const batchSeconds = metrics.histogram('infer_batch_seconds', 'Model time per batch', ['task'], [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2]);
   const retries = metrics.counter('infer_retries_total', 'Retriable failures (PACS or broker outage), by error code', ['code']);
   const redis = deps.redis ?? createRedis(config.REDIS_URL, { keyPrefix: config.INFER_REDIS_PREFIX });
   const kafka = deps.kafka ?? createKafka({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-infer`, log: logger });
@@ -46,12 +48,16 @@ export async function build(config: InferConfig, deps: InferDeps = {}): Promise<
   const pacs = deps.pacs ?? new DicomWebPacsReader(DicomWebClient.fromSettings(config));
   const models =
     deps.models ??
-    new ModelSet(modelDirs(config), {
+    new ModelSet(modelDirs(config), (task) => ({
       executionProvider: config.INFER_EXECUTION_PROVIDER,
       intraOpThreads: config.INFER_INTRA_OP_THREADS,
       maxBatch: config.INFER_MAX_BATCH,
       maxWaitMs: config.INFER_MAX_WAIT_MS,
-    });
+      onBatch: (size, ms) => {
+        batchSize.labels(task).observe(size);
+        batchSeconds.labels(task).observe(ms / 1000);
+      },
+    }));
 
   const handler = handleStudyReceived({
     models,

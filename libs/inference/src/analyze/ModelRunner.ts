@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { loadModelRelease, type ModelRelease } from '../modelCard';
 import { OnnxClassifier, type Classification, type OnnxClassifierOptions } from '../OnnxClassifier';
 import { MicroBatcher } from '../MicroBatcher';
@@ -16,6 +17,8 @@ export interface ModelRunnerOptions extends OnnxClassifierOptions {
   maxBatch?: number;
   /** How long the first queued image waits for others before its batch runs anyway. */
   maxWaitMs?: number;
+  /** Told the size and duration of every batch the model runs (for metrics). */
+  onBatch?: (size: number, ms: number) => void;
 }
 
 /**
@@ -31,7 +34,13 @@ export class ModelRunner {
     private readonly classifier: OnnxClassifier,
     options: ModelRunnerOptions,
   ) {
-    this.batcher = new MicroBatcher((images) => this.classifier.classify(images), { maxBatch: options.maxBatch ?? 8, maxWaitMs: options.maxWaitMs ?? 5 });
+    const run = async (images: Uint8Array[]): Promise<Classification[]> => {
+      const started = performance.now();
+      const results = await this.classifier.classify(images);
+      options.onBatch?.(images.length, performance.now() - started);
+      return results;
+    };
+    this.batcher = new MicroBatcher(run, { maxBatch: options.maxBatch ?? 8, maxWaitMs: options.maxWaitMs ?? 5 });
   }
 
   static async load(releaseDir: string, options: ModelRunnerOptions = {}): Promise<ModelRunner> {

@@ -12,13 +12,14 @@ export class ModelSet {
 
   constructor(
     private readonly dirs: Record<Task, string>,
-    private readonly options: ModelRunnerOptions = {},
+    /** The same options for every task, or options per task (e.g. metrics labelled by task). */
+    private readonly options: ModelRunnerOptions | ((task: Task) => ModelRunnerOptions) = {},
   ) {}
 
   get(task: Task): Promise<ModelRunner> {
     let runner = this.loading.get(task);
     if (!runner) {
-      runner = ModelRunner.load(this.dirs[task], this.options).then((loaded) => {
+      runner = ModelRunner.load(this.dirs[task], typeof this.options === 'function' ? this.options(task) : this.options).then((loaded) => {
         if (loaded.release.card.task !== task) {
           throw new LungFlowError('MODEL_TASK_MISMATCH', `The model in ${this.dirs[task]} is for ${loaded.release.card.task}, not ${task}`);
         }
