@@ -1,0 +1,153 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { hasSharedData, REPO_ROOT } from '../helpers/paths';
+import { priorityAt } from '../../services/report/src/worklist/priority';
+import {
+  SC_CLASS,
+  SR_CLASS,
+  analyzeWithCli,
+  chestCtStudy,
+  enhancedHeadCtStudy,
+  headCtStudy,
+  instanceClasses,
+  pacs,
+  reportUrl,
+  srProbabilities,
+  stackIsUp,
+  waitUntil,
+  wrappedStudy,
+  writeStudy,
+  type E2eStudy,
+} from './pipelineHelpers';
+
+/**
+ * The whole pipeline on the real local stack (`npm run stack:up`: Orthanc, Kafka, Redis and the ingest, infer and
+ * report services): real chest studies in, exactly one SR and one SC per in-scope study out, numbers equal to
+ * `lungflow analyze`, the worklist in priority order, no duplicates on a re-store, nothing for out-of-scope studies.
+ */
+jest.setTimeout(240_000);
+
+const RESULT_WAIT_MS = 150_000;
+
+interface Card {
+  classes: Array<{ name: string; code: { value: string } }>;
+}
+const codeToClass = new Map<string, string>();
+for (const release of ['cxr-v1', 'ct-v1']) {
+  const card = JSON.parse(readFileSync(join(REPO_ROOT, 'models', release, 'card.json'), 'utf8')) as Card;
+  for (const c of card.classes) codeToClass.set(`${release.split('-')[0]}:${c.code.value}`, c.name);
+}
+
+interface WorklistItem {
+  studyInstanceUid: string;
+  modality: string;
+  priority: number;
+  probability: number;
+  decision: { positive: boolean; className: string };
+  listedAt: string;
+  reportedAt: string;
+  sr: { sopInstanceUid: string };
+  sc: { sopInstanceUid: string };
+}
+
+async function worklist(): Promise<{ generatedAt: string; items: WorklistItem[] }> {
+  const response = await fetch(`${reportUrl()}/api/v1/worklist`);
+  if (!response.ok) throw new Error(`worklist: ${response.status}`);
+  return (await response.json()) as { generatedAt: string; items: WorklistItem[] };
+}
+
+describe('the pipeline end to end', () => {
+  const studies: E2eStudy[] = [];
+  const storedAt = new Map<string, number>();
+  const cliResults = new Map<string, Promise<Record<string, number>>>();
+
+  beforeAll(async () => {
+    if (!hasSharedData()) throw new Error('../shared/data is missing (set LUNGFLOW_SHARED_DIR)');
+    if (!(await stackIsUp())) throw new Error('the local stack with its services is not up: run `npm run stack:up` first');
+    studies.push(
+      await wrappedStudy('covid-pa', 'cxr/ieee8023/images/auntminnie-a-2020_01_28_23_51_6665_2020_01_28_Vietnam_coronavirus.jpeg', 'CR'),
+      await wrappedStudy('strep-pa', 'cxr/ieee8023/images/streptococcus-pneumoniae-pneumonia-1.jpg', 'DX'),
+      await wrappedStudy('normal-pa', 'cxr/rsna_normal/images/0025d2de-bd78-4d36-9f72-e15a5e22ca82.png', 'DX'),
+      chestCtStudy(20),
+      headCtStudy(3),
+      enhancedHeadCtStudy(),
+    );
+    const client = pacs();
+    for (const study of studies) {
+      await client.storeInstances(study.instances, study.studyUid);
+      storedAt.set(study.studyUid, Date.now());
+    }
+    // The CLI runs while the services work; one thread each, so the two-core machine is not swamped.
+    for (const study of studies.filter((s) => s.inScope)) cliResults.set(study.studyUid, analyzeWithCli(writeStudy(study)));
+  });
+
+  it('gives each in-scope study exactly one SR and one SC, with the probabilities lungflow analyze computes', async () => {
+    const deadline = Date.now() + RESULT_WAIT_MS;
+    const latencies: string[] = [];
+    for (const study of studies.filter((s) => s.inScope)) {
+      const found = await waitUntil(`SR and SC of ${study.label}`, deadline, async () => {
+        const instances = await instanceClasses(study.studyUid);
+        const srs = instances.filter((i) => i.sopClassUid === SR_CLASS);
+        const scs = instances.filter((i) => i.sopClassUid === SC_CLASS);
+        return srs.length > 0 && scs.length > 0 ? { srs, scs, total: instances.length } : undefined;
+      });
+      latencies.push(`${study.label}: ${((Date.now() - (storedAt.get(study.studyUid) ?? 0)) / 1000).toFixed(1)} s`);
+      expect(found.srs).toHaveLength(1);
+      expect(found.scs).toHaveLength(1);
+      expect(found.total).toBe(study.instances.length + 2);
+
+      const sr = found.srs[0]!;
+      const bytes = await pacs().retrieveInstance(study.studyUid, sr.seriesInstanceUid, sr.sopInstanceUid);
+      const task = study.label.startsWith('ct') ? 'ct' : 'cxr';
+      const fromSr = Object.fromEntries(Object.entries(srProbabilities(bytes)).map(([code, p]) => [codeToClass.get(`${task}:${code}`) ?? code, p]));
+      const fromCli = await cliResults.get(study.studyUid)!;
+      expect(Object.keys(fromSr).sort()).toEqual(Object.keys(fromCli).sort());
+      // Equal as the SR writes numbers (libs/dicom formatDecimal: a Decimal String with 10 decimals).
+      for (const [name, p] of Object.entries(fromCli)) expect(fromSr[name]).toBe(Number(p.toFixed(10)));
+    }
+    process.stdout.write(`stored -> SR and SC in the PACS (from this test's polling, 1 s resolution): ${latencies.join(', ')}\n`);
+  });
+
+  it('lists the studies in priority order, the order the documented rule gives', async () => {
+    const ours = new Set(studies.filter((s) => s.inScope).map((s) => s.studyUid));
+    const { generatedAt, items } = await worklist();
+    const listed = items.filter((item) => ours.has(item.studyInstanceUid));
+    expect(listed).toHaveLength(ours.size);
+    // Every item (ours and any already there) is in non-increasing priority, and each priority is the rule's value.
+    const now = new Date(generatedAt);
+    for (const item of items) {
+      expect(item.priority).toBeCloseTo(priorityAt({ positive: item.decision.positive, probability: item.probability, listedAt: item.listedAt }, now), 1);
+    }
+    for (let i = 1; i < items.length; i += 1) expect(items[i - 1]!.priority).toBeGreaterThanOrEqual(items[i]!.priority - 1e-6);
+    const expected = [...listed].sort((a, b) => priorityAt({ ...b, positive: b.decision.positive }, now) - priorityAt({ ...a, positive: a.decision.positive }, now));
+    expect(listed.map((i) => i.studyInstanceUid)).toEqual(expected.map((i) => i.studyInstanceUid));
+    // Filters: every CT item is a CT, every positive item is positive.
+    const ct = (await (await fetch(`${reportUrl()}/api/v1/worklist?modality=CT`)).json()) as { items: WorklistItem[] };
+    expect(ct.items.every((i) => i.modality === 'CT')).toBe(true);
+    expect(ct.items.some((i) => i.studyInstanceUid === studies.find((s) => s.label === 'ct-chest')?.studyUid)).toBe(true);
+  });
+
+  it('adds no instance when the same study is stored again', async () => {
+    const study = studies[0]!;
+    const before = await instanceClasses(study.studyUid);
+    const { items: listedBefore } = await worklist();
+    await pacs().storeInstances(study.instances, study.studyUid);
+    // Longer than ingest's local quiet period plus an inference and a report.
+    await new Promise((r) => setTimeout(r, 15_000));
+    const after = await instanceClasses(study.studyUid);
+    expect(after.map((i) => i.sopInstanceUid).sort()).toEqual(before.map((i) => i.sopInstanceUid).sort());
+    const { items: listedAfter } = await worklist();
+    expect(listedAfter.filter((i) => i.studyInstanceUid === study.studyUid)).toHaveLength(1);
+    expect(listedAfter.find((i) => i.studyInstanceUid === study.studyUid)?.sr.sopInstanceUid).toBe(listedBefore.find((i) => i.studyInstanceUid === study.studyUid)?.sr.sopInstanceUid);
+  });
+
+  it('produces nothing for out-of-scope studies (a head CT, an enhanced multi-frame head CT)', async () => {
+    for (const study of studies.filter((s) => !s.inScope)) {
+      const instances = await instanceClasses(study.studyUid);
+      expect(instances).toHaveLength(study.instances.length);
+      expect(instances.every((i) => i.sopClassUid !== SR_CLASS && i.sopClassUid !== SC_CLASS)).toBe(true);
+      const response = await fetch(`${reportUrl()}/api/v1/studies/${study.studyUid}`);
+      expect(response.status).toBe(404);
+    }
+  });
+});
