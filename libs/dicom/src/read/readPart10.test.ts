@@ -1,3 +1,4 @@
+import { deflateRawSync } from 'zlib';
 import { isDicomError } from '../errors';
 import { NY_SBU_SLICES, readSample, SAMPLE } from './__tests__/sampleFiles';
 import { attr } from './attr';
@@ -66,6 +67,17 @@ describe('readPart10 on malformed input', () => {
   it('reports a file cut inside its header as truncated', () => {
     const bytes = readSample(SAMPLE.ctSmall);
     expectCode(() => readPart10(bytes.subarray(0, 700)), 'DICOM_TRUNCATED');
+  });
+
+  it('caps what a deflated data set may inflate to (a deflate bomb is DICOM_TOO_LARGE, not an exhausted heap)', () => {
+    const uid = '1.2.840.10008.1.2.1.99';
+    const ts = Buffer.concat([Buffer.from([0x02, 0x00, 0x10, 0x00]), Buffer.from('UI'), Buffer.from([uid.length, 0]), Buffer.from(uid)]);
+    const group = Buffer.concat([Buffer.from([0x02, 0x00, 0x00, 0x00]), Buffer.from('UL'), Buffer.from([4, 0]), Buffer.from(Uint32Array.of(ts.length).buffer)]);
+    // (0009,0010)-style private OB element of 16 MiB of zeros: about 16 KiB once deflated
+    const huge = Buffer.concat([Buffer.from([0x09, 0x00, 0x00, 0x10]), Buffer.from('OB'), Buffer.alloc(2), Buffer.from(Uint32Array.of(16 << 20).buffer), Buffer.alloc(16 << 20)]);
+    const file = Buffer.concat([Buffer.alloc(128), Buffer.from('DICM'), group, ts, deflateRawSync(huge)]);
+    expect(file.length).toBeLessThan(1 << 20);
+    expectCode(() => readPart10(file, { maxFileBytes: 1 << 20 }), 'DICOM_TOO_LARGE');
   });
 
   it('refuses bytes that are not DICOM at all', () => {

@@ -5,6 +5,7 @@ import type { DicomInstance, PixelData } from './DicomInstance';
 import { checkElementLengths } from './checkElementLengths';
 import { concat } from './concat';
 import { framesFromFragments } from './framesFromFragments';
+import { fileMetaSyntax, inflateDataSet } from './inflateDataSet';
 import { pixelBudget } from './pixelBudget';
 import { resolveReadLimits, type ReadLimits } from './readLimits';
 import { TRANSFER_SYNTAX, isNativeTransferSyntax } from './transferSyntax';
@@ -33,16 +34,21 @@ export function readPart10(input: Uint8Array, limits: Partial<ReadLimits> = {}):
       maxFileBytes: caps.maxFileBytes,
     });
   }
-  const bytes = withFileMeta(input);
+  const framed = withFileMeta(input);
+  const bytes = inflateDataSet(framed, caps.maxFileBytes, fileMeta);
+  const deflated = bytes !== framed;
+  const syntax = fileMetaSyntax(bytes).transferSyntaxUid;
+  if (syntax !== undefined) {
+    checkElementLengths(bytes, syntax !== TRANSFER_SYNTAX.implicitLittle, syntax === TRANSFER_SYNTAX.explicitBig);
+  }
   const dict = parse(bytes);
   const meta = dcmjs.data.DicomMetaDictionary.naturalizeDataset(dict.meta) as NaturalizedDataset;
   const pixelElement = dict.dict['7FE00010'] as { Value?: unknown[] } | undefined;
   delete dict.dict['7FE00010'];
   const dataset = dcmjs.data.DicomMetaDictionary.naturalizeDataset(dict.dict) as NaturalizedDataset;
-  const transferSyntaxUid = attr.string(meta, 'TransferSyntaxUID') ?? TRANSFER_SYNTAX.implicitLittle;
-  if (transferSyntaxUid !== TRANSFER_SYNTAX.deflatedExplicitLittle) {
-    checkElementLengths(bytes, transferSyntaxUid !== TRANSFER_SYNTAX.implicitLittle, transferSyntaxUid === TRANSFER_SYNTAX.explicitBig);
-  }
+  const parsedSyntax = attr.string(meta, 'TransferSyntaxUID') ?? TRANSFER_SYNTAX.implicitLittle;
+  // a deflated file was inflated above; its pixels are native explicit little endian, its syntax stays reported
+  const transferSyntaxUid = deflated ? TRANSFER_SYNTAX.deflatedExplicitLittle : parsedSyntax;
   const sopInstanceUid = attr.string(dataset, 'SOPInstanceUID') ?? attr.string(meta, 'MediaStorageSOPInstanceUID');
   const sopClassUid = attr.string(dataset, 'SOPClassUID') ?? attr.string(meta, 'MediaStorageSOPClassUID');
   pixelBudget(dataset, caps, sopInstanceUid);
