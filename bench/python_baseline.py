@@ -24,6 +24,9 @@ def main() -> int:
     p.add_argument("--runs", type=int, default=200)
     p.add_argument("--warmup", type=int, default=20)
     p.add_argument("--batches", default="1,2,4,8,16,32", help="throughput batch sizes; empty: latency only")
+    p.add_argument("--serve", action="store_true",
+                   help="after warm-up, answer stdin lines 'N OFFSET' with the JSON list of N batch-1 latencies (ms), "
+                        "so the caller can interleave short blocks of Python and TypeScript runs")
     a = p.parse_args()
 
     opts = ort.SessionOptions()
@@ -37,6 +40,19 @@ def main() -> int:
 
     for i in range(a.warmup):
         sess.run(outputs, {name: images[i % a.count: i % a.count + 1]})
+    if a.serve:
+        print(json.dumps({"ready": True, "runtime": f"python onnxruntime {ort.__version__}"}), flush=True)
+        for line in sys.stdin:
+            n, offset = (int(v) for v in line.split())
+            block = []
+            for i in range(offset, offset + n):
+                x = images[i % a.count: i % a.count + 1]
+                t0 = time.perf_counter()
+                sess.run(outputs, {name: x})
+                block.append((time.perf_counter() - t0) * 1000)
+            print(json.dumps({"latencies": block,
+                              "peakRssMiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}), flush=True)
+        return 0
     latencies = []
     for i in range(a.runs):
         x = images[i % a.count: i % a.count + 1]

@@ -5,13 +5,14 @@
  * and post-processing around the model.
  *
  * Options (environment): BENCH_MODEL_DIR (default models/cxr-v1), BENCH_THREADS (2), BENCH_IMAGES (32),
- * BENCH_RUNS (200), BENCH_ROUNDS (3), BENCH_PYTHON (training/.venv/bin/python).
+ * BENCH_RUNS (600), BENCH_PYTHON (training/.venv/bin/python).
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
 import { aggregateClassifications, decodePicture, loadModelRelease, OnnxClassifier, toModelInput } from '@lungflow/inference';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -19,8 +20,8 @@ const SHARED = process.env.LUNGFLOW_SHARED_DIR ? path.resolve(process.env.LUNGFL
 const MODEL_DIR = path.resolve(ROOT, process.env.BENCH_MODEL_DIR ?? 'models/cxr-v1');
 const THREADS = Number(process.env.BENCH_THREADS ?? 2);
 const COUNT = Number(process.env.BENCH_IMAGES ?? 32);
-const RUNS = Number(process.env.BENCH_RUNS ?? 200);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const RUNS = Number(process.env.BENCH_RUNS ?? 600);
+const BLOCK = 20;
 const WARMUP = 20;
 const BATCHES = [1, 2, 4, 8, 16, 32];
 const PYTHON = path.resolve(ROOT, process.env.BENCH_PYTHON ?? 'training/.venv/bin/python');
@@ -40,7 +41,6 @@ const percentile = (values: number[], p: number): number => {
   const lo = Math.floor(rank);
   return sorted[lo] + (sorted[Math.min(lo + 1, sorted.length - 1)] - sorted[lo]) * (rank - lo);
 };
-const median = (values: number[]): number => percentile(values, 50);
 const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
 const bestOf = (throughput: Record<string, number>): [string, number] => Object.entries(throughput).reduce((a, b) => (b[1] > a[1] ? b : a));
 
@@ -82,6 +82,27 @@ async function main(): Promise<void> {
       ).trim().split('\n').pop() as string,
     ) as PythonFigures;
   let pythonError: string | undefined;
+  const tryStartPython = (): { block: (n: number, offset: number) => Promise<{ latencies: number[]; peakRssMiB: number }>; close: () => void } | undefined => {
+    if (!existsSync(PYTHON)) {
+      pythonError = `${PYTHON} not found`;
+      return undefined;
+    }
+    const child = spawn(PYTHON, [path.join(ROOT, 'bench/python_baseline.py'), '--model', release.modelPath, '--inputs', inputFile, '--size', String(size), '--count', String(inputs.length), '--threads', String(THREADS), '--warmup', String(WARMUP), '--serve'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const lines = createInterface({ input: child.stdout });
+    const waiting: ((line: string) => void)[] = [];
+    const queued: string[] = [];
+    lines.on('line', (line) => (waiting.length > 0 ? (waiting.shift() as (l: string) => void)(line) : queued.push(line)));
+    const next = (): Promise<string> => (queued.length > 0 ? Promise.resolve(queued.shift() as string) : new Promise((resolve) => waiting.push(resolve)));
+    const ready = next();
+    return {
+      block: async (n, offset) => {
+        await ready;
+        child.stdin.write(`${n} ${offset}\n`);
+        return JSON.parse(await next()) as { latencies: number[]; peakRssMiB: number };
+      },
+      close: () => child.stdin.end(),
+    };
+  };
   const tryPython = (batches: number[]): PythonFigures | undefined => {
     if (pythonError) return undefined;
     try {
@@ -92,21 +113,21 @@ async function main(): Promise<void> {
     }
   };
 
-  // The host may be shared: TypeScript and Python take turns, ROUNDS times, so load drifts hit both alike; the
-  // medians of the per-round figures are reported.
+  // The host may be shared and its load drifts: TypeScript and a live Python process take turns in blocks of
+  // BLOCK batch-1 runs on the same inputs, so both see the same load; percentiles are over all runs of each.
   for (let i = 0; i < WARMUP; i += 1) await classifier.classify([inputs[i % inputs.length]]);
-  const modelMs: number[] = [];
+  const python = tryStartPython();
+  const tsLatency: number[] = [];
+  const pyLatency: number[] = [];
   const postMs: number[] = [];
-  const tsRounds: { p50: number; p95: number }[] = [];
-  const pyRounds: PythonFigures[] = [];
-  for (let round = 0; round < ROUNDS; round += 1) {
-    const latency: number[] = [];
-    for (let i = 0; i < RUNS; i += 1) {
+  let pyRss = 0;
+  for (let offset = 0; offset < RUNS; offset += BLOCK) {
+    for (let i = offset; i < offset + BLOCK; i += 1) {
       // Model at batch 1: the serving call (pack, run, name outputs).
       const t0 = performance.now();
       const [result] = await classifier.classify([inputs[i % inputs.length]]);
       const t1 = performance.now();
-      latency.push(t1 - t0);
+      tsLatency.push(t1 - t0);
       // Post-processing as the service does it: CAM to base64, aggregation, the event's JSON.
       const cam = result.cam.maps[result.decision.className];
       const camB64 = Buffer.from(cam.buffer, cam.byteOffset, cam.byteLength).toString('base64');
@@ -114,11 +135,13 @@ async function main(): Promise<void> {
       JSON.stringify({ probabilities: result.probabilities, decision: result.decision, camB64, agg });
       postMs.push(performance.now() - t1);
     }
-    modelMs.push(...latency);
-    tsRounds.push({ p50: percentile(latency, 50), p95: percentile(latency, 95) });
-    const py = tryPython([]);
-    if (py) pyRounds.push(py);
+    if (python) {
+      const answer = await python.block(BLOCK, offset);
+      pyLatency.push(...answer.latencies);
+      pyRss = Math.max(pyRss, answer.peakRssMiB);
+    }
   }
+  python?.close();
 
   const throughput: Record<string, number> = {};
   for (const batch of BATCHES) {
@@ -133,34 +156,33 @@ async function main(): Promise<void> {
   await classifier.close();
   const pyThroughput = tryPython(BATCHES);
 
-  const p50 = median(tsRounds.map((r) => r.p50));
-  const p95 = median(tsRounds.map((r) => r.p95));
+  const p50 = percentile(tsLatency, 50);
+  const p95 = percentile(tsLatency, 95);
   const best = bestOf(throughput);
   const pre = mean(preMs);
   const post = mean(postMs);
-  const total = pre + mean(modelMs) + post;
+  const total = pre + mean(tsLatency) + post;
   const f = (v: number, d = 2): string => v.toFixed(d);
   const ortVersion = (JSON.parse(readFileSync(require.resolve('onnxruntime-node/package.json'), 'utf8')) as { version: string }).version;
   console.log(`LungFlow inference benchmark: ${card.id} ${card.version} (sha256 ${card.files.sha256.slice(0, 12)}…), input ${size}×${size}, ${inputs.length} real CXR images`);
-  console.log(`${THREADS} intra-op thread(s); ${ROUNDS} alternating TypeScript/Python rounds of ${RUNS} batch-1 runs (medians of rounds); host: ${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(1)}`);
+  console.log(`${THREADS} intra-op thread(s); ${RUNS} batch-1 runs each, TypeScript and Python alternating in blocks of ${BLOCK}; host: ${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(1)}`);
   console.log(`runtime: onnxruntime-node ${ortVersion} (Node ${process.version})${pyThroughput ? ` vs ${pyThroughput.runtime}` : ''}`);
   console.log('');
   console.log(`TypeScript  batch 1   p50 ${f(p50)} ms   p95 ${f(p95)} ms   ${f(throughput[1], 1)} img/s`);
   console.log(`TypeScript  best batch ${best[0]}: ${f(best[1], 1)} img/s   (${Object.entries(throughput).map(([b, v]) => `b${b} ${f(v, 1)}`).join(', ')})`);
   console.log(`TypeScript  peak RSS ${f(peakRssMiB, 0)} MiB`);
-  if (pyRounds.length > 0 && pyThroughput) {
-    const pyP50 = median(pyRounds.map((r) => r.p50));
+  if (pyLatency.length > 0 && pyThroughput) {
+    const pyP50 = percentile(pyLatency, 50);
     const pyBest = bestOf(pyThroughput.throughput);
-    console.log(`Python      batch 1   p50 ${f(pyP50)} ms   p95 ${f(median(pyRounds.map((r) => r.p95)))} ms   ${f(pyThroughput.throughput['1'] as number, 1)} img/s`);
-    console.log(`Python      best batch ${pyBest[0]}: ${f(pyBest[1], 1)} img/s   peak RSS ${f(Math.max(pyThroughput.peakRssMiB, ...pyRounds.map((r) => r.peakRssMiB)), 0)} MiB`);
+    console.log(`Python      batch 1   p50 ${f(pyP50)} ms   p95 ${f(percentile(pyLatency, 95))} ms   ${f(pyThroughput.throughput['1'] as number, 1)} img/s`);
+    console.log(`Python      best batch ${pyBest[0]}: ${f(pyBest[1], 1)} img/s   peak RSS ${f(Math.max(pyRss, pyThroughput.peakRssMiB), 0)} MiB`);
     console.log(`ratio TypeScript/Python: batch-1 p50 ${f(p50 / pyP50)}× (below 1: TypeScript faster); best-batch throughput ${f(best[1] / pyBest[1])}× (above 1: TypeScript faster)`);
-    console.log(`per-round batch-1 p50 (ms): TypeScript ${tsRounds.map((r) => f(r.p50)).join(' / ')}; Python ${pyRounds.map((r) => f(r.p50)).join(' / ')}`);
     console.log(`target batch-1 p50 <= 10 ms: ${p50 <= 10 ? 'met' : 'NOT met'}; no slower than Python: ${p50 <= pyP50 ? 'met' : 'NOT met'}`);
   } else {
     console.log(`Python baseline not run: ${pythonError ?? 'no figures'} (create training/.venv with onnxruntime and numpy, or set BENCH_PYTHON)`);
     console.log(`target batch-1 p50 <= 10 ms: ${p50 <= 10 ? 'met' : 'NOT met'}`);
   }
-  console.log(`per image at batch 1: pre-processing ${f(pre)} ms (${f((100 * pre) / total, 1)}%: file decode + Pillow-exact resize), model ${f(mean(modelMs))} ms, post-processing ${f(post, 3)} ms (${f((100 * post) / total, 2)}%)`);
+  console.log(`per image at batch 1: pre-processing ${f(pre)} ms (${f((100 * pre) / total, 1)}%: file decode + Pillow-exact resize), model ${f(mean(tsLatency))} ms, post-processing ${f(post, 3)} ms (${f((100 * post) / total, 2)}%)`);
 }
 
 main().catch((error) => {
