@@ -5,13 +5,15 @@
  *   npx tsx --tsconfig scripts/tsconfig.json scripts/storeSamples.ts [file-or-folder ...]   (default: samples/)
  *
  * Reads DICOMWEB_URL, DICOMWEB_USERNAME, DICOMWEB_PASSWORD (or DICOMWEB_BEARER_TOKEN) like the services do; demo.sh
- * takes them from .lungflow/stack.env. Exits 1 if any study was not stored.
+ * takes them from .lungflow/stack.env. Exits 1 if any study was not stored. With REPORT_URL set (the report
+ * service), it then waits for LungFlow's results and prints them (awaitReports.ts).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import dcmjs from 'dcmjs';
 import { commonSettings, loadConfig } from '@lungflow/config';
 import { DicomWebClient, firstString, type DicomJson } from '@lungflow/dicomweb';
+import { awaitReports, type StoredStudy } from './awaitReports';
 
 interface LocalFile {
   path: string;
@@ -88,10 +90,12 @@ async function main(): Promise<void> {
 
   console.log(`Storing ${files.length} file(s) into ${config.DICOMWEB_URL} (STOW-RS)`);
   const rows: Row[] = [];
+  const stored: StoredStudy[] = [];
   let failures = 0;
   for (const [studyUid, studyFiles] of groupByStudy(files)) {
     try {
       await client.storeInstances(studyFiles.map((f) => f.bytes), studyUid);
+      stored.push({ studyInstanceUid: studyUid, label: basename(studyFiles[0]!.path, '.dcm'), storedAt: Date.now() });
       rows.push(await describeStudy(client, studyUid));
     } catch (error) {
       failures += 1;
@@ -102,6 +106,10 @@ async function main(): Promise<void> {
   printTable(rows);
   console.log(`\n${rows.length} stud${rows.length === 1 ? 'y' : 'ies'} stored, ${failures} failed`);
   if (failures > 0) process.exitCode = 1;
+  const reportUrl = process.env.REPORT_URL;
+  if (reportUrl) {
+    await awaitReports(stored, { reportUrl, token: process.env.REPORT_API_TOKEN || undefined, quietPeriodMs: Number(process.env.INGEST_QUIET_PERIOD_MS ?? 2_000) });
+  }
 }
 
 main().catch((error: unknown) => {
