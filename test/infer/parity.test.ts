@@ -13,6 +13,8 @@ import { REPO_ROOT, sharedDataDir } from '../helpers/paths';
  * Tolerances, and where differences come from:
  * - model only, on the stored uint8 input: 1e-5 absolute on probabilities, logits and CAM. Same graph and weights;
  *   onnxruntime-node and Python onnxruntime may differ in version and kernel choice, and the file keeps 7 decimals.
+ *   The same input alone and inside a batch agrees to 1e-6 in probabilities and 1e-5 in the CAM (float32 rounding
+ *   of batch-size-dependent kernels).
  * - from the image file: the model input must be byte-identical (decodePicture reproduces Pillow's 'L' conversion
  *   and pillowResize Pillow's Lanczos bit for bit), so the outputs meet the same 1e-5.
  * - from the DICOM file: training mirrors libs/dicom's float32 pixel path in numpy (float64), so a value exactly on
@@ -21,6 +23,7 @@ import { REPO_ROOT, sharedDataDir } from '../helpers/paths';
  */
 const MODEL_TOLERANCE = 1e-5;
 const DICOM_OUTPUT_TOLERANCE = 2e-3;
+const BATCH_TOLERANCE = 1e-6;
 
 interface GoldenCase {
   file: string;
@@ -83,8 +86,13 @@ describe.each(['cxr', 'ct'] as const)('golden vectors of models/%s-v1', (task) =
     for (const [i, input] of inputs.entries()) {
       const [alone] = await classifier.classify([input]);
       expectOutputs(alone as Classification, golden, (all[i] as GoldenCase).expected, MODEL_TOLERANCE);
-      // Batch composition must not change a result (a study redone after a crash lands in other batches).
-      expect(flat(batched[i] as Classification, golden.classes)).toEqual(flat(alone as Classification, golden.classes));
+      // A study redone after a crash lands in other batches: batch composition may change a result only by float32
+      // rounding (onnxruntime picks kernels by batch size): probabilities within BATCH_TOLERANCE, the CAM (values
+      // up to ~10, so a few ulp are ~1e-6) within MODEL_TOLERANCE.
+      const inBatch = flat(batched[i] as Classification, golden.classes);
+      const single = flat(alone as Classification, golden.classes);
+      expect(maxAbsDiff(inBatch.probabilities, single.probabilities)).toBeLessThanOrEqual(BATCH_TOLERANCE);
+      expect(maxAbsDiff(inBatch.cam, single.cam)).toBeLessThanOrEqual(MODEL_TOLERANCE);
     }
   });
 

@@ -58,8 +58,8 @@ function activationMapOf(classification: Classification): ActivationMap | undefi
  *
  * Failure policy (carried out by the consumer): a DicomError or any other non-retriable error dead-letters the
  * study; a retriable DicomWebError (PACS down, 5xx, timeout) propagates so the consumer backs off without committing.
- * Nothing is published until the whole study is done, and the same inputs give the same numbers, so redoing a study
- * after a crash publishes the same result.
+ * Nothing is published until the whole study is done, and the same inputs give the same numbers (to float32 rounding
+ * when they land in other batches), so redoing a study after a crash publishes the same result.
  */
 export function handleStudyReceived(deps: StudyReceivedDeps): EventHandler<typeof studyReceived> {
   const now = deps.now ?? (() => new Date());
