@@ -2,13 +2,13 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { MultiBar, Presets } from 'cli-progress';
 import { ModelSet, type ExecutionProvider, type Task } from '@lungflow/inference';
 import { collectInputs } from './collectInputs';
-import { analyzeInputs } from './analyzeInputs';
+import { analyzeInputs, fileCount } from './analyzeInputs';
 import { OutputWriter } from './OutputWriter';
 import { defaultModelDir } from './defaultModelDir';
 import type { AnalysisResult } from './AnalysisResult';
 
-/** A progress bar is drawn on an interactive terminal once a run has this many inputs. */
-const PROGRESS_MIN_INPUTS = 4;
+/** A progress bar is drawn on an interactive terminal once a run has this many files. */
+const PROGRESS_MIN_FILES = 4;
 
 interface AnalyzeFlags {
   modality: Task;
@@ -64,11 +64,12 @@ export function analyzeCommand(io: CommandIo): Command {
         { cxr: flags.modelCxr, ct: flags.modelCt },
         { executionProvider: flags.executionProvider, intraOpThreads: flags.threads, maxBatch: flags.batch, maxWaitMs: 2 },
       );
-      const showBar = flags.progress && io.stderr.isTTY === true && inputs.length >= PROGRESS_MIN_INPUTS;
+      const totalFiles = inputs.reduce((n, input) => n + fileCount(input), 0);
+      const showBar = flags.progress && io.stderr.isTTY === true && totalFiles >= PROGRESS_MIN_FILES;
       // The bar lives on stderr; while it is drawn, failures are logged above it and the human-readable results
       // wait until it is gone, so neither garbles the other on a terminal.
-      const multibar = showBar ? new MultiBar({ stream: io.stderr, format: 'analysing [{bar}] {value}/{total} inputs | {eta_formatted} left', etaBuffer: 20, hideCursor: true }, Presets.shades_classic) : undefined;
-      const bar = multibar?.create(inputs.length, 0);
+      const multibar = showBar ? new MultiBar({ stream: io.stderr, format: 'analysing [{bar}] {value}/{total} files | {eta_formatted} left', etaBuffer: 20, hideCursor: true }, Presets.shades_classic) : undefined;
+      const bar = multibar?.create(totalFiles, 0);
       const held: string[] = [];
       let failed = 0;
       try {
@@ -87,8 +88,8 @@ export function analyzeCommand(io: CommandIo): Command {
               if (multibar) multibar.log(line);
               else io.stderr.write(line);
             }
-            bar?.increment();
           },
+          onFiles: (count) => bar?.increment(count),
         });
       } finally {
         multibar?.stop();

@@ -16,7 +16,7 @@ import { writeDicomOutputs } from './writeDicomOutputs';
  * head CT, a non-image object) are listed as skipped with the reason; a study with nothing in scope fails, as does a
  * study with an image that cannot be decoded (the service dead-letters it too).
  */
-export async function analyzeDicomStudy(input: Extract<AnalysisInput, { kind: 'dicom' }>, models: ModelSet, outputs: OutputWriter): Promise<AnalysisResult> {
+export async function analyzeDicomStudy(input: Extract<AnalysisInput, { kind: 'dicom' }>, models: ModelSet, outputs: OutputWriter, onFile: () => void = () => undefined): Promise<AnalysisResult> {
   const images: ImageResult[] = [];
   const skipped: { file: string; reason: string }[] = [];
   const bySeries = new Map<string, { aggregation: Parameters<typeof aggregateClassifications>[1]; results: Classification[] }>();
@@ -27,6 +27,7 @@ export async function analyzeDicomStudy(input: Extract<AnalysisInput, { kind: 'd
     const scope = chestTaskOf(instance.dataset);
     if (!scope.task) {
       skipped.push({ file, reason: scope.reason });
+      onFile();
       continue;
     }
     const runner = await models.get(scope.task);
@@ -41,6 +42,7 @@ export async function analyzeDicomStudy(input: Extract<AnalysisInput, { kind: 'd
       if (!mostSuspicious || margin > mostSuspicious.margin) mostSuspicious = { margin, file, image, classification, dataset: instance.dataset, card: runner.release.card };
       analysed.set(sopInstanceUid, { sopClassUid: instance.sopClassUid ?? '', sopInstanceUid, seriesInstanceUid });
     }
+    onFile();
   }
   if (images.length === 0 || !mostSuspicious) {
     throw new LungFlowError('NOTHING_TO_ANALYSE', `no chest CR/DX/CT image in scope: ${skipped.map((s) => `${s.file}: ${s.reason}`).join('; ')}`);

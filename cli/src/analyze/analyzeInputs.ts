@@ -14,6 +14,13 @@ export interface AnalyzeOptions {
   concurrency: number;
   /** Called once per input, in input order, as soon as that input and all before it are done. */
   onResult: (result: AnalysisResult) => void;
+  /** Called with the number of files just finished (a picture, a DICOM file of a study, or a refused path). */
+  onFiles?: (count: number) => void;
+}
+
+/** How many files an input stands for: what the progress bar counts, so one 500-slice CT study moves it too. */
+export function fileCount(input: AnalysisInput): number {
+  return input.kind === 'dicom' ? input.files.length : 1;
 }
 
 function failure(input: string, error: unknown): AnalysisResult {
@@ -23,12 +30,19 @@ function failure(input: string, error: unknown): AnalysisResult {
 }
 
 async function analyzeOne(input: AnalysisInput, options: AnalyzeOptions): Promise<AnalysisResult> {
+  let counted = 0;
+  const onFile = (): void => {
+    counted += 1;
+    options.onFiles?.(1);
+  };
   try {
     if (input.kind === 'invalid') return { input: input.input, ok: false, error: { code: 'INPUT_INVALID', message: input.reason } };
     if (input.kind === 'picture') return await analyzePicture(input.file, input.input, options.modality, options.models, options.outputs);
-    return await analyzeDicomStudy(input, options.models, options.outputs);
+    return await analyzeDicomStudy(input, options.models, options.outputs, onFile);
   } catch (error) {
     return failure(input.input, error);
+  } finally {
+    options.onFiles?.(fileCount(input) - counted);
   }
 }
 
