@@ -15,9 +15,12 @@ CLASS_CODES: Dict[str, Dict[str, object]] = {
 }
 MODALITIES = {"cxr": ["CR", "DX"], "ct": ["CT"]}
 WINDOWING = {
-    "cxr": {"CR/DX": "the dataset's VOI LUT or window if present, else the 0.5th-99.5th percentile of the stored "
-                     "values; MONOCHROME1 inverted so air is dark"},
-    "ct": {"CT": {"center": -600, "width": 1500, "unit": "HU", "note": "lung window after rescale slope/intercept"}},
+    # Mirrors training/lungflow_training/dicom_input.py and the TypeScript path (libs/dicom pixels).
+    "cxr": {"CR/DX": "modality LUT (rescale), then the data set's first Window Center/Width (VOI LUT Function, "
+                     "default LINEAR), else a 0.5th/99.5th percentile window (LINEAR_EXACT); MONOCHROME1 "
+                     "inverted; floor to uint8"},
+    "ct": {"CT": {"center": -600, "width": 1500, "unit": "HU",
+                  "note": "always this lung window, after rescale slope/intercept; floor to uint8"}},
 }
 OUTPUTS = {
     "probabilities": "float32 [N,C], temperature-calibrated softmax, class order as `classes`",
@@ -85,13 +88,24 @@ def limitations(task: str, ev: Mapping, log: Mapping) -> List[str]:
     return common
 
 
+def windowing_text(windowing: Mapping) -> str:
+    parts = []
+    for modality, rule in windowing.items():
+        if isinstance(rule, Mapping):
+            parts.append(f"{modality}: centre {rule['center']}, width {rule['width']} {rule.get('unit', '')}".strip())
+        else:
+            parts.append(f"{modality}: {rule}")
+    return "; ".join(parts)
+
+
 def render_markdown(card: Mapping) -> str:
     m = card["metrics"]
     op = card["operatingPoint"]
     out: List[str] = [f"# Model card: {card['id']} ({card['task'].upper()}, version {card['version']})", "",
                       "## Intended use", "", card["intendedUse"], "",
                       f"Input: {', '.join(card['modality'])} images, {card['input']['size']}×{card['input']['size']} "
-                      f"8-bit grey (windowing: {card['preprocessing']['windowing']}). Classes: " +
+                      f"8-bit grey. Windowing of DICOM input: {windowing_text(card['preprocessing']['windowing'])}. "
+                      "Classes: " +
                       ", ".join(f"{c['display']} (SCT {c['code']['value']})" for c in card["classes"]) + ".", ""]
     out += ["## Results on the patient-level test split", "",
             f"Operating point: flag {op['className']} when P ≥ {fmt(op['threshold'], 4)}, chosen on validation for "
