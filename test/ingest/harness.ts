@@ -23,11 +23,13 @@ export interface TestWorld {
   prefix: string;
   pacsId: string;
   services: IngestService[];
+  /** Every log line of this world's ingest instances, parsed: the per-study record of what ingest decided. */
+  log: Array<Record<string, unknown>>;
 }
 
 export async function newWorld(): Promise<TestWorld> {
   const id = randomUUID().slice(0, 8);
-  return { topic: await createTestTopic(kafka, `test.ingest.${id}`), prefix: `test:ingest:${id}:`, pacsId: `test-${id}`, services: [] };
+  return { topic: await createTestTopic(kafka, `test.ingest.${id}`), prefix: `test:ingest:${id}:`, pacsId: `test-${id}`, services: [], log: [] };
 }
 
 /** Starts a real ingest (real Orthanc, Kafka, Redis) in this process, as main.ts would. */
@@ -45,14 +47,16 @@ export async function startIngest(world: TestWorld, env: Record<string, string> 
     INGEST_POLL_INTERVAL_MS: '300',
     INGEST_CT_MIN_SLICES: '3',
     INGEST_PUBLISHED_TTL_MS: '3600000',
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: 'info',
     ...env,
   });
   const service = await build(config, {
     classify: classifyScope,
     toAttributes: (json) => dicomWebJsonToNaturalized(json) as Record<string, unknown>,
     topicNames: { studyReceived: world.topic },
-    logger: createLogger({ service: 'ingest-test', level: config.LOG_LEVEL }),
+    // Lines are kept, not printed: the shared Orthanc also holds other engineers' studies, so tests check what
+    // ingest decided about *their* studies by UID, where the metrics count everything.
+    logger: createLogger({ service: 'ingest-test', level: 'info', destination: { write: (line: string) => void world.log.push(JSON.parse(line)) } }),
   });
   await service.start();
   world.services.push(service);
@@ -72,6 +76,19 @@ export async function events(world: TestWorld, count: number, settleMs = 3 * QUI
 /** Events about the given studies only (the shared Orthanc may receive other engineers' studies meanwhile). */
 export function about(all: StudyReceived[], studyUids: string[]): StudyReceived[] {
   return all.filter((event) => studyUids.includes(event.studyInstanceUid));
+}
+
+/** What ingest logged about one study: 'study seen', 'series filtered' (with reason), 'study published' (version). */
+export function logOf(world: TestWorld, studyUid: string, msg: string): Array<Record<string, unknown>> {
+  return world.log.filter((line) => line.studyInstanceUid === studyUid && line.msg === msg);
+}
+
+export function publishedVersions(world: TestWorld, studyUid: string): number[] {
+  return logOf(world, studyUid, 'study published').map((line) => Number(line.studyVersion));
+}
+
+export function filteredReasons(world: TestWorld, studyUid: string): string[] {
+  return logOf(world, studyUid, 'series filtered').map((line) => String(line.reason));
 }
 
 export async function metric(service: IngestService, name: string, labelPart = ''): Promise<number> {

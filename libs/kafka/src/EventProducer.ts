@@ -19,7 +19,7 @@ export interface SendResult {
  */
 export class EventProducer {
   private readonly producer: Producer;
-  private connected = false;
+  private connecting: Promise<void> | undefined;
 
   constructor(kafka: Kafka, private readonly topicNames: TopicNames = {}) {
     // kafkajs requires a single in-flight request for idempotence (ordering and no duplicates on retry). The default
@@ -31,14 +31,13 @@ export class EventProducer {
     return this.topicNames[contract.topic] ?? TOPICS[contract.topic].name;
   }
 
-  async connect(): Promise<void> {
-    if (this.connected) return;
-    try {
-      await this.producer.connect();
-      this.connected = true;
-    } catch (error) {
+  /** Connects once; concurrent callers share the attempt, and a failed attempt is forgotten so the next call retries. */
+  connect(): Promise<void> {
+    this.connecting ??= this.producer.connect().catch((error: unknown) => {
+      this.connecting = undefined;
       throw kafkaError('producer connect', error);
-    }
+    });
+    return this.connecting;
   }
 
   async send<C extends Contract>(contract: C, key: KeyOf<C>, value: ValueOf<C>, headers: Record<string, string> = {}): Promise<SendResult> {
@@ -54,8 +53,8 @@ export class EventProducer {
   }
 
   async disconnect(): Promise<void> {
-    if (!this.connected) return;
-    this.connected = false;
-    await this.producer.disconnect();
+    const connecting = this.connecting;
+    this.connecting = undefined;
+    if (connecting) await connecting.then(() => this.producer.disconnect(), () => undefined);
   }
 }

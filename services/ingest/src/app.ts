@@ -105,13 +105,21 @@ export async function build(config: IngestConfig, deps: IngestDeps): Promise<Ing
   const settleEvery = Math.min(1_000, Math.max(100, Math.floor(config.INGEST_QUIET_PERIOD_MS / 4)));
   loops.push(new Loop(() => tracker.processDue(), settleEvery, (error) => logger.warn({ err: error }, 'settle pass failed; backing off')));
 
+  const admin = kafka.admin();
+  let adminConnecting: Promise<void> | undefined;
   const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, bodyLimit: config.INGEST_STOW_MAX_BYTES }) as unknown as FastifyInstance;
   await app.register(healthRoutes, {
     metrics: metrics.metrics,
     readiness: {
       redis: () => pingRedis(redis),
+      // A metadata request, not the producer's connection state, which stays "connected" after a broker dies.
       kafka: async () => {
-        await producer.connect();
+        adminConnecting ??= admin.connect().catch((error: unknown) => {
+          adminConnecting = undefined;
+          throw error;
+        });
+        await adminConnecting;
+        await admin.listTopics();
         return true;
       },
       pacs: async () => {
@@ -131,7 +139,7 @@ export async function build(config: IngestConfig, deps: IngestDeps): Promise<Ing
         // A broker that is down now is not fatal: sends retry, and nothing is acknowledged until they succeed.
         await ensureTopics(kafka).catch((error) => logger.warn({ err: error }, 'could not create topics yet'));
       }
-      await producer.connect().catch((error) => logger.warn({ err: error }, 'Kafka not reachable yet; will retry on send'));
+      void producer.connect().catch((error) => logger.warn({ err: error }, 'Kafka not reachable yet; will retry on send'));
       for (const loop of loops) loop.start();
       logger.info({ mode: config.INGEST_MODE, pacsId: config.INGEST_PACS_ID, quietPeriodMs: config.INGEST_QUIET_PERIOD_MS }, 'ingest started');
     },
@@ -139,6 +147,7 @@ export async function build(config: IngestConfig, deps: IngestDeps): Promise<Ing
       await Promise.all(loops.map((loop) => loop.stop()));
       await app.close();
       await producer.disconnect().catch(() => undefined);
+      if (adminConnecting) await adminConnecting.then(() => admin.disconnect()).catch(() => undefined);
       if (!deps.redis) await redis.quit().catch(() => undefined);
     },
   };
