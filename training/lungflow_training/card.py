@@ -138,7 +138,7 @@ def build_card(task: str, release: Path, chosen: Path, ablation: List[Path], dat
                  "counts": data_counts(task, data_dir, split_file)},
         "training": {"command": command, "runCommand": log.get("command"), "commit": log.get("git_commit"),
                      "seed": log_value(log, "seed"), "durationSeconds": (log.get("timing") or {}).get("duration_seconds"),
-                     "device": log_value(log, "device") or f"CPU, {log_value(log, 'threads')} threads",
+                     "device": log_value(log, "device") or f"CPU (torch threads: {log_value(log, 'threads')})",
                      "epochs": log_value(log, "epochs"), "bestEpoch": log.get("best_epoch"),
                      "maxSteps": log_value(log, "max_steps"), "perClassLimit": log_value(log, "per_class"),
                      "flopsPerImage": log.get("flops_per_image"), "parameters": log.get("parameters"),

@@ -74,8 +74,8 @@ def limitations(task: str, ev: Mapping, log: Mapping) -> List[str]:
         common += [
             "COVID-19 images are almost all from ieee8023 (adult, many sources, often cropped/annotated figures); "
             "adult normals are from one hospital (NIH) at 224 px; paediatric normals and most other pneumonia are "
-            "children aged 1-5 (Kermany). Source, age, view and burned-in text separate the classes as well as "
-            "disease does: see the shortcut audits.",
+            "children aged 1-5 (Kermany). Source, age, view and burned-in text can separate the classes without "
+            "any disease signal: see the shortcut audits.",
             "Frontal views (PA/AP) only; lateral views are out of scope.",
         ]
     else:
@@ -173,6 +173,11 @@ def audit_findings(audits: Mapping, positive: str = "covid19", specificity: floa
     """Plain-language reading of the audit numbers, generated so a regenerated card never disagrees with them.
     `specificity` is the test specificity at the operating point (context for the COVID-only masking part)."""
     out: List[str] = []
+    thumb = audits["source_probe"]["probes"].get("thumbnail_baseline", {})
+    if "balanced_accuracy" in thumb and thumb["balanced_accuracy"]["value"] is not None:
+        out.append(f"16×16 thumbnails of the input alone tell the sources apart with balanced accuracy "
+                   f"{fmt_ci(thumb['balanced_accuracy'])} (chance {fmt(thumb['chance'])}): the sources differ "
+                   "visibly before any network, so a network can hardly help seeing the source.")
     for name, p in audits["source_probe"]["probes"].items():
         if "skipped" in p or name == "thumbnail_baseline":
             continue
@@ -231,6 +236,12 @@ def audit_findings(audits: Mapping, positive: str = "covid19", specificity: floa
         out.append("Normals by age group, accuracy / COVID-19 flag rate: " + "; ".join(
             f"{r['age_group']} {fmt(r['accuracy'])} / {fmt(r[positive + '_flag_rate'])} (n={r['n_images']})"
             for r in normals) + ".")
+        by_age = {r["age_group"]: r for r in normals}
+        if {"adult", "pediatric"} <= set(by_age):
+            gap = by_age["adult"][positive + "_flag_rate"] - by_age["pediatric"][positive + "_flag_rate"]
+            if abs(gap) >= 0.1:
+                out.append(f"The COVID-19 flag fires on {'adult' if gap > 0 else 'paediatric'} normals far more "
+                           "often than on the others: age (and the source that goes with it) moves the flag.")
     return out
 
 
