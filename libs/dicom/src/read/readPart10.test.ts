@@ -80,6 +80,21 @@ describe('readPart10 on malformed input', () => {
     expectCode(() => readPart10(file, { maxFileBytes: 1 << 20 }), 'DICOM_TOO_LARGE');
   });
 
+  it('refuses sequences nested deeper than 64 levels quickly (dcmjs takes quadratic time on them)', () => {
+    // a bare implicit VR data set: Modality, then 1,000 nested undefined-length sequences, each properly closed
+    const depth = 1000;
+    const open = [0x40, 0x00, 0x30, 0xa7, 0xff, 0xff, 0xff, 0xff, 0xfe, 0xff, 0x00, 0xe0, 0xff, 0xff, 0xff, 0xff];
+    const close = [0xfe, 0xff, 0x0d, 0xe0, 0, 0, 0, 0, 0xfe, 0xff, 0xdd, 0xe0, 0, 0, 0, 0];
+    const bytes = Uint8Array.from([
+      ...[0x08, 0x00, 0x60, 0x00, 2, 0, 0, 0, 0x43, 0x54],
+      ...Array.from({ length: depth }, () => open).flat(),
+      ...Array.from({ length: depth }, () => close).flat(),
+    ]);
+    const started = Date.now();
+    expectCode(() => readPart10(bytes), 'DICOM_MALFORMED');
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
   it('refuses bytes that are not DICOM at all', () => {
     expectCode(() => readPart10(new TextEncoder().encode('%PDF-1.7 this is not a DICOM file at all')), 'DICOM_MALFORMED');
     expectCode(() => readPart10(new Uint8Array(3)), 'DICOM_TRUNCATED');

@@ -117,6 +117,9 @@ function parse(bytes: Uint8Array): DcmjsDict {
 /** dcmjs throws RangeError from its DataView when an element runs past the end of the bytes. */
 function parseError(error: unknown): DicomError {
   const message = String((error as Error)?.message ?? error);
+  if (/call stack/i.test(message)) {
+    return new DicomError('DICOM_MALFORMED', 'sequences nested too deeply to read', {}, error);
+  }
   if (error instanceof RangeError || /out of bounds|outside the bounds|offset|end of (buffer|stream)/i.test(message)) {
     return new DicomError('DICOM_TRUNCATED', `the file ends inside an element: ${message}`, {}, error);
   }
