@@ -11,7 +11,7 @@ import { classifyScope } from './scope/classifyScope';
 
 /**
  * Mutation fuzzing of read → render → classify on the real samples and on small transcodes of them (RLE,
- * JPEG-LS, JPEG lossless, JPEG baseline) so that every decoder sees broken input. Every case must end in a
+ * JPEG-LS, JPEG lossless, JPEG baseline, deflated, big endian) so that every decoder sees broken input. Every case must end in a
  * rendered image or a DicomError: a TypeError, a RangeError or a codec's own exception is a bug.
  * Seeded: FUZZ_SEED=<n> replays a run; a failure message names the seed, the case and the mutation.
  */
@@ -78,6 +78,8 @@ describe('fuzz: mutated DICOM files end in an image or a DicomError', () => {
       { name: 'CT_small JPEG-LS', bytes: file('jls.dcm', 'dcmcjpls', [], ctSmall), weight: 2 },
       { name: 'CT_small JPEG lossless', bytes: file('jll.dcm', 'dcmcjpeg', ['+e1'], ctSmall), weight: 2 },
       { name: 'small CR JPEG baseline', bytes: file('jb.dcm', 'dcmcjpeg', ['+eb'], cr8Small), weight: 2 },
+      { name: 'CT_small deflated', bytes: file('deflated.dcm', 'dcmconv', ['+td'], ctSmall), weight: 1 },
+      { name: 'CT_small big endian', bytes: file('big.dcm', 'dcmconv', ['+tb'], ctSmall), weight: 1 },
       { name: 'CR MONO1 no preamble', bytes: readSample(SAMPLE.crMono1NoPreamble), weight: 2 },
       { name: 'head CT JPEG 2000', bytes: readSample(SAMPLE.headCtJpeg2000), weight: 1 },
     );
