@@ -1,4 +1,4 @@
-import { pacs, about, events, logOf, metric, newWorld, publishedVersions, startIngest, stopAll, until } from './harness';
+import { pacs, stack, about, events, logOf, metric, newWorld, publishedVersions, startIngest, stopAll, until } from './harness';
 import type { TestWorld } from './harness';
 import { chestCtStudy, cxrStudy } from './fixtures';
 import type { TestStudy } from './fixtures';
@@ -49,6 +49,8 @@ describe('ingest on the real stack: completeness, restarts, replicas, versions',
     await stopAll(world); // the third study is inside its quiet period: pending in Redis only
     const whileDown = chestCtStudy(3);
     await store(whileDown); // only Orthanc's change feed knows about it
+    // Past Orthanc's StableAge, so even its StableStudy change is history: only the persisted cursor can find it.
+    await new Promise((resolve) => setTimeout(resolve, (stack.stableAgeSeconds + 2) * 1_000));
     await startIngest(world);
     const all = [...before, pendingAtStop, whileDown].map((s) => s.studyUid);
     const mine = about(await events(world, 4), all);
