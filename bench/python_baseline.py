@@ -26,7 +26,8 @@ def main() -> int:
     p.add_argument("--batches", default="1,2,4,8,16,32", help="throughput batch sizes; empty: latency only")
     p.add_argument("--serve", action="store_true",
                    help="after warm-up, answer stdin lines 'N OFFSET' with the JSON list of N batch-1 latencies (ms), "
-                        "so the caller can interleave short blocks of Python and TypeScript runs")
+                        "so the caller can interleave short blocks of Python and TypeScript runs; 'N OFFSET B' "
+                        "times N runs of batch B")
     a = p.parse_args()
 
     opts = ort.SessionOptions()
@@ -43,10 +44,11 @@ def main() -> int:
     if a.serve:
         print(json.dumps({"ready": True, "runtime": f"python onnxruntime {ort.__version__}"}), flush=True)
         for line in sys.stdin:
-            n, offset = (int(v) for v in line.split())
+            n, offset, *rest = (int(v) for v in line.split())
+            batch = rest[0] if rest else 1
             block = []
             for i in range(offset, offset + n):
-                x = images[i % a.count: i % a.count + 1]
+                x = np.ascontiguousarray(images[(np.arange(batch) + i) % a.count])
                 t0 = time.perf_counter()
                 sess.run(outputs, {name: x})
                 block.append((time.perf_counter() - t0) * 1000)

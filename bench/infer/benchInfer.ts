@@ -7,13 +7,12 @@
  * Options (environment): BENCH_MODEL_DIR (default models/cxr-v1), BENCH_THREADS (2), BENCH_IMAGES (32),
  * BENCH_RUNS (600), BENCH_PYTHON (training/.venv/bin/python).
  */
-import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createInterface } from 'node:readline';
 import { aggregateClassifications, decodePicture, loadModelRelease, OnnxClassifier, toModelInput } from '@lungflow/inference';
+import { PythonBaseline } from './PythonBaseline';
 
 const ROOT = path.resolve(__dirname, '../..');
 const SHARED = process.env.LUNGFLOW_SHARED_DIR ? path.resolve(process.env.LUNGFLOW_SHARED_DIR, 'data') : path.resolve(ROOT, '../shared/data');
@@ -22,18 +21,11 @@ const THREADS = Number(process.env.BENCH_THREADS ?? 2);
 const COUNT = Number(process.env.BENCH_IMAGES ?? 32);
 const RUNS = Number(process.env.BENCH_RUNS ?? 600);
 const BLOCK = 20;
+const THROUGHPUT_BLOCKS = 10;
 const WARMUP = 20;
 const BATCHES = [1, 2, 4, 8, 16, 32];
 const PYTHON = path.resolve(ROOT, process.env.BENCH_PYTHON ?? 'training/.venv/bin/python');
 
-interface PythonFigures {
-  runtime: string;
-  p50: number;
-  p95: number;
-  mean: number;
-  throughput: Record<string, number>;
-  peakRssMiB: number;
-}
 
 const percentile = (values: number[], p: number): number => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -73,50 +65,18 @@ async function main(): Promise<void> {
   const inputFile = path.join(outDir, 'cxr-inputs.u8');
   writeFileSync(inputFile, Buffer.concat(inputs.map((x) => Buffer.from(x))));
 
-  const runPython = (batches: number[]): PythonFigures =>
-    JSON.parse(
-      execFileSync(
-        PYTHON,
-        [path.join(ROOT, 'bench/python_baseline.py'), '--model', release.modelPath, '--inputs', inputFile, '--size', String(size), '--count', String(inputs.length), '--threads', String(THREADS), '--runs', String(RUNS), '--warmup', String(WARMUP), '--batches', batches.join(',')],
-        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
-      ).trim().split('\n').pop() as string,
-    ) as PythonFigures;
   let pythonError: string | undefined;
-  const tryStartPython = (): { block: (n: number, offset: number) => Promise<{ latencies: number[]; peakRssMiB: number }>; close: () => void } | undefined => {
-    if (!existsSync(PYTHON)) {
-      pythonError = `${PYTHON} not found`;
-      return undefined;
-    }
-    const child = spawn(PYTHON, [path.join(ROOT, 'bench/python_baseline.py'), '--model', release.modelPath, '--inputs', inputFile, '--size', String(size), '--count', String(inputs.length), '--threads', String(THREADS), '--warmup', String(WARMUP), '--serve'], { stdio: ['pipe', 'pipe', 'inherit'] });
-    const lines = createInterface({ input: child.stdout });
-    const waiting: ((line: string) => void)[] = [];
-    const queued: string[] = [];
-    lines.on('line', (line) => (waiting.length > 0 ? (waiting.shift() as (l: string) => void)(line) : queued.push(line)));
-    const next = (): Promise<string> => (queued.length > 0 ? Promise.resolve(queued.shift() as string) : new Promise((resolve) => waiting.push(resolve)));
-    const ready = next();
-    return {
-      block: async (n, offset) => {
-        await ready;
-        child.stdin.write(`${n} ${offset}\n`);
-        return JSON.parse(await next()) as { latencies: number[]; peakRssMiB: number };
-      },
-      close: () => child.stdin.end(),
-    };
-  };
-  const tryPython = (batches: number[]): PythonFigures | undefined => {
-    if (pythonError) return undefined;
-    try {
-      return runPython(batches);
-    } catch (error) {
-      pythonError = (error as Error).message.split('\n')[0];
-      return undefined;
-    }
-  };
+  const python = await PythonBaseline.start(PYTHON, [
+    path.join(ROOT, 'bench/python_baseline.py'), '--model', release.modelPath, '--inputs', inputFile, '--size', String(size),
+    '--count', String(inputs.length), '--threads', String(THREADS), '--warmup', String(WARMUP),
+  ]).catch((error: Error) => {
+    pythonError = error.message;
+    return undefined;
+  });
 
   // The host may be shared and its load drifts: TypeScript and a live Python process take turns in blocks of
   // BLOCK batch-1 runs on the same inputs, so both see the same load; percentiles are over all runs of each.
   for (let i = 0; i < WARMUP; i += 1) await classifier.classify([inputs[i % inputs.length]]);
-  const python = tryStartPython();
   const tsLatency: number[] = [];
   const pyLatency: number[] = [];
   const postMs: number[] = [];
@@ -141,20 +101,29 @@ async function main(): Promise<void> {
       pyRss = Math.max(pyRss, answer.peakRssMiB);
     }
   }
-  python?.close();
 
+  // Throughput per batch size, again in alternating blocks: images per second of busy model time.
   const throughput: Record<string, number> = {};
+  const pyThroughputByBatch: Record<string, number> = {};
   for (const batch of BATCHES) {
     const images = Array.from({ length: batch }, (_, i) => inputs[i % inputs.length]);
     await classifier.classify(images);
-    const reps = Math.max(3, Math.floor(RUNS / batch));
-    const t0 = performance.now();
-    for (let r = 0; r < reps; r += 1) await classifier.classify(images);
-    throughput[batch] = (reps * batch * 1000) / (performance.now() - t0);
+    const calls = Math.max(2, Math.floor(BLOCK / batch));
+    let tsMs = 0;
+    let pyMs = 0;
+    for (let block = 0; block < THROUGHPUT_BLOCKS; block += 1) {
+      const t0 = performance.now();
+      for (let r = 0; r < calls; r += 1) await classifier.classify(images);
+      tsMs += performance.now() - t0;
+      if (python) pyMs += (await python.block(calls, block, batch)).latencies.reduce((a, b) => a + b, 0);
+    }
+    throughput[batch] = (THROUGHPUT_BLOCKS * calls * batch * 1000) / tsMs;
+    if (python) pyThroughputByBatch[batch] = (THROUGHPUT_BLOCKS * calls * batch * 1000) / pyMs;
   }
   const peakRssMiB = process.resourceUsage().maxRSS / 1024;
   await classifier.close();
-  const pyThroughput = tryPython(BATCHES);
+  python?.close();
+  const pyThroughput = python && pyLatency.length > 0 ? { runtime: python.runtime, throughput: pyThroughputByBatch, peakRssMiB: pyRss } : undefined;
 
   const p50 = percentile(tsLatency, 50);
   const p95 = percentile(tsLatency, 95);
@@ -175,7 +144,7 @@ async function main(): Promise<void> {
     const pyP50 = percentile(pyLatency, 50);
     const pyBest = bestOf(pyThroughput.throughput);
     console.log(`Python      batch 1   p50 ${f(pyP50)} ms   p95 ${f(percentile(pyLatency, 95))} ms   ${f(pyThroughput.throughput['1'] as number, 1)} img/s`);
-    console.log(`Python      best batch ${pyBest[0]}: ${f(pyBest[1], 1)} img/s   peak RSS ${f(Math.max(pyRss, pyThroughput.peakRssMiB), 0)} MiB`);
+    console.log(`Python      best batch ${pyBest[0]}: ${f(pyBest[1], 1)} img/s   (${Object.entries(pyThroughput.throughput).map(([b, v]) => `b${b} ${f(v, 1)}`).join(', ')})   peak RSS ${f(pyThroughput.peakRssMiB, 0)} MiB`);
     console.log(`ratio TypeScript/Python: batch-1 p50 ${f(p50 / pyP50)}× (below 1: TypeScript faster); best-batch throughput ${f(best[1] / pyBest[1])}× (above 1: TypeScript faster)`);
     console.log(`target batch-1 p50 <= 10 ms: ${p50 <= 10 ? 'met' : 'NOT met'}; no slower than Python: ${p50 <= pyP50 ? 'met' : 'NOT met'}`);
   } else {
