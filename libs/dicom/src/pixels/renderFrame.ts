@@ -23,7 +23,7 @@ export interface RenderedFrame {
   fullResolution: GrayImage;
   frame: number;
   modalityLut: AppliedModalityLut;
-  /** The VOI applied; for colour images, `{ kind: 'window', source: 'option' }` is never reported: colour skips VOI. */
+  /** The VOI applied and where it came from; `color-luma` for colour images, which skip VOI. */
   voi: VoiChoice | { kind: 'color-luma' };
   /** MONOCHROME1 was inverted. */
   inverted: boolean;
