@@ -4,8 +4,9 @@ import type { GrayImage } from './GrayImage';
 /**
  * The resize contract that training must mirror: sharp (libvips) `resize(size, size, { fit: 'fill', kernel:
  * 'lanczos3' })` on the 8-bit gray image. The whole image is stretched to size × size: the aspect ratio is not
- * kept, nothing is cropped or padded. (PIL equivalent: `img.resize((size, size), Image.LANCZOS)`; the two agree
- * to within a few grey levels, not bit for bit.)
+ * kept, nothing is cropped or padded. Pillow's `img.resize((size, size), Image.LANCZOS)` is the nearest
+ * equivalent but is not guaranteed to agree bit for bit; a consumer that needs Pillow's exact bytes resizes
+ * `fullResolution` itself (libs/inference has a Pillow-exact resize).
  */
 export const RESIZE_CONTRACT = Object.freeze({ library: 'sharp', fit: 'fill', kernel: 'lanczos3' } as const);
 
