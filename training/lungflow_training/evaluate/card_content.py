@@ -63,12 +63,16 @@ def limitations(task: str, ev: Mapping, log: Mapping) -> List[str]:
                       "numbers only show that the pipeline runs; do not use this model.")
     common += [
         "Not for diagnosis. A triage aid that reorders a worklist; a radiologist reads every study.",
-        "Trained and tested on public research images (figures from papers, web cases, one-hospital normals), not "
+        "Trained and tested on public research images (" + ("figures from papers and web cases, normals from one "
+                                                           "hospital or from children" if task == "cxr" else
+                                                           "slices cropped from figures in papers") + "), not "
         "on the studies of any site that runs it. Figures from this data very likely overestimate performance on "
         "studies from other hospitals; an external test set from other hospitals has not been run for this card.",
         "Test-split confidence intervals are wide because the test split has few patients per class.",
-        "Trained on images whose licences include non-commercial terms (CC BY-NC-SA, RSNA challenge terms): the "
-        "weights are for research and evaluation, not cleared for commercial or clinical use.",
+        "Trained on images whose terms include non-commercial or unclear licences (" +
+        ("CC BY-NC-SA ieee8023 images, RSNA challenge terms" if task == "cxr" else
+         "CC BY-NC-SA ieee8023 images; COVID-CT copyrights stay with the papers' authors and publishers") +
+        "): the weights are for research and evaluation, not cleared for commercial or clinical use.",
     ]
     if task == "cxr":
         common += [
@@ -161,11 +165,18 @@ def target_reading(card: Mapping) -> str:
         return ("The point estimates reach the published figures. On this data that is expected of a model that "
                 "separates the sources, so it is not evidence of clinical performance: read the shortcut audits "
                 f"below. The test split has {n_test} patients.")
-    return ("The published figures are not reached on the patient-level test split. What limits them: few patients "
-            f"({n_test} in test, few adult non-COVID cases); class and source confounded (COVID-19 almost only from "
-            "ieee8023 figures, normals mostly from one hospital or from children), which leaves little disease "
-            "signal that is not also a source signal; images that are figures from papers; and "
-            "a CPU training budget from scratch without pretrained weights. The published figures may rest on another "
+    if card["task"] == "cxr":
+        specific = (f"few patients ({n_test} in test, few adult non-COVID cases); class and source confounded "
+                    "(COVID-19 almost only from ieee8023 figures, normals mostly from one hospital or from children), "
+                    "which leaves little disease signal that is not also a source signal; images that are figures "
+                    "from papers")
+    else:
+        specific = (f"few patients ({n_test} in test); slices cropped from paper figures with unknown, varying "
+                    "windowing and annotations; non-COVID patients grouped by a file-name heuristic (no patient ids "
+                    "in the source), so patient grouping is approximate; slice-level labels taken from the paper, "
+                    "so some COVID-19 slices may show no disease")
+    return ("The published figures are not reached on the patient-level test split. What limits them: " + specific +
+            "; and a CPU training budget from scratch without pretrained weights. The published figures may rest on another "
             "split or unit of analysis; these are per image on a patient-level split, with patient-bootstrap CIs.")
 
 
@@ -196,12 +207,17 @@ def audit_findings(audits: Mapping, positive: str = "covid19", specificity: floa
         o, r = mk["original"], mk["region_removed"]
         chance = mk["chance_balanced_accuracy"]
         if len([n for n in mk["label_counts"].values() if n]) > 1 and o["balanced_accuracy"] is not None:
+            lost = (o["balanced_accuracy"] - r["balanced_accuracy"]) / max(o["balanced_accuracy"] - chance, 1e-9)
             if o["balanced_accuracy"] <= chance + 0.1:
                 verdict = "is near chance on the original images already, so masking cannot tell anything"
-            elif r["balanced_accuracy"] > chance + 0.15:
-                verdict = "stays well above chance, so the model also uses cues outside the lungs"
-            else:
+            elif lost >= 0.7:
                 verdict = "falls to near chance, as a model that reads the lungs should"
+            elif lost <= 0.3:
+                verdict = ("barely changes: the model gets most of its result from outside the (approximate) lung "
+                           "region")
+            else:
+                verdict = (f"loses {lost:.0%} of its margin over chance: the lungs carry part of what the model uses, "
+                           "cues outside them the rest")
             out.append(f"Masking ({name}, {mk['n_images']} images): balanced accuracy {fmt(o['balanced_accuracy'])} "
                        f"as is, {fmt(r['balanced_accuracy'])} with the lungs removed (chance {fmt(chance)}): it "
                        f"{verdict}. {positive} ROC AUC {fmt(o[positive + '_roc_auc'])} -> "
