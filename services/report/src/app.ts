@@ -1,4 +1,4 @@
-import { EventEmitter } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import path from 'node:path';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
@@ -55,6 +55,7 @@ export async function build(config: ReportConfig, deps: ReportDeps = {}): Promis
   const prefix = config.REPORT_REDIS_PREFIX;
   const redis = deps.redis ?? createRedis(config.REDIS_URL, { keyPrefix: prefix });
   const subscriber = redis.duplicate();
+  subscriber.on('error', (error: unknown) => logger.warn({ err: error }, 'worklist change subscription: Redis error (reconnecting)'));
   const kafka = deps.kafka ?? createKafka({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-report`, log: logger });
   const producer = new EventProducer(kafka, deps.topicNames);
   const pacs: ReportPacs = deps.pacs ?? DicomWebClient.fromSettings(config);
@@ -126,6 +127,8 @@ export async function build(config: ReportConfig, deps: ReportDeps = {}): Promis
     app,
     worklist,
     async start() {
+      // Subscribing before the connection's ready check (INFO) has run makes ioredis send INFO in subscriber mode.
+      if (subscriber.status !== 'ready') await once(subscriber, 'ready');
       await subscriber.subscribe(worklist.channel);
       subscriber.on('message', (_channel: string, message: string) => {
         try {
