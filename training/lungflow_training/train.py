@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     x_train = load_images(train_rows, data_dir, args.task, args.size, cache)
     x_val = load_images(val_rows, data_dir, args.task, args.size, cache)
     y_train = train_rows["label"].map(classes.index).to_numpy()
-    y_val = val_rows["label"].map(classes.index).to_numpy()
+    y_val = val_rows["label"].map(classes.index).to_numpy().copy()
     prep_s = time.time() - started
 
     model = LungNet(len(classes), lut=args.lut, plan=DEFAULT_PLAN)
