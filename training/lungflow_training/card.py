@@ -156,10 +156,14 @@ def preprocessing_contract(task: str, size: int) -> Dict[str, object]:
     return {
         "decode": "8-bit grey; colour files by ITU-R 601-2 luma (PIL 'L'), alpha dropped",
         "windowing": WINDOWING[task],
-        "effectiveResolution": {"size": preprocess.EFFECTIVE, "kernel": preprocess.KERNEL, "fit": "fill",
-                                "note": "every image is first resized to this square, the coarsest source's size"},
-        "resize": {"size": size, "kernel": preprocess.KERNEL, "fit": "fill", "crop": False,
-                   "sharp": f"resize({size}, {size}, {{fit: 'fill', kernel: '{preprocess.KERNEL}'}})"},
+        # One resize only; `filter` is the key libs/inference reads (it falls back to bilinear without it).
+        "effectiveResolution": {"maxSize": preprocess.EFFECTIVE,
+                                "note": "the model size never exceeds the coarsest source's 224 px, so the one "
+                                        "resize below brings every source to the same effective resolution"},
+        "resize": {"size": size, "filter": preprocess.KERNEL, "kernel": preprocess.KERNEL, "fit": "fill",
+                   "crop": False, "steps": 1,
+                   "implementation": f"Pillow Image.resize(({size}, {size}), Image.LANCZOS) on the 8-bit grey "
+                                     "image (libs/inference pillowResize reproduces it exactly)"},
         "insideGraph": ["LUT (grey to RGB)", "normalisation", "CNN", "temperature", "softmax", "CAM"],
     }
 
