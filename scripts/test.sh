@@ -30,7 +30,7 @@ bash deploy/local/stack.sh up
 if [ "$stack_was_up" = 0 ] && [ "${LUNGFLOW_KEEP_STACK:-0}" != 1 ]; then trap 'bash deploy/local/stack.sh down >/dev/null 2>&1 || true' EXIT; fi
 
 step "integration and end-to-end tests (real Orthanc, Kafka, Redis)"
-npx jest --selectProjects integration --runInBand --json --outputFile="$OUT/jest-integration.json" || status=1
+npx jest --selectProjects integration --runInBand --forceExit --json --outputFile="$OUT/jest-integration.json" || status=1
 
 if [ -x training/test.sh ]; then
   step "training tests (Python)"
