@@ -31,11 +31,14 @@ const RESULT_WAIT_MS = 150_000;
 
 interface Card {
   classes: Array<{ name: string; code: { value: string } }>;
+  files: { sha256: string };
 }
 const codeToClass = new Map<string, string>();
+const modelFiles = new Set<string>();
 for (const release of ['cxr-v1', 'ct-v1']) {
   const card = JSON.parse(readFileSync(join(REPO_ROOT, 'models', release, 'card.json'), 'utf8')) as Card;
   for (const c of card.classes) codeToClass.set(`${release.split('-')[0]}:${c.code.value}`, c.name);
+  modelFiles.add(card.files.sha256);
 }
 
 interface WorklistItem {
@@ -46,6 +49,7 @@ interface WorklistItem {
   decision: { positive: boolean; className: string };
   listedAt: string;
   reportedAt: string;
+  model: { sha256: string };
   sr: { sopInstanceUid: string };
   sc: { sopInstanceUid: string };
 }
@@ -96,6 +100,11 @@ describe('the pipeline end to end', () => {
       expect(found.scs).toHaveLength(1);
       expect(found.total).toBe(study.instances.length + 2);
 
+      // The CLI reads models/ now; the infer service loaded it at start. A newer release on disk needs a restart.
+      const listedResult = (await worklist()).items.find((i) => i.studyInstanceUid === study.studyUid);
+      if (listedResult && !modelFiles.has(listedResult.model.sha256)) {
+        throw new Error(`the running infer service used model file ${listedResult.model.sha256.slice(0, 12)}, models/ now holds another: restart the stack (npm run stack:down && npm run stack:up)`);
+      }
       const sr = found.srs[0]!;
       const bytes = await pacs().retrieveInstance(study.studyUid, sr.seriesInstanceUid, sr.sopInstanceUid);
       const task = study.label.startsWith('ct') ? 'ct' : 'cxr';
