@@ -31,12 +31,16 @@
     if (form.get('unread')) query.set('unread', 'true');
     const { items } = await api(`api/v1/worklist?${query}`);
     const body = $('#worklist tbody');
+    // Rows are rebuilt on every change; pictures already on the page are moved over, not fetched again.
+    const loaded = new Map([...body.querySelectorAll('img')].map((img) => [img.getAttribute('src'), img]));
+    const image = (attrs) => loaded.get(attrs.src) || el('img', attrs);
     body.replaceChildren();
     items.forEach((item, index) => {
       const row = el('tr', { 'data-study': item.studyInstanceUid, class: `${item.decision.positive ? 'positive' : 'negative'}${item.read ? ' read' : ''}` });
       row.append(el('td', {}, String(index + 1)));
-      const thumb = el('td'); thumb.append(el('img', { src: picture(item.studyInstanceUid, 'image', 192, item.reportedAt), alt: 'thumbnail', class: 'thumbnail' }));
-      const heat = el('td'); heat.append(el('img', { src: picture(item.studyInstanceUid, 'heatmap', 192, item.reportedAt), alt: 'heatmap', class: 'heatmap' }));
+      // Lazy: a long worklist loads only the pictures on screen (each one is rendered from the PACS).
+      const thumb = el('td'); thumb.append(image({ src: picture(item.studyInstanceUid, 'image', 256, item.reportedAt), alt: 'thumbnail', class: 'thumbnail', loading: 'lazy' }));
+      const heat = el('td'); heat.append(image({ src: picture(item.studyInstanceUid, 'heatmap', 256, item.reportedAt), alt: 'heatmap', class: 'heatmap', loading: 'lazy' }));
       row.append(thumb, heat, el('td', { class: 'uid' }, item.studyInstanceUid), el('td', {}, item.modality));
       row.append(el('td', { class: 'decision' }, `${item.decision.positive ? 'POSITIVE' : 'negative'} (${item.decision.className})`));
       row.append(el('td', { class: 'probability' }, pct(item.probability)), el('td', { class: 'priority' }, item.priority.toFixed(1)));

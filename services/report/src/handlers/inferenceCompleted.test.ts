@@ -8,6 +8,8 @@ import { createLogger } from '@lungflow/logging';
 import { ModelCatalog } from '../ModelCatalog';
 import type { ReportPacs } from '../pacs/ReportPacs';
 import type { WorklistEntry } from '../worklist/WorklistEntry';
+import type { Thumbnails } from '../worklist/WorklistStore';
+import sharp from 'sharp';
 import { camOf, handleInferenceCompleted, mostSuspicious } from './inferenceCompleted';
 
 const REPO = path.resolve(__dirname, '../../../..');
@@ -58,6 +60,7 @@ function harness(store: ReportPacs['storeInstances'] = async (parts) => ({ store
   const stored: Uint8Array[][] = [];
   const listed: Omit<WorklistEntry, 'listedAt'>[] = [];
   const published: ReportStored[] = [];
+  const thumbnails: Thumbnails[] = [];
   const pacs: ReportPacs = {
     retrieveInstance: async () => SAMPLE,
     searchInstances: async () => [{ '00080018': { vr: 'UI', Value: [source.SOPInstanceUID] }, '00080016': { vr: 'UI', Value: [source.SOPClassUID] } }],
@@ -70,22 +73,26 @@ function harness(store: ReportPacs['storeInstances'] = async (parts) => ({ store
   const handler = handleInferenceCompleted({
     pacs,
     catalog,
-    worklist: { upsert: async (entry, now) => (listed.push(entry), { ...entry, listedAt: now.toISOString() }) },
+    worklist: { upsert: async (entry, now, pictures) => (listed.push(entry), pictures && thumbnails.push(pictures), { ...entry, listedAt: now.toISOString() }) },
     publish: async (_key, value) => void published.push(value),
     logger: createLogger({ service: 'report-test', level: 'silent' }),
     dicomWebUrl: 'http://pacs.example/dicom-web',
     lungflowVersion: '0.1.0',
   });
-  return { handler, stored, listed, published };
+  return { handler, stored, listed, published, thumbnails };
 }
 
 const context = { topic: 't', partition: 0, offset: '0', headers: {}, attempt: 1 };
 
 describe('inference.completed handler', () => {
   it('stores one SR and one heatmap SC under the source study, lists the study and publishes report.stored', async () => {
-    const { handler, stored, listed, published } = harness();
+    const { handler, stored, listed, published, thumbnails } = harness();
     await handler({ key: { studyInstanceUid: source.StudyInstanceUID }, value: event() }, context);
     expect(stored).toHaveLength(1);
+    // Thumbnails for the page: grey image and RGB heatmap, longer side 256.
+    const [image, heatmap] = await Promise.all([sharp(thumbnails[0]!.image).metadata(), sharp(thumbnails[0]!.heatmap).metadata()]);
+    expect([image.format, image.channels, Math.max(image.width ?? 0, image.height ?? 0)]).toEqual(['png', 1, 256]);
+    expect([heatmap.format, heatmap.channels, Math.max(heatmap.width ?? 0, heatmap.height ?? 0)]).toEqual(['png', 3, 256]);
     const [sr, sc] = (stored[0] as Uint8Array[]).map((bytes) => readPart10(bytes).dataset as Record<string, unknown>);
     expect(sr?.Modality).toBe('SR');
     expect(sc?.SOPClassUID).toBe('1.2.840.10008.5.1.4.1.1.7');

@@ -8,7 +8,7 @@ import type { Logger } from '@lungflow/logging';
 import type { ModelCatalog } from '../ModelCatalog';
 import type { ReportPacs } from '../pacs/ReportPacs';
 import { renderSource } from '../renderSource';
-import type { WorklistStore } from '../worklist/WorklistStore';
+import { THUMBNAIL_SIZE, type WorklistStore } from '../worklist/WorklistStore';
 
 /** Larger sources are scaled down for the SC: a heatmap needs no more, and the PACS and viewers stay fast. */
 const SC_MAX_SIDE = 2048;
@@ -106,6 +106,13 @@ export function handleInferenceCompleted(deps: InferenceCompletedDeps): EventHan
         ? image.data
         : new Uint8Array(await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 1 } }).resize(width, height, { fit: 'fill' }).extractChannel(0).raw().toBuffer());
     const overlay = await heatmapOverlay({ data: base, width, height, channels: 1 }, camOf(chosen.activationMap));
+    const thumbnail = (data: Uint8Array, channels: 1 | 3) =>
+      sharp(data, { raw: { width, height, channels } })
+        .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside', withoutEnlargement: true })
+        .toColourspace(channels === 1 ? 'b-w' : 'srgb') // sharp writes grey input as RGB otherwise
+        .png()
+        .toBuffer();
+    const thumbnails = { image: await thumbnail(base, 1), heatmap: await thumbnail(overlay.data, 3) };
     const labelled = await legend(overlay, secondaryCaptureLegend(result));
     const sc = secondaryCapture(result, { data: labelled.data, width, height, channels: 3 });
 
@@ -132,6 +139,7 @@ export function handleInferenceCompleted(deps: InferenceCompletedDeps): EventHan
         inferredAt: event.provenance.finishedAt,
       },
       storedAt,
+      thumbnails,
     );
     await deps.publish(
       { studyInstanceUid: event.studyInstanceUid },

@@ -6,7 +6,7 @@ import type { ModelCatalog } from '../ModelCatalog';
 import type { ReportPacs } from '../pacs/ReportPacs';
 import { renderSource } from '../renderSource';
 import type { WorklistItem } from '../worklist/WorklistEntry';
-import type { WorklistStore } from '../worklist/WorklistStore';
+import { THUMBNAIL_SIZE, type WorklistStore } from '../worklist/WorklistStore';
 import { errorBody, studyParams } from './schemas';
 
 export interface ImageRoutesOptions {
@@ -20,7 +20,8 @@ export interface ImageRoutesOptions {
 const CACHE_ENTRIES = 128;
 
 /**
- * Pictures for the page, proxied from the PACS so the browser needs no PACS credentials: the analysed image
+ * Pictures for the page. Up to THUMBNAIL_SIZE: the thumbnails stored with the result. Larger: proxied from the
+ * PACS, so the browser needs no PACS credentials: the analysed image
  * (rendered here by libs/dicom, since this Orthanc cannot render JPEG 2000) and LungFlow's heatmap SC (rendered by
  * the PACS over WADO-RS), PNG, scaled to `size`. Plus `/api/v1/events`, the live updates (Server-Sent Events).
  */
@@ -47,7 +48,12 @@ export async function imageRoutes(app: FastifyInstance, options: ImageRoutesOpti
       async (request, reply) => {
         const item = await worklist.get(request.params.studyInstanceUid);
         if (!item) return reply.code(404).send({ error: 'not_found', message: 'this study is not on the worklist' });
-        const size = request.query.size ?? 1024;
+        let size = request.query.size ?? 1024;
+        if (size <= THUMBNAIL_SIZE) {
+          const stored = await worklist.thumbnail(item.studyInstanceUid, kind);
+          if (stored) return sendPng(reply, stored);
+          size = THUMBNAIL_SIZE;
+        }
         const key = `${kind}:${item.studyInstanceUid}:${item.reportedAt}:${size}`;
         let png = cache.get(key);
         if (!png) {
@@ -55,6 +61,7 @@ export async function imageRoutes(app: FastifyInstance, options: ImageRoutesOpti
           const input = made instanceof Uint8Array ? sharp(made) : sharp(made.raw, { raw: { width: made.width, height: made.height, channels: 1 } });
           png = await input.resize(size, size, { fit: 'inside', withoutEnlargement: true }).png().toBuffer();
           remember(key, png);
+          if (size === THUMBNAIL_SIZE) await worklist.storeThumbnail(item.studyInstanceUid, kind, png);
         }
         return sendPng(reply, png);
       },
@@ -89,5 +96,6 @@ export async function imageRoutes(app: FastifyInstance, options: ImageRoutesOpti
 }
 
 function sendPng(reply: FastifyReply, png: Buffer): FastifyReply {
-  return reply.header('content-type', 'image/png').header('cache-control', 'private, max-age=60').send(png);
+  // The page's URLs name the result version (?v=reportedAt), so a picture never changes under its URL.
+  return reply.header('content-type', 'image/png').header('cache-control', 'private, max-age=86400').send(png);
 }

@@ -16,12 +16,22 @@ export interface WorklistChange {
   studyInstanceUid: string;
 }
 
+/** Small PNGs made when the result is written, so a long worklist page needs no rendering. */
+export interface Thumbnails {
+  image: Uint8Array;
+  heatmap: Uint8Array;
+}
+
+/** Longer side of the stored thumbnails. */
+export const THUMBNAIL_SIZE = 256;
+
 const ORDER = 'worklist';
 const study = (uid: string): string => `study:${uid}`;
 
 /**
  * The worklist in Redis, so every report replica serves the same order: a sorted set `worklist` (member the
- * StudyInstanceUID, score sortKey) and a hash `study:<uid>` with the entry (JSON), `listedAt` and `readAt`.
+ * StudyInstanceUID, score sortKey) and a hash `study:<uid>` with the entry (JSON), `listedAt`, `readAt` and the
+ * PNG thumbnails `thumbnail:image` and `thumbnail:heatmap`.
  * Keys are under the client's key prefix; `channel` carries WorklistChange messages.
  */
 export class WorklistStore {
@@ -34,14 +44,15 @@ export class WorklistStore {
    * Lists or updates a study. `listedAt` is set once (HSETNX), so a redelivered or newer result keeps its place in
    * the queue's age; a newer study version replaces the result and resets nothing else.
    */
-  async upsert(entry: Omit<WorklistEntry, 'listedAt'>, now: Date): Promise<WorklistEntry> {
+  async upsert(entry: Omit<WorklistEntry, 'listedAt'>, now: Date, thumbnails?: Thumbnails): Promise<WorklistEntry> {
     const key = study(entry.studyInstanceUid);
     await this.redis.hsetnx(key, 'listedAt', now.toISOString());
     const listedAt = (await this.redis.hget(key, 'listedAt')) ?? now.toISOString();
     const full: WorklistEntry = { ...entry, listedAt };
+    const pictures = thumbnails ? { 'thumbnail:image': Buffer.from(thumbnails.image), 'thumbnail:heatmap': Buffer.from(thumbnails.heatmap) } : {};
     await this.redis
       .multi()
-      .hset(key, 'entry', JSON.stringify(full))
+      .hset(key, { entry: JSON.stringify(full), ...pictures })
       .zadd(ORDER, sortKey({ positive: full.decision.positive, probability: full.probability, listedAt }), full.studyInstanceUid)
       .exec();
     await this.publish({ type: 'listed', studyInstanceUid: entry.studyInstanceUid });
@@ -49,8 +60,19 @@ export class WorklistStore {
   }
 
   async get(studyInstanceUid: string, now: Date = new Date()): Promise<WorklistItem | undefined> {
-    const fields = await this.redis.hgetall(study(studyInstanceUid));
-    return toItem(fields, now);
+    const [entry, readAt] = await this.redis.hmget(study(studyInstanceUid), 'entry', 'readAt');
+    return toItem({ ...(entry ? { entry } : {}), ...(readAt ? { readAt } : {}) }, now);
+  }
+
+  /** Stores a thumbnail made later (for a result listed before thumbnails were stored with it). */
+  async storeThumbnail(studyInstanceUid: string, kind: 'image' | 'heatmap', png: Uint8Array): Promise<void> {
+    const key = study(studyInstanceUid);
+    if (await this.redis.hexists(key, 'entry')) await this.redis.hset(key, `thumbnail:${kind}`, Buffer.from(png));
+  }
+
+  /** The PNG thumbnail stored with the result (THUMBNAIL_SIZE px), if any. */
+  async thumbnail(studyInstanceUid: string, kind: 'image' | 'heatmap'): Promise<Buffer | undefined> {
+    return (await this.redis.hgetBuffer(study(studyInstanceUid), `thumbnail:${kind}`)) ?? undefined;
   }
 
   /** Highest priority first; filters apply before `limit`. */
@@ -58,12 +80,13 @@ export class WorklistStore {
     const uids = await this.redis.zrevrange(ORDER, 0, -1);
     if (uids.length === 0) return [];
     const pipeline = this.redis.pipeline();
-    for (const uid of uids) pipeline.hgetall(study(uid));
+    for (const uid of uids) pipeline.hmget(study(uid), 'entry', 'readAt');
     const replies = (await pipeline.exec()) ?? [];
     const items: WorklistItem[] = [];
-    for (const [error, fields] of replies) {
+    for (const [error, reply] of replies) {
       if (error) throw error;
-      const item = toItem(fields as Record<string, string>, now);
+      const [entry, readAt] = reply as [string | null, string | null];
+      const item = toItem({ ...(entry ? { entry } : {}), ...(readAt ? { readAt } : {}) }, now);
       if (item && matches(item, filter)) items.push(item);
       if (filter.limit !== undefined && items.length >= filter.limit) break;
     }
