@@ -108,4 +108,14 @@ describe('classifyScope rules', () => {
     expect(classifyScope(chestCt, { seriesInstanceCount: 3, minCtSlices: 10 })).toMatchObject({ inScope: false, reason: 'too-few-slices' });
     expect(classifyScope(chestCt, { seriesInstanceCount: 40, minCtSlices: 10 })).toMatchObject({ inScope: true });
   });
+
+  it('puts lateral radiographs out (PS3.3 C.8.11.5 View Position), keeps frontal and unknown views', () => {
+    const chestCr = { SOPClassUID: CR, Modality: 'CR', BodyPartExamined: 'CHEST' };
+    for (const view of ['LL', 'RL', 'LATERAL', 'lat']) {
+      expect(classifyScope({ ...chestCr, ViewPosition: view })).toMatchObject({ inScope: false, reason: 'not-frontal' });
+    }
+    for (const view of ['PA', 'AP', undefined]) expect(classifyScope({ ...chestCr, ViewPosition: view }).inScope).toBe(true);
+    // View Position is a radiograph attribute: a CT slice is never judged by it.
+    expect(classifyScope({ SOPClassUID: CT, Modality: 'CT', BodyPartExamined: 'CHEST', ViewPosition: 'LL' }).inScope).toBe(true);
+  });
 });

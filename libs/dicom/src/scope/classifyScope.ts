@@ -18,6 +18,8 @@ export type OutOfScopeReason =
   | 'body-part'
   /** Nothing names the anatomy, and `acceptUnknownAnatomy` is off. */
   | 'body-part-unknown'
+  /** A lateral (or decubitus) radiograph: the CXR model was trained on frontal views only. */
+  | 'not-frontal'
   /** A CT series with fewer instances than `minCtSlices`. */
   | 'too-few-slices';
 
@@ -36,6 +38,8 @@ export interface ScopeOptions {
 
 const CT_IMAGE_SOP_CLASSES = new Set(['1.2.840.10008.5.1.4.1.1.2', '1.2.840.10008.5.1.4.1.1.2.1', '1.2.840.10008.5.1.4.1.1.2.2']);
 const CXR_MODALITIES = new Set(['CR', 'DX']);
+/** View Position values (PS3.3 C.8.11.5) of radiographs that are not frontal. */
+const NON_FRONTAL_VIEWS = new Set(['LL', 'RL', 'LATERAL', 'LAT', 'LLD', 'RLD', 'LLO', 'RLO']);
 
 /**
  * Decides whether LungFlow analyses an object, from its attributes only (a naturalized data set: readPart10's
@@ -50,7 +54,8 @@ const CXR_MODALITIES = new Set(['CR', 'DX']);
  *    level or Frame Anatomy functional group), Series Description, Protocol Name, CT Filter Type (GE names its
  *    bowtie filters "HEAD FILTER" / "BODY FILTER"), Performed and Requested Procedure descriptions, Study
  *    Description. A chest word wins within one attribute ("CHEST ABD PELVIS" is chest).
- * 5. CT series size, when the caller passes it.
+ * 5. Radiographs: a lateral or decubitus View Position is out (the CXR model reads frontal views only).
+ * 6. CT series size, when the caller passes it.
  */
 export function classifyScope(dataset: NaturalizedDataset, options: ScopeOptions = {}): ScopeDecision {
   const own = lungflowEquipment(dataset);
@@ -82,6 +87,10 @@ export function classifyScope(dataset: NaturalizedDataset, options: ScopeOptions
   }
   if (anatomy === undefined && options.acceptUnknownAnatomy !== true) {
     return { inScope: false, reason: 'body-part-unknown', evidence: 'no attribute names the anatomy' };
+  }
+  const view = attr.string(dataset, 'ViewPosition')?.toUpperCase();
+  if (kind === 'cxr' && view !== undefined && NON_FRONTAL_VIEWS.has(view)) {
+    return { inScope: false, reason: 'not-frontal', evidence: `View Position ${view}` };
   }
   const minSlices = options.minCtSlices ?? 1;
   if (kind === 'ct' && options.seriesInstanceCount !== undefined) {
