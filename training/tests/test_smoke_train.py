@@ -46,3 +46,17 @@ def test_smoke_run_exports_a_valid_graph(tmp_path: Path, task: str, lut: str) ->
     z = outs["logits"] / t
     soft = np.exp(z - z.max(1, keepdims=True))
     np.testing.assert_allclose(outs["probabilities"], soft / soft.sum(1, keepdims=True), atol=1e-5)
+
+
+def test_same_seed_gives_the_same_weights(tmp_path: Path) -> None:
+    import torch
+
+    args = ["--task", "ct", "--lut", "jet", "--size", "64", "--per-class", "3", "--max-steps", "2", "--epochs", "2",
+            "--batch", "4"]
+    assert train.main([*args, "--out", str(tmp_path / "a")]) == 0
+    assert train.main([*args, "--out", str(tmp_path / "b")]) == 0
+    a = torch.load(tmp_path / "a" / "model.pt", weights_only=False)["state_dict"]
+    b = torch.load(tmp_path / "b" / "model.pt", weights_only=False)["state_dict"]
+    assert a.keys() == b.keys()
+    for k in a:
+        assert torch.equal(a[k], b[k]), k
