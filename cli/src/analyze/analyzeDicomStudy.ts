@@ -3,7 +3,7 @@ import { attr, readPart10 } from '@lungflow/dicom';
 import { LungFlowError } from '@lungflow/errors';
 import { aggregateClassifications, aggregateSeries, analyzeInstance, type Aggregate, type Classification, type GrayImage, type ModelCard, type ModelSet } from '@lungflow/inference';
 import type { ReferencedInstance } from '@lungflow/dicom';
-import { lungflowVersion } from '../lungflowVersion';
+import { lungflowVersion } from '@lungflow/config';
 import type { AnalysisInput } from './collectInputs';
 import type { AnalysisResult, ImageResult } from './AnalysisResult';
 import type { OutputWriter } from './OutputWriter';

@@ -2,3 +2,4 @@ export { loadConfig } from './loadConfig';
 export type { EnvSchema } from './loadConfig';
 export { env, commonSettings } from './settings';
 export type { CommonSettings } from './settings';
+export { lungflowVersion } from './lungflowVersion';

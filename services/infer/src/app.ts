@@ -11,7 +11,7 @@ import { IdempotencyStore, createRedis, pingRedis, type Redis } from '@lungflow/
 import { modelDirs, type InferConfig } from './config';
 import { StudyConsumer } from './consumer/StudyConsumer';
 import { handleStudyReceived } from './handlers/studyReceived';
-import { lungflowVersion } from './lungflowVersion';
+import { lungflowVersion } from '@lungflow/config';
 import { DicomWebPacsReader, type PacsReader } from './pacs/PacsReader';
 
 /** Everything the service talks to; tests pass real clients with their own topic names and Redis prefix. */

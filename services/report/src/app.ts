@@ -13,7 +13,7 @@ import { createLogger, type Logger } from '@lungflow/logging';
 import { createRedis, pingRedis, type Redis } from '@lungflow/redis';
 import { modelDir, type ReportConfig } from './config';
 import { handleInferenceCompleted } from './handlers/inferenceCompleted';
-import { lungflowVersion } from './lungflowVersion';
+import { lungflowVersion } from '@lungflow/config';
 import { ModelCatalog } from './ModelCatalog';
 import type { ReportPacs } from './pacs/ReportPacs';
 import { bearerAuth } from './routes/bearerAuth';

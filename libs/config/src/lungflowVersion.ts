@@ -1,7 +1,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
-/** LungFlow's version (the root package.json of the checkout), written into SR/SC Software Versions. */
+/**
+ * LungFlow's version: the root package.json of the checkout or image, found by walking up from this file, so it is
+ * the same from src/ (tests), dist/ (services) and a container's /app. Recorded in every result's provenance and in
+ * the SR/SC Software Versions.
+ */
 export function lungflowVersion(): string {
   for (let dir = __dirname; ; dir = path.dirname(dir)) {
     try {
