@@ -1,30 +1,10 @@
+import { runMain, serveUntilSignal } from '@lungflow/http';
 import { build } from './app';
 import { loadInferConfig } from './config';
 
-/** Reads the environment, builds the service, listens, and shuts down cleanly on SIGTERM/SIGINT. */
-async function main(): Promise<void> {
+/** `node services/infer/dist/main.js`: read the environment, start, listen, stop cleanly on SIGTERM/SIGINT. */
+runMain(async () => {
   const config = loadInferConfig();
   const service = await build(config);
-  await service.start();
-  await service.app.listen({ host: config.HTTP_HOST, port: config.INFER_HTTP_PORT });
-  let stopping = false;
-  const shutdown = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    service.app.log.info({ signal }, 'shutting down');
-    service.stop().then(
-      () => process.exit(0),
-      (error) => {
-        console.error(error);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
-}
-
-main().catch((error) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
+  await serveUntilSignal(service, { host: config.HTTP_HOST, port: config.INFER_HTTP_PORT });
 });

@@ -1,10 +1,11 @@
 import { classifyScope, dicomWebJsonToNaturalized } from '@lungflow/dicom';
+import { runMain, serveUntilSignal } from '@lungflow/http';
 import { createLogger } from '@lungflow/logging';
 import { build } from './app';
 import { loadIngestConfig } from './config';
 
 /** `node services/ingest/dist/main.js`: read the environment, start, listen, stop cleanly on SIGTERM/SIGINT. */
-async function main(): Promise<void> {
+runMain(async () => {
   const config = loadIngestConfig();
   const logger = createLogger({ service: 'ingest', level: config.LOG_LEVEL });
   const service = await build(config, {
@@ -14,24 +15,5 @@ async function main(): Promise<void> {
     logger,
     stowBearerToken: process.env.INGEST_STOW_BEARER_TOKEN || undefined,
   });
-  await service.start();
-  await service.app.listen({ host: config.HTTP_HOST, port: config.INGEST_HTTP_PORT });
-
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'stopping');
-    const timer = setTimeout(() => process.exit(1), 15_000).unref();
-    await service.stop();
-    clearTimeout(timer);
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
-}
-
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
+  await serveUntilSignal(service, { host: config.HTTP_HOST, port: config.INGEST_HTTP_PORT, logger });
 });
