@@ -1,7 +1,7 @@
-import dcmjs from 'dcmjs';
 import type { NaturalizedDataset } from '../read';
 import { loadGrayPixels } from './loadGrayPixels';
 import { modalityModules, SOP_CLASS_BY_MODALITY, type CtOptions, type WrapModality } from './modalityModules';
+import { writePart10 } from '../write/writePart10';
 import { uidFromSeed } from './uidFromSeed';
 
 export interface WrapPatient {
@@ -67,9 +67,6 @@ export interface WrappedDicom {
   columns: number;
 }
 
-const EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1';
-const IMPLEMENTATION_CLASS_UID = uidFromSeed('lungflow/wrapImageAsDicom/implementation');
-const IMPLEMENTATION_VERSION_NAME = 'LUNGFLOW_WRAP1';
 
 /**
  * Wraps a PNG or JPEG as a DICOM Part-10 file (Explicit VR Little Endian) of CR, DX (for presentation) or CT Image
@@ -148,23 +145,8 @@ export async function wrapImageAsDicom(options: WrapImageOptions): Promise<Wrapp
   };
   if (options.modality === 'CT') delete dataset.PatientOrientation;
 
-  const part10 = writePart10(dataset, sopClassUid, sopInstanceUid, specific.pixelVr);
+  const part10 = writePart10(dataset, { PixelData: specific.pixelVr });
   return { part10, studyInstanceUid, seriesInstanceUid, sopInstanceUid, sopClassUid, rows: pixels.rows, columns: pixels.columns };
-}
-
-function writePart10(dataset: NaturalizedDataset, sopClassUid: string, sopInstanceUid: string, pixelVr: string): Uint8Array {
-  const { DicomDict, DicomMetaDictionary } = dcmjs.data;
-  const meta = {
-    FileMetaInformationVersion: new Uint8Array([0, 1]).buffer,
-    MediaStorageSOPClassUID: sopClassUid,
-    MediaStorageSOPInstanceUID: sopInstanceUid,
-    TransferSyntaxUID: EXPLICIT_VR_LITTLE_ENDIAN,
-    ImplementationClassUID: IMPLEMENTATION_CLASS_UID,
-    ImplementationVersionName: IMPLEMENTATION_VERSION_NAME,
-  };
-  const dict = new DicomDict(DicomMetaDictionary.denaturalizeDataset(meta));
-  dict.dict = DicomMetaDictionary.denaturalizeDataset({ ...dataset, _vrMap: { PixelData: pixelVr } });
-  return new Uint8Array(dict.write() as ArrayBuffer);
 }
 
 /** Default character repertoire only (no Specific Character Set needed): accents folded, other characters dropped. */
