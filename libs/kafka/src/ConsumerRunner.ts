@@ -17,6 +17,12 @@ export interface ConsumerRunnerOptions<C extends Contract> {
   /** Overrides the contract's topic name (tests use random names). */
   topic?: string;
   fromBeginning?: boolean;
+  /**
+   * Partitions handled at once (default 1). Order within a partition is kept either way: kafkajs hands one
+   * partition's messages over one at a time. More than one lets a consumer keep several events in flight, e.g.
+   * so that inference can batch images of different studies.
+   */
+  partitionsConsumedConcurrently?: number;
   backoff?: BackoffOptions;
   maxAttempts?: number;
   onOutcome?: (outcome: ProcessOutcome, topic: string, partition: number, offset: string) => void;
@@ -45,6 +51,7 @@ export class ConsumerRunner<C extends Contract> {
       await this.consumer.subscribe({ topic: this.topic, fromBeginning: options.fromBeginning ?? true });
       await this.consumer.run({
         autoCommit: false,
+        partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
         eachMessage: async ({ topic, partition, message, heartbeat }) => {
           const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value ?? '')]));
           const outcome = await processMessage(

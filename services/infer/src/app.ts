@@ -1,15 +1,14 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Kafka } from 'kafkajs';
-import { inferenceCompleted } from '@lungflow/contracts';
+import { inferenceCompleted, studyReceived } from '@lungflow/contracts';
 import { DicomWebClient } from '@lungflow/dicomweb';
 import { LungFlowError } from '@lungflow/errors';
 import { Metrics, healthRoutes } from '@lungflow/http';
 import { ModelSet } from '@lungflow/inference';
-import { EventProducer, createKafka, ensureTopics, type TopicNames } from '@lungflow/kafka';
+import { ConsumerRunner, EventProducer, createKafka, ensureTopics, type TopicNames } from '@lungflow/kafka';
 import { createLogger, type Logger } from '@lungflow/logging';
 import { IdempotencyStore, createRedis, pingRedis, type Redis } from '@lungflow/redis';
 import { modelDirs, type InferConfig } from './config';
-import { StudyConsumer } from './consumer/StudyConsumer';
 import { handleStudyReceived } from './handlers/studyReceived';
 import { lungflowVersion } from '@lungflow/config';
 import { DicomWebPacsReader, type PacsReader } from './pacs/PacsReader';
@@ -69,12 +68,14 @@ export async function build(config: InferConfig, deps: InferDeps = {}): Promise<
     onImages: (task, count) => imagesAnalysed.labels(task).inc(count),
   });
 
-  const consumer = new StudyConsumer({
+  // Several partitions in flight, so that studies running at once share model batches.
+  const consumer = new ConsumerRunner({
     kafka,
     groupId: config.INFER_CONSUMER_GROUP,
+    contract: studyReceived,
     handler,
     producer,
-    concurrency: config.INFER_CONCURRENT_STUDIES,
+    partitionsConsumedConcurrently: config.INFER_CONCURRENT_STUDIES,
     ...(deps.topicNames?.studyReceived ? { topic: deps.topicNames.studyReceived } : {}),
     backoff: { initialMs: config.INFER_RETRY_INITIAL_MS, maxMs: config.INFER_RETRY_MAX_MS },
     ...(config.INFER_MAX_ATTEMPTS > 0 ? { maxAttempts: config.INFER_MAX_ATTEMPTS } : {}),
