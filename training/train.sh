@@ -1,16 +1,47 @@
 #!/usr/bin/env bash
-# One command per model: training/train.sh cxr|ct
+# One command per model: training/train.sh cxr|ct|cxr-v2
 # set-up -> frozen split -> train both LUT arms (pseudo-colour 'jet' and the gray ablation; same seed, budget,
 # split) -> evaluate each exported ONNX on the test split -> card (ships the arm best on VALIDATION) -> golden vectors.
 # LUNGFLOW_REUSE_RUNS=1 keeps an arm whose training/runs/<task>-<colour>/train_log.json already exists.
 set -euo pipefail
-task=${1:?usage: training/train.sh cxr|ct}
-case "$task" in cxr|ct) ;; *) echo "unknown task $task" >&2; exit 2 ;; esac
+task=${1:?usage: training/train.sh cxr|ct|cxr-v2}
+case "$task" in cxr|ct|cxr-v2) ;; *) echo "unknown task $task" >&2; exit 2 ;; esac
 here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here"
 bash setup.sh
 PY="$here/.venv/bin/python"
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
+
+if [ "$task" = cxr-v2 ]; then
+  # v2 (issue 11): frozen group-level split -> lung segmentation -> classifier per LUT arm, on all sites and with each
+  # site held out (leave-one-source-out) -> release (arm and threshold chosen on the held-out-site predictions; the
+  # test split is scored once, at the end). The two arms train side by side, one thread each.
+  "$PY" -m lungflow_training.v2.data
+  [ "${LUNGFLOW_REUSE_RUNS:-0}" = 1 ] && [ -f runs/lungseg/lungseg.pt ] || "$PY" -m lungflow_training.v2.lungseg --epochs "${SEG_EPOCHS:-18}"
+  arm() {
+    for holdout in none ieee8023 hannover rsna_normal kermany_pediatric; do
+      run="runs/cxr-v2/$1-$holdout"
+      if [ "${LUNGFLOW_REUSE_RUNS:-0}" = 1 ] && [ -f "$run/classifier.pt" ]; then echo "== reusing $run"; continue; fi
+      "$PY" -m lungflow_training.v2.train --lut "$1" --holdout "$holdout" --epochs "${EPOCHS:-12}" --threads 1 --out "$run"
+    done
+  }
+  "$PY" -c "from lungflow_training.v2.train import load_all; load_all()"  # segmentation crops, cached once for both arms
+  arm jet & jet=$!
+  arm gray & gray=$!
+  wait $jet && wait $gray
+  "$PY" -m lungflow_training.v2.release --runs runs/cxr-v2 --out ../models/cxr-v2 --command "training/train.sh cxr-v2"
+  mkdir -p released && "$PY" - <<'PYEOF'
+import json, shutil
+from pathlib import Path
+card = json.loads(Path("../models/cxr-v2/card.json").read_text())
+lut = card["lut"]["name"]
+shutil.copyfile("runs/lungseg/lungseg.pt", "released/lungseg-v1.pt")
+shutil.copyfile(f"runs/cxr-v2/{lut}-none/classifier.pt", "released/cxr-v2-classifier.pt")
+print(f"shipped arm {lut}; weights -> training/released/")
+PYEOF
+  echo "== released models/cxr-v2"
+  exit 0
+fi
 
 "$PY" -m lungflow_training.split --task "$task"
 arms=()

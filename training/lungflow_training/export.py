@@ -22,7 +22,8 @@ OPSET = 17
 TOLERANCE = 1e-4
 
 
-def export_onnx(model: LungNet, size: int, path: Path, metadata: dict[str, str] | None = None) -> None:
+def export_onnx(model: torch.nn.Module, size: int, path: Path, metadata: dict[str, str] | None = None,
+                output_names: list[str] = OUTPUT_NAMES) -> None:
     model.eval()
     dummy = torch.zeros(1, 1, size, size, dtype=torch.uint8)
     buf = io.BytesIO()
@@ -31,7 +32,7 @@ def export_onnx(model: LungNet, size: int, path: Path, metadata: dict[str, str] 
         # The TorchScript exporter (dynamo=False) gives a compact, stable graph for this plain CNN.
         torch.onnx.export(
             model, (dummy,), buf, dynamo=False, opset_version=OPSET, input_names=["image"],
-            output_names=OUTPUT_NAMES, dynamic_axes={n: {0: "batch"} for n in ["image", *OUTPUT_NAMES]},
+            output_names=output_names, dynamic_axes={n: {0: "batch"} for n in ["image", *output_names]},
             do_constant_folding=True,
         )
     proto = onnx.load_from_string(buf.getvalue())
@@ -52,17 +53,20 @@ def session(path: Path) -> ort.InferenceSession:
 def run_onnx(path: Path, images: np.ndarray) -> dict[str, np.ndarray]:
     """images uint8 [N,S,S] or [N,1,S,S] -> dict of output name -> array."""
     x = images if images.ndim == 4 else images[:, None]
-    outs = session(path).run(OUTPUT_NAMES, {"image": np.ascontiguousarray(x, dtype=np.uint8)})
-    return dict(zip(OUTPUT_NAMES, outs))
+    sess = session(path)
+    names = [o.name for o in sess.get_outputs()]  # v1 and v2 graphs name their outputs differently
+    outs = sess.run(names, {"image": np.ascontiguousarray(x, dtype=np.uint8)})
+    return dict(zip(names, outs))
 
 
-def max_abs_diff(model: LungNet, path: Path, images: np.ndarray) -> dict[str, float]:
+def max_abs_diff(model: torch.nn.Module, path: Path, images: np.ndarray,
+                 output_names: list[str] = OUTPUT_NAMES) -> dict[str, float]:
     """Largest |onnxruntime - PyTorch| per output on real inputs."""
     model.eval()
     with torch.no_grad():
         ref = model(torch.from_numpy(images[:, None].copy()))
     got = run_onnx(path, images)
-    return {n: float(np.max(np.abs(got[n] - r.numpy()))) for n, r in zip(OUTPUT_NAMES, ref)}
+    return {n: float(np.max(np.abs(got[n] - r.numpy()))) for n, r in zip(output_names, ref)}
 
 
 def load_run_model(run_dir: Path) -> tuple[LungNet, dict]:

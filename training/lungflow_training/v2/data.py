@@ -1,0 +1,195 @@
+"""The v2 CXR manifest and its group-level split.
+
+What changed against v1 (issue 11, "Fix the split first"):
+- `cxr/hannover` joins as its own source, and the ieee8023 rows that cite the Hannover repository are counted as the
+  `hannover` site too: leave-one-source-out is about hospitals, not about which mirror an image came through.
+- Patients are merged into **groups** that a split may never cut: the ieee8023 patient id, the source paper (DOI)
+  and case URL when that paper/case holds at most MAX_PATIENTS_PER_CASE patients (a larger one is a collection such as
+  Hannover's, whose patients are real and distinct), and a perceptual duplicate check across every source (the same
+  figure filed as two patients, re-crops of one film).
+- The split is frozen per group in splits/cxr-v2.csv; the v1 split stays for the v1 release.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from PIL import Image
+
+from ..manifest import CXR_CLASSES, load_manifest
+from ..paths import CACHE_DIR, SPLITS_DIR, shared_data_dir
+
+SEED = 20261202
+FRACTIONS = {"val": 0.15, "test": 0.15}
+MAX_PATIENTS_PER_CASE = 12
+# Pearson r of 32x32 thumbnails above which two images are the same picture. Chosen so that no two RSNA normals
+# (800 distinct patients, one image each) are merged, while known same-figure pairs (ieee8023 137/202) are.
+DUPLICATE_R_FULL = 0.975
+# The same check on crops (70-100 % of each side, 16x16) catches re-cropped copies; stricter because small crops of
+# different chest films correlate more.
+DUPLICATE_R_CROP = 0.985
+SPLIT_FILE = SPLITS_DIR / "cxr-v2.csv"
+SITES = ["ieee8023", "hannover", "rsna_normal", "kermany_pediatric"]
+
+
+def _hannover(d: Path) -> pd.DataFrame:
+    labels = pd.read_csv(d / "cxr/hannover/labels.csv", dtype=str).fillna("")
+    staged = labels[labels["file"] != ""]
+    return pd.DataFrame({
+        "path": "cxr/hannover/" + staged["file"], "task": "cxr", "label": "covid19",
+        "patient_id": staged["patient_id"].map(lambda p: p if p.startswith("hannover_") else f"ieee8023:{p}")
+        .map(lambda p: f"hannover:{p[len('hannover_'):]}" if p.startswith("hannover_") else p),
+        "source": "hannover", "view": staged["view"], "age_group": "adult", "lung_mask_path": "",
+    })
+
+
+def _ieee_cases(d: Path) -> pd.DataFrame:
+    """path -> doi, url and whether the row is a Hannover film (ieee8023 X-ray rows)."""
+    meta = pd.read_csv(d / "cxr/ieee8023/metadata.csv", dtype=str).fillna("")
+    meta = meta[meta["modality"] == "X-ray"]
+    return pd.DataFrame({"path": "cxr/ieee8023/images/" + meta["filename"], "doi": meta["doi"].str.strip(),
+                         "url": meta["url"].str.strip()}).drop_duplicates("path")
+
+
+class _Groups:
+    def __init__(self, keys: list[str]) -> None:
+        self.parent = {k: k for k in keys}
+
+    def find(self, k: str) -> str:
+        while self.parent[k] != k:
+            self.parent[k] = self.parent[self.parent[k]]
+            k = self.parent[k]
+        return k
+
+    def union(self, a: str, b: str) -> bool:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return False
+        self.parent[max(ra, rb)] = min(ra, rb)
+        return True
+
+
+def thumbnails(paths: list[Path]) -> tuple[np.ndarray, np.ndarray]:
+    """z-scored 32x32 full thumbnails [N,1024] and 16x16 crops [N,K,256] (K crop boxes per image)."""
+    boxes = [(0, 0, 1, 1)] + [(x, y, x + s, y + s) for s in (0.7, 0.85) for x in (0, 1 - s) for y in (0, 1 - s)] \
+        + [(0.15, 0.15, 0.85, 0.85), (0.075, 0.075, 0.925, 0.925)]
+    full, crops = [], []
+    for p in paths:
+        with Image.open(p) as img:
+            g = img.convert("L")
+            w, h = g.size
+            full.append(np.asarray(g.resize((32, 32), Image.BILINEAR), dtype=np.float64).ravel())
+            crops.append([np.asarray(g.crop((int(a * w), int(b * h), int(c * w), int(e * h))).resize((16, 16), Image.BILINEAR),
+                                     dtype=np.float64).ravel() for a, b, c, e in boxes])
+
+    def z(a: np.ndarray) -> np.ndarray:
+        a = a - a.mean(axis=-1, keepdims=True)
+        return a / (np.linalg.norm(a, axis=-1, keepdims=True) + 1e-9)
+    return z(np.stack(full)), z(np.asarray(crops))
+
+
+def duplicate_pairs(full: np.ndarray, crops: np.ndarray) -> list[tuple[int, int, float]]:
+    """Index pairs (i < j) that look like the same picture: full-image r, or any crop of i against the whole of j."""
+    pairs = []
+    r_full = full @ full.T
+    whole = crops[:, 0]
+    r_crop = np.max(np.einsum("ikd,jd->ijk", crops, whole), axis=2)
+    r_crop = np.maximum(r_crop, r_crop.T)
+    n = len(full)
+    iu = np.triu_indices(n, 1)
+    hit = (r_full[iu] > DUPLICATE_R_FULL) | (r_crop[iu] > DUPLICATE_R_CROP)
+    for i, j in zip(iu[0][hit], iu[1][hit]):
+        pairs.append((int(i), int(j), float(max(r_full[i, j], r_crop[i, j]))))
+    return pairs
+
+
+def load_cxr_manifest(data_dir: Path | None = None, dedupe: bool = True) -> pd.DataFrame:
+    """Every frontal CXR with columns of the v1 manifest plus `site` (hospital, the leave-one-out unit) and `group_id`
+    (the unit a split never cuts)."""
+    d = Path(data_dir or shared_data_dir())
+    base = load_manifest(d)
+    base = base[base["task"] == "cxr"]
+    m = pd.concat([base, _hannover(d)], ignore_index=True).sort_values("path", kind="stable").reset_index(drop=True)
+    cases = _ieee_cases(d).set_index("path")
+    m["site"] = m["source"]
+    is_ieee = m["source"] == "ieee8023"
+    hannover_url = m["path"].map(cases["url"]).fillna("").str.contains("ml-workgroup")
+    m.loc[is_ieee & hannover_url, "site"] = "hannover"
+
+    groups = _Groups(list(m["patient_id"].unique()))
+    ieee = m[is_ieee].join(cases, on="path")
+    for key in ("doi", "url"):
+        by_case = ieee[ieee[key] != ""].groupby(key)["patient_id"].unique()
+        for patients in by_case:
+            if 1 < len(patients) <= MAX_PATIENTS_PER_CASE:
+                for p in patients[1:]:
+                    groups.union(patients[0], p)
+    m.attrs["duplicates"] = []
+    if dedupe:
+        cache = CACHE_DIR / f"cxr-v2-thumbs-{len(m)}.npz"
+        if cache.exists():
+            z = np.load(cache)
+            full, crops = z["full"], z["crops"]
+        else:
+            full, crops = thumbnails([d / p for p in m["path"]])
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            np.savez(cache, full=full, crops=crops)
+        for i, j, r in duplicate_pairs(full, crops):
+            a, b = m.at[i, "patient_id"], m.at[j, "patient_id"]
+            if a != b:
+                groups.union(a, b)
+                m.attrs["duplicates"].append((m.at[i, "path"], m.at[j, "path"], round(r, 4)))
+    m["group_id"] = m["patient_id"].map(groups.find)
+    return m.astype(str)
+
+
+def make_split(m: pd.DataFrame, seed: int = SEED) -> pd.DataFrame:
+    """Group-level split stratified by (the group's first label in class order, its site)."""
+    rng = np.random.default_rng(seed)
+    order = {c: i for i, c in enumerate(CXR_CLASSES)}
+    g = m.assign(rank=m["label"].map(order)).sort_values(["group_id", "rank"]).drop_duplicates("group_id")
+    rows = []
+    for _, stratum in g.groupby(["label", "site"], sort=True):
+        ids = sorted(stratum["group_id"])
+        rng.shuffle(ids)
+        n = len(ids)
+        n_test, n_val = int(round(n * FRACTIONS["test"])), int(round(n * FRACTIONS["val"]))
+        if n >= 3:
+            n_test, n_val = max(n_test, 1), max(n_val, 1)
+        for i, gid in enumerate(ids):
+            rows.append({"group_id": gid, "split": "test" if i < n_test else "val" if i < n_test + n_val else "train"})
+    return pd.DataFrame(rows).sort_values("group_id").reset_index(drop=True)
+
+
+def with_split(m: pd.DataFrame) -> pd.DataFrame:
+    split = pd.read_csv(SPLIT_FILE, dtype=str)
+    out = m.merge(split, on="group_id", how="left", validate="many_to_one")
+    if out["split"].isna().any():
+        raise ValueError(f"{int(out['split'].isna().sum())} images have groups missing from {SPLIT_FILE}")
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="freeze the v2 CXR group-level split")
+    ap.add_argument("--force", action="store_true")
+    args = ap.parse_args(argv)
+    m = load_cxr_manifest()
+    dups = m.attrs["duplicates"]
+    print(f"{len(m)} images, {m['patient_id'].nunique()} patients, {m['group_id'].nunique()} groups; "
+          f"{len(dups)} cross-patient duplicate pairs")
+    for a, b, r in dups[:40]:
+        print(f"  dup r={r}: {a} ~ {b}")
+    if SPLIT_FILE.exists() and not args.force:
+        print(f"{SPLIT_FILE} is frozen; leaving it (use --force to regenerate)")
+        return 0
+    split = make_split(m)
+    split.to_csv(SPLIT_FILE, index=False)
+    print(f"wrote {SPLIT_FILE}: {split['split'].value_counts().to_dict()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
