@@ -4,7 +4,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import type { Kafka } from 'kafkajs';
-import { inferenceCompleted, reportStored, reportStoredV2 } from '@lungflow/contracts';
+import { inferenceCompleted, reportStored, reportStoredV2, type ReportStoredV2 } from '@lungflow/contracts';
 import { DicomWebClient } from '@lungflow/dicomweb';
 import { LungFlowError } from '@lungflow/errors';
 import { Metrics, healthRoutes } from '@lungflow/http';
@@ -77,7 +77,8 @@ export async function build(config: ReportConfig, deps: ReportDeps = {}): Promis
             catalog,
             worklist,
             publish: async (key, value) => void (await producer.send(reportStored, key, value)),
-            publishV2: async (key, value) => void (await producer.send(reportStoredV2, key, value)),
+            // A caller with its own topics (a test) that names no v2 topic must not write into the shared one.
+            ...(!deps.topicNames || deps.topicNames.reportStoredV2 ? { publishV2: async (key: { studyInstanceUid: string }, value: ReportStoredV2) => void (await producer.send(reportStoredV2, key, value)) } : {}),
             logger,
             dicomWebUrl: config.DICOMWEB_URL,
             lungflowVersion: lungflowVersion(),

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Kafka } from 'kafkajs';
-import { deadLetter, inferenceCompleted, reportStoredV2, type InferenceCompleted } from '@lungflow/contracts';
+import { deadLetter, inferenceCompleted, reportStoredV2 } from '@lungflow/contracts';
 import { DicomWebClient } from '@lungflow/dicomweb';
 import { EventProducer } from '@lungflow/kafka';
 import { createRedis, type Redis } from '@lungflow/redis';
@@ -11,6 +11,7 @@ import { createTestTopic, testKafka, waitForMessages } from '../../../../test/he
 import { stackSettings } from '../../../../test/helpers/stackSettings';
 import { build, type ReportService } from '../app';
 import { loadReportConfig } from '../config';
+import { completedEvent, cxrModel } from '../testing/completedEvent';
 import { resultIdentifier } from './fhir/fhirResources';
 import { messageControlId } from './hl7/oruMessage';
 import { OrthancPriority } from './priority/orthancPriority';
@@ -28,22 +29,6 @@ const stack = stackSettings();
 const RIS_PORT = Number(process.env.RIS_MLLP_PORT ?? 2575);
 const FHIR_URL = `http://127.0.0.1:${Number(process.env.FHIR_HTTP_PORT ?? 8090)}/fhir`;
 const RIS_FILE = process.env.RIS_MESSAGES_FILE ?? path.join(process.env.LUNGFLOW_STATE_DIR ?? path.join(REPO, '.lungflow'), 'ris/messages.hl7');
-const card = JSON.parse(readFileSync(path.join(REPO, 'models/cxr-v1/card.json'), 'utf8')) as { id: string; version: string; files: { sha256: string } };
-
-function completedEvent(study: { studyUid: string; seriesUid: string; sopUid: string }): InferenceCompleted {
-  const probabilities = { covid19: 0.71, other_pneumonia: 0.19, no_finding: 0.1 };
-  const decision = { className: 'covid19', threshold: 0.5, positive: true };
-  return {
-    schemaVersion: 1,
-    studyInstanceUid: study.studyUid,
-    studyVersion: 1,
-    traceId: randomUUID().replace(/-/g, ''),
-    sourcePacsId: 'orthanc-local',
-    results: [{ seriesInstanceUid: study.seriesUid, sopInstanceUid: study.sopUid, frame: 1, model: { id: card.id, version: card.version, sha256: card.files.sha256 }, probabilities, decision }],
-    aggregate: { method: 'max', probabilities, decision, analysedImages: 1 },
-    provenance: { lungflowVersion: '0.1.0', startedAt: new Date().toISOString(), finishedAt: new Date().toISOString() },
-  };
-}
 
 /** The messages the real RIS stand-in accepted, each its segments (one per line). */
 function risMessages(): string[][] {
@@ -57,6 +42,8 @@ async function fhirSearch(type: string, identifier: { system: string; value: str
   expect(response.status).toBe(200);
   return (await response.json()) as never;
 }
+
+const PROBABILITIES = { covid19: 0.71, other_pneumonia: 0.19, no_finding: 0.1 };
 
 const until = async (what: string, ms: number, probe: () => Promise<boolean> | boolean) => {
   const deadline = Date.now() + ms;
@@ -135,10 +122,10 @@ describe('result outputs: HL7 v2 ORU over MLLP, FHIR R4, priority in Orthanc (re
   });
 
   it('sends one ORU the RIS acknowledges, one DiagnosticReport with its Observations, and the priority to Orthanc', async () => {
-    await producer.send(inferenceCompleted, { studyInstanceUid: withAccession.studyUid }, completedEvent(withAccession));
+    await producer.send(inferenceCompleted, { studyInstanceUid: withAccession.studyUid }, completedEvent(withAccession, PROBABILITIES));
     const [stored] = await waitForMessages(kafka, reportStoredV2, topics.reportStoredV2, { count: 1, timeoutMs: 90_000 });
     const result = stored!.value;
-    expect(result.result).toMatchObject({ model: { id: card.id, version: card.version }, decision: { className: 'covid19', positive: true } });
+    expect(result.result).toMatchObject({ model: cxrModel, decision: { className: 'covid19', positive: true } });
 
     const controlId = messageControlId(result);
     await until('the ORU in the RIS', 60_000, () => withControlId(controlId).length > 0);
@@ -172,7 +159,7 @@ describe('result outputs: HL7 v2 ORU over MLLP, FHIR R4, priority in Orthanc (re
     await service.stop();
     await start();
     // The same result again (an operator replay, or a redelivery after a crash before report's own commit).
-    await producer.send(inferenceCompleted, { studyInstanceUid: withAccession.studyUid }, completedEvent(withAccession));
+    await producer.send(inferenceCompleted, { studyInstanceUid: withAccession.studyUid }, completedEvent(withAccession, PROBABILITIES));
     await waitForMessages(kafka, reportStoredV2, topics.reportStoredV2, { count: 2, timeoutMs: 90_000 });
     await until('both outputs handled the replay', 120_000, async () => (await committed(groups.hl7)) === 2 && (await committed(groups.fhir)) === 2);
     expect(withControlId(messageControlId(first!.value))).toHaveLength(1);
@@ -181,7 +168,7 @@ describe('result outputs: HL7 v2 ORU over MLLP, FHIR R4, priority in Orthanc (re
   });
 
   it('a result the RIS answers AE for is dead-lettered by the HL7 output alone; FHIR still gets it', async () => {
-    await producer.send(inferenceCompleted, { studyInstanceUid: withoutAccession.studyUid }, completedEvent(withoutAccession));
+    await producer.send(inferenceCompleted, { studyInstanceUid: withoutAccession.studyUid }, completedEvent(withoutAccession, PROBABILITIES));
     const [letter] = await waitForMessages(kafka, deadLetter, topics.deadLetter, { count: 1, timeoutMs: 120_000 });
     expect(letter?.value).toMatchObject({ errorCode: 'HL7_ACK_AE', service: groups.hl7, attempts: 1, original: { topic: topics.reportStoredV2 } });
     expect(letter?.value.reason).toContain(withoutAccession.studyUid);
