@@ -27,9 +27,18 @@ step "local stack"
 stack_was_up=0
 bash deploy/local/stack.sh check >/dev/null 2>&1 && stack_was_up=1
 bash deploy/local/stack.sh up
-if [ "$stack_was_up" = 0 ] && [ "${LUNGFLOW_KEEP_STACK:-0}" != 1 ]; then trap 'bash deploy/local/stack.sh down >/dev/null 2>&1 || true' EXIT; fi
+# The result outputs' peers (HAPI MLLP receiver, HAPI FHIR server) are optional components: only
+# services/report/src/outputs/outputs.int.test.ts needs them. Stopped at the end if this run started them.
+peers_were_up=0
+bash deploy/local/stack.sh check ris fhir >/dev/null 2>&1 && peers_were_up=1
+bash deploy/local/stack.sh up ris fhir
+stop_stack() {
+  if [ "$stack_was_up" = 0 ]; then bash deploy/local/stack.sh down >/dev/null 2>&1 || true
+  elif [ "$peers_were_up" = 0 ]; then bash deploy/local/stack.sh down fhir ris >/dev/null 2>&1 || true; fi
+}
+if [ "${LUNGFLOW_KEEP_STACK:-0}" != 1 ]; then trap stop_stack EXIT; fi
 
-step "integration and end-to-end tests (real Orthanc, Kafka, Redis)"
+step "integration and end-to-end tests (real Orthanc, Kafka, Redis; HAPI MLLP and FHIR peers)"
 npx jest --selectProjects integration --runInBand --forceExit --json --outputFile="$OUT/jest-integration.json" || status=1
 
 if [ -x training/test.sh ]; then

@@ -3,7 +3,8 @@
 # everything is present: it installs only what is missing.
 #   1. Debian packages: orthanc orthanc-dicomweb redis-server dicom3tools dcmtk chromium fonts-dejavu-core (the SC legend is SVG text that sharp renders with a system font), libopenjp2-7 (the JPEG 2000 reference decode in the pixel tests)
 #   2. npm dependencies: `npm ci` when node_modules is missing or older than package-lock.json
-#   3. Kafka jars: Maven copies them into deploy/local/kafka/lib when they are missing
+#   3. Kafka jars: Maven copies them into deploy/local/kafka/lib when they are missing; the HAPI peers of the result
+#      outputs (MLLP receiver, FHIR server: deploy/local/hapi) are compiled by Maven when missing or older than their sources
 #   4. TypeScript build (tsc -b, incremental): services and the `lungflow` command run from dist/
 # Works as root on a fresh Debian 12 with Node 20, Java 17, Maven and Python; as another user it needs sudo for step 1.
 set -euo pipefail
@@ -97,6 +98,19 @@ if [ ! -f "$HERE/kafka/lib/kafka_2.13-$kafka_version.jar" ]; then
   [ -f "$HERE/kafka/lib/kafka_2.13-$kafka_version.jar" ] || fail "Maven finished but kafka_2.13-$kafka_version.jar is missing"
 else
   say "Kafka $kafka_version jars present"
+fi
+
+# The optional RIS (HL7 v2 MLLP) and FHIR R4 peers: HAPI from Maven Central, two small classes compiled here.
+hapi_stamp="$HERE/hapi/target/lib/.complete"
+if [ ! -f "$hapi_stamp" ] || [ -n "$(find "$HERE/hapi/pom.xml" "$HERE/hapi/src" -newer "$hapi_stamp" -print -quit)" ]; then
+  say "building the HAPI peers (MLLP receiver, FHIR server) in deploy/local/hapi"
+  rm -rf "$HERE/hapi/target"
+  mvn -q -B -Dstyle.color=never -f "$HERE/hapi/pom.xml" package dependency:copy-dependencies \
+    -DoutputDirectory=target/lib -DincludeScope=runtime
+  compgen -G "$HERE/hapi/target/lib/hapi-base-*.jar" >/dev/null || fail "Maven finished but the HAPI jars are missing in deploy/local/hapi/target/lib"
+  touch "$hapi_stamp"
+else
+  say "HAPI peers built"
 fi
 
 # ---- 4. TypeScript build --------------------------------------------------------------------------------------

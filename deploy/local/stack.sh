@@ -35,9 +35,14 @@ export INFER_HTTP_PORT=${INFER_HTTP_PORT:-8082}
 export REPORT_HTTP_PORT=${REPORT_HTTP_PORT:-8083}
 # Locally a study counts as complete after 2 s without a new instance (production: 30 s; see services/ingest).
 export INGEST_QUIET_PERIOD_MS=${INGEST_QUIET_PERIOD_MS:-2000}
+# The optional hospital-side peers of the result outputs (HAPI, deploy/local/hapi): started only when named.
+export RIS_MLLP_PORT=${RIS_MLLP_PORT:-2575}
+export FHIR_HTTP_PORT=${FHIR_HTTP_PORT:-8090}
+export RIS_MESSAGES_FILE=${RIS_MESSAGES_FILE:-$STATE/ris/messages.hl7}
 export LUNGFLOW_ORTHANC_STATE=$STATE/orthanc
 export LUNGFLOW_KAFKA_STATE=$STATE/kafka
 KAFKA_LIB=$HERE/kafka/lib
+HAPI_CP="$HERE/hapi/target/classes:$HERE/hapi/target/lib/*"
 
 # ---- the component table ----------------------------------------------------------------------------------------
 # name | text its PID's command line must contain (guards against a reused PID) | seconds allowed to become ready |
@@ -51,7 +56,12 @@ COMPONENTS=(
   "ingest   services/ingest/dist/main.js 60  INGEST_HTTP_PORT"
   "infer    services/infer/dist/main.js  120 INFER_HTTP_PORT"
   "report   services/report/dist/main.js 60  REPORT_HTTP_PORT"
+  "ris      org.lungflow.local.MllpReceiver 60 RIS_MLLP_PORT"
+  "fhir     org.lungflow.local.FhirServer   240 FHIR_HTTP_PORT"
 )
+# Started only when named (`stack.sh up ris fhir`): the tests and demos of the result outputs need them, the rest
+# of the suite does not, so a plain `up` stays as fast as before. `down` stops them too when they run.
+OPTIONAL=" ris fhir "
 # LungFlow's own services: launched only once the servers above are healthy (they connect at start-up).
 SERVICES=" ingest infer report "
 
@@ -107,6 +117,26 @@ start_kafka() {
 }
 ready_kafka() { node "$HERE/probes/kafkaReady.js" "127.0.0.1:$KAFKA_PORT" 3000; }
 describe_kafka() { echo "127.0.0.1:$KAFKA_PORT (KRaft controller 127.0.0.1:$KAFKA_CONTROLLER_PORT)"; }
+
+prepare_hapi() {
+  compgen -G "$HERE/hapi/target/lib/hapi-base-*.jar" >/dev/null && [ -d "$HERE/hapi/target/classes/org" ] ||
+    fail "$1: HAPI peers not built in $HERE/hapi/target; run: npm run setup (deploy/local/install.sh)"
+}
+prepare_ris() { prepare_hapi ris; mkdir -p "$(dirname "$RIS_MESSAGES_FILE")"; }
+start_ris() {
+  CMD=(env "MLLP_PORT=$RIS_MLLP_PORT" "MLLP_HOST=127.0.0.1" "MLLP_MESSAGES_FILE=$RIS_MESSAGES_FILE"
+    java -Xms32m -Xmx128m -XX:TieredStopAtLevel=1 -cp "$HAPI_CP" org.lungflow.local.MllpReceiver)
+}
+ready_ris() { port_busy "$RIS_MLLP_PORT"; }
+describe_ris() { echo "mllp://127.0.0.1:$RIS_MLLP_PORT (HAPI HL7v2; accepted messages in $RIS_MESSAGES_FILE)"; }
+
+prepare_fhir() { prepare_hapi fhir; }
+start_fhir() {
+  CMD=(env "FHIR_PORT=$FHIR_HTTP_PORT" "FHIR_HOST=127.0.0.1"
+    java -Xms64m -Xmx768m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp "$HAPI_CP" org.lungflow.local.FhirServer)
+}
+ready_fhir() { node "$HERE/probes/httpReady.js" "http://127.0.0.1:$FHIR_HTTP_PORT/fhir/metadata"; }
+describe_fhir() { echo "http://127.0.0.1:$FHIR_HTTP_PORT/fhir (HAPI FHIR R4, in memory, R4 base-profile validation)"; }
 
 # The services run from their built dist/ (tsc -b is incremental: a no-op when nothing changed), configured only
 # through environment variables pointing at the servers above.
@@ -315,7 +345,14 @@ main() {
   local action=${1:-}
   shift || true
   local targets=("$@")
-  [ ${#targets[@]} -gt 0 ] || mapfile -t targets < <(names)
+  if [ ${#targets[@]} -eq 0 ]; then
+    local name
+    for name in $(names); do
+      # Optional components belong to a plain `up`/`status`/`check` only while they run; `down` always stops them.
+      if [[ $OPTIONAL == *" $name "* && $action != down ]]; then row "$name"; pid_of "$name" >/dev/null 2>&1 || continue; fi
+      targets+=("$name")
+    done
+  fi
   mkdir -p "$RUN" "$LOGS"
   case $action in
     up | down)

@@ -7,4 +7,5 @@ export type { StudyKey } from './common';
 export * from './studyReceived';
 export * from './inferenceCompleted';
 export * from './reportStored';
+export * from './reportStoredV2';
 export * from './deadLetter';

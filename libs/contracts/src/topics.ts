@@ -21,6 +21,7 @@ export const TOPICS = {
   studyReceived: { name: 'lungflow.study.received.v1', partitions: 6, retentionMs: 7 * DAY_MS, key: 'StudyInstanceUID' },
   inferenceCompleted: { name: 'lungflow.inference.completed.v1', partitions: 6, retentionMs: 7 * DAY_MS, key: 'StudyInstanceUID' },
   reportStored: { name: 'lungflow.report.stored.v1', partitions: 6, retentionMs: 7 * DAY_MS, key: 'StudyInstanceUID' },
+  reportStoredV2: { name: 'lungflow.report.stored.v2', partitions: 6, retentionMs: 7 * DAY_MS, key: 'StudyInstanceUID' },
   deadLetter: { name: 'lungflow.deadletter.v1', partitions: 1, retentionMs: 30 * DAY_MS, key: 'original topic/partition/offset' },
 } as const satisfies Record<string, TopicSpec>;
 

@@ -4,7 +4,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import type { Kafka } from 'kafkajs';
-import { inferenceCompleted, reportStored } from '@lungflow/contracts';
+import { inferenceCompleted, reportStored, reportStoredV2, type ReportStoredV2 } from '@lungflow/contracts';
 import { DicomWebClient } from '@lungflow/dicomweb';
 import { LungFlowError } from '@lungflow/errors';
 import { Metrics, healthRoutes } from '@lungflow/http';
@@ -15,6 +15,7 @@ import { modelDir, type ReportConfig } from './config';
 import { handleInferenceCompleted } from './handlers/inferenceCompleted';
 import { lungflowVersion } from '@lungflow/config';
 import { ModelCatalog } from './ModelCatalog';
+import { buildOutputs } from './outputs/buildOutputs';
 import type { ReportPacs } from './pacs/ReportPacs';
 import { bearerAuth } from './routes/bearerAuth';
 import { imageRoutes } from './routes/imageRoutes';
@@ -76,6 +77,8 @@ export async function build(config: ReportConfig, deps: ReportDeps = {}): Promis
             catalog,
             worklist,
             publish: async (key, value) => void (await producer.send(reportStored, key, value)),
+            // A caller with its own topics (a test) that names no v2 topic must not write into the shared one.
+            ...(!deps.topicNames || deps.topicNames.reportStoredV2 ? { publishV2: async (key: { studyInstanceUid: string }, value: ReportStoredV2) => void (await producer.send(reportStoredV2, key, value)) } : {}),
             logger,
             dicomWebUrl: config.DICOMWEB_URL,
             lungflowVersion: lungflowVersion(),
@@ -91,6 +94,8 @@ export async function build(config: ReportConfig, deps: ReportDeps = {}): Promis
             logger.warn({ err: error, attempt, delayMs }, 'retriable failure; backing off without committing');
           },
         });
+
+  const outputs = deps.consume === false ? undefined : buildOutputs(config, { kafka, producer, redis, logger, metrics, ...(deps.topicNames ? { topicNames: deps.topicNames } : {}) });
 
   const app: FastifyInstance = Fastify({ loggerInstance: logger as FastifyBaseLogger });
   app.addSchema(worklistItem);
@@ -143,10 +148,12 @@ export async function build(config: ReportConfig, deps: ReportDeps = {}): Promis
       }
       await producer.connect();
       await consumer.start();
+      await outputs?.start();
       logger.info({ group: config.REPORT_CONSUMER_GROUP, topic: consumer.topic }, 'report started');
     },
     async stop() {
       await consumer?.stop().catch((error) => logger.warn({ err: error }, 'consumer stop failed'));
+      await outputs?.stop();
       await app.close();
       await producer.disconnect().catch(() => undefined);
       subscriber.disconnect();

@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import type { ActivationMap, InferenceCompleted, InstanceResult, ReportStored, StoredObject, inferenceCompleted } from '@lungflow/contracts';
+import type { ActivationMap, InferenceCompleted, InstanceResult, ReportStored, ReportStoredV2, StoredObject, inferenceCompleted } from '@lungflow/contracts';
 import { attr, secondaryCapture, secondaryCaptureLegend, structuredReport, type AnalysisResult, type ReferencedInstance, type WrittenResult } from '@lungflow/dicom';
 import { firstString } from '@lungflow/dicomweb';
 import { heatmapOverlay, legend } from '@lungflow/imaging';
@@ -18,6 +18,8 @@ export interface InferenceCompletedDeps {
   catalog: ModelCatalog;
   worklist: Pick<WorklistStore, 'upsert'>;
   publish: (key: { studyInstanceUid: string }, value: ReportStored) => Promise<void>;
+  /** report.stored v2 (v1 plus the result) for the result outputs (services/report/src/outputs). */
+  publishV2?: (key: { studyInstanceUid: string }, value: ReportStoredV2) => Promise<void>;
   logger: Logger;
   /** DICOMweb root the stored objects' WADO-RS links point to. */
   dicomWebUrl: string;
@@ -141,18 +143,30 @@ export function handleInferenceCompleted(deps: InferenceCompletedDeps): EventHan
       storedAt,
       thumbnails,
     );
-    await deps.publish(
+    const stored: ReportStored = {
+      schemaVersion: 1,
+      studyInstanceUid: event.studyInstanceUid,
+      studyVersion: event.studyVersion,
+      traceId: event.traceId,
+      sourcePacsId: event.sourcePacsId,
+      priority: decision.positive ? 'urgent' : 'routine',
+      sr: srObject,
+      secondaryCaptures: [scObject],
+      storedAt: storedAt.toISOString(),
+    };
+    await deps.publish({ studyInstanceUid: event.studyInstanceUid }, stored);
+    await deps.publishV2?.(
       { studyInstanceUid: event.studyInstanceUid },
       {
-        schemaVersion: 1,
-        studyInstanceUid: event.studyInstanceUid,
-        studyVersion: event.studyVersion,
-        traceId: event.traceId,
-        sourcePacsId: event.sourcePacsId,
-        priority: decision.positive ? 'urgent' : 'routine',
-        sr: srObject,
-        secondaryCaptures: [scObject],
-        storedAt: storedAt.toISOString(),
+        ...stored,
+        schemaVersion: 2,
+        result: {
+          modality: attr.string(dataset, 'Modality') ?? 'OT',
+          model: chosen.model,
+          decision,
+          probabilities: event.aggregate.probabilities,
+          analysedImages: event.aggregate.analysedImages,
+        },
       },
     );
     deps.onStored?.((storedAt.getTime() - Date.parse(event.provenance.finishedAt)) / 1000);

@@ -1,0 +1,1 @@
+export { studyKey as reportStoredV2Key } from '../common';
