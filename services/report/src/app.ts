@@ -16,6 +16,7 @@ import { handleInferenceCompleted } from './handlers/inferenceCompleted';
 import { lungflowVersion } from '@lungflow/config';
 import { ModelCatalog } from './ModelCatalog';
 import type { ReportPacs } from './pacs/ReportPacs';
+import { withStoreProtocol } from './export/withStoreProtocol';
 import { bearerAuth } from './routes/bearerAuth';
 import { imageRoutes } from './routes/imageRoutes';
 import { worklistItem } from './routes/schemas';
@@ -58,7 +59,7 @@ export async function build(config: ReportConfig, deps: ReportDeps = {}): Promis
   subscriber.on('error', (error: unknown) => logger.warn({ err: error }, 'worklist change subscription: Redis error (reconnecting)'));
   const kafka = deps.kafka ?? createKafka({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-report`, log: logger });
   const producer = new EventProducer(kafka, deps.topicNames);
-  const pacs: ReportPacs = deps.pacs ?? DicomWebClient.fromSettings(config);
+  const pacs: ReportPacs = withStoreProtocol(deps.pacs ?? DicomWebClient.fromSettings(config), config);
   const catalog = deps.catalog ?? (await ModelCatalog.load(modelDir(config)));
   const worklist = new WorklistStore(redis, `${redis.options.keyPrefix ?? prefix}changes`);
   const changes = new EventEmitter();
