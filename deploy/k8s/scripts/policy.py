@@ -202,7 +202,8 @@ def service_env_names(repo, service):
             if file.endswith('.ts') and not file.endswith('.test.ts'):
                 with open(os.path.join(folder, file), encoding='utf-8') as handle:
                     text = handle.read()
-                if file == 'config.ts' and folder.endswith('src'):
+                # config.ts, and the settings a module keeps beside itself and config.ts spreads in (dimse/dimseSettings.ts).
+                if (file == 'config.ts' and folder.endswith('src')) or file.endswith('Settings.ts'):
                     names |= set(SETTING.findall(text))
                 names |= {a or b for a, b in PROCESS_ENV.findall(text)}
     return names
