@@ -4,7 +4,6 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Kafka } from 'kafkajs';
 import { deadLetter, inferenceCompleted, reportStored } from '@lungflow/contracts';
-import type { InferenceCompleted } from '@lungflow/contracts';
 import { loadConfig, commonSettings } from '@lungflow/config';
 import { DicomWebClient } from '@lungflow/dicomweb';
 import { EventProducer } from '@lungflow/kafka';
@@ -17,6 +16,7 @@ import { loadReportConfig } from '../../services/report/src/config';
 import { newUid, rewriteDicom } from '../helpers/dicomFixtures';
 import { createTestTopic, testKafka, waitForMessages } from '../helpers/kafka';
 import { REPO_ROOT } from '../helpers/paths';
+import { completedEvent } from '../helpers/reportEvents';
 import { stackSettings } from '../helpers/stackSettings';
 
 // Two real Orthanc instances in one run (deploy/local's `orthanc` and the optional `orthanc2`, started here): a
@@ -31,7 +31,6 @@ const auth = { username: stack.username, password: stack.password };
 const urls = { one: stack.dicomwebUrl, two: `http://127.0.0.1:${orthanc2HttpPort}/dicom-web` };
 const pacsOne = new DicomWebClient({ baseUrl: urls.one, auth });
 const pacsTwo = new DicomWebClient({ baseUrl: urls.two, auth });
-const card = JSON.parse(readFileSync(path.join(REPO_ROOT, 'models/cxr-v1/card.json'), 'utf8')) as { id: string; version: string; files: { sha256: string } };
 
 const LUNGFLOW_PACS = JSON.stringify([
   { id: 'pacs-one', dicomWebUrl: urls.one, ...auth },
@@ -42,21 +41,6 @@ function stackUp(component: string): Promise<void> {
   return new Promise((resolve, reject) => {
     execFile('bash', [path.join(REPO_ROOT, 'deploy/local/stack.sh'), 'up', component], { timeout: 180_000 }, (error, stdout, stderr) => (error ? reject(new Error(`${stdout}${stderr}`)) : resolve()));
   });
-}
-
-function completed(study: { studyUid: string; seriesUid: string; sopUid: string }, sourcePacsId: string): InferenceCompleted {
-  const probabilities = { covid19: 0.62, other_pneumonia: 0.25, no_finding: 0.13 };
-  const decision = { className: 'covid19', threshold: 0.5, positive: true };
-  return {
-    schemaVersion: 1,
-    studyInstanceUid: study.studyUid,
-    studyVersion: 1,
-    traceId: randomUUID().replace(/-/g, ''),
-    sourcePacsId,
-    results: [{ seriesInstanceUid: study.seriesUid, sopInstanceUid: study.sopUid, frame: 1, model: { id: card.id, version: card.version, sha256: card.files.sha256 }, probabilities, decision }],
-    aggregate: { method: 'max', probabilities, decision, analysedImages: 1 },
-    provenance: { lungflowVersion: '0.1.0', startedAt: new Date().toISOString(), finishedAt: new Date().toISOString() },
-  };
 }
 
 describe('more than one PACS: reads and results follow sourcePacsId', () => {
@@ -103,7 +87,7 @@ describe('more than one PACS: reads and results follow sourcePacsId', () => {
   });
 
   it('report writes SR + SC back to that PACS (C-STORE there), not to the other, with its WADO-RS URLs', async () => {
-    await producer.send(inferenceCompleted, { studyInstanceUid: study.studyUid }, completed(study, 'pacs-two'));
+    await producer.send(inferenceCompleted, { studyInstanceUid: study.studyUid }, completedEvent(study, 'pacs-two'));
     const [stored] = await waitForMessages(kafka, reportStored, topics.reportStored, { count: 1, timeoutMs: 60_000 });
     expect(stored?.value).toMatchObject({ studyInstanceUid: study.studyUid, sourcePacsId: 'pacs-two' });
     expect(stored?.value.sr.wadoRsUrl.startsWith(`${urls.two}/studies/${study.studyUid}/`)).toBe(true);
@@ -113,7 +97,7 @@ describe('more than one PACS: reads and results follow sourcePacsId', () => {
   });
 
   it('dead-letters an event from a PACS that is not configured, naming it', async () => {
-    await producer.send(inferenceCompleted, { studyInstanceUid: study.studyUid }, { ...completed(study, 'pacs-three'), studyVersion: 2 });
+    await producer.send(inferenceCompleted, { studyInstanceUid: study.studyUid }, { ...completedEvent(study, 'pacs-three'), studyVersion: 2 });
     const [letter] = await waitForMessages(kafka, deadLetter, topics.deadLetter, { count: 1, timeoutMs: 60_000 });
     expect(letter?.value).toMatchObject({ errorCode: 'PACS_UNKNOWN' });
     expect(letter?.value.reason).toContain('pacs-three');

@@ -1,5 +1,5 @@
 import dcmjs from 'dcmjs';
-import { IMPLEMENTATION_CLASS_UID } from './writePart10';
+import { fileMeta } from './writePart10';
 
 /**
  * A data set received over DIMSE, encoded in the transfer syntax negotiated for its presentation context, as Part-10
@@ -7,14 +7,7 @@ import { IMPLEMENTATION_CLASS_UID } from './writePart10';
  * Nothing is re-encoded, so the PACS stores exactly what the modality sent (compressed frames included).
  */
 export function part10FromDataSet(dataSet: Uint8Array, sopClassUid: string, sopInstanceUid: string, transferSyntaxUid: string): Uint8Array {
-  const meta = {
-    FileMetaInformationVersion: new Uint8Array([0, 1]).buffer,
-    MediaStorageSOPClassUID: sopClassUid,
-    MediaStorageSOPInstanceUID: sopInstanceUid,
-    TransferSyntaxUID: transferSyntaxUid,
-    ImplementationClassUID: IMPLEMENTATION_CLASS_UID,
-    ImplementationVersionName: 'LUNGFLOW_1',
-  };
+  const meta = fileMeta(sopClassUid, sopInstanceUid, transferSyntaxUid);
   const { DicomDict, DicomMetaDictionary } = dcmjs.data;
   // With an empty body dcmjs writes preamble, DICM and the meta group only; the received bytes follow as they are.
   const header = new Uint8Array(new DicomDict(DicomMetaDictionary.denaturalizeDataset(meta)).write() as ArrayBuffer);

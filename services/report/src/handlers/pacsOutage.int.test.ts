@@ -3,12 +3,13 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type { Kafka } from 'kafkajs';
-import { deadLetter, inferenceCompleted, reportStored, type InferenceCompleted } from '@lungflow/contracts';
+import { deadLetter, inferenceCompleted, reportStored } from '@lungflow/contracts';
 import { DicomWebClient } from '@lungflow/dicomweb';
 import { EventProducer } from '@lungflow/kafka';
 import { createRedis, type Redis } from '@lungflow/redis';
 import { newUid, rewriteDicom } from '../../../../test/helpers/dicomFixtures';
 import { createTestTopic, testKafka, waitForMessages } from '../../../../test/helpers/kafka';
+import { completedEvent } from '../../../../test/helpers/reportEvents';
 import { stackSettings } from '../../../../test/helpers/stackSettings';
 import { build, type ReportService } from '../app';
 import { loadReportConfig } from '../config';
@@ -21,7 +22,6 @@ jest.setTimeout(120_000);
 
 const REPO = path.resolve(__dirname, '../../../..');
 const stack = stackSettings();
-const card = JSON.parse(readFileSync(path.join(REPO, 'models/cxr-v1/card.json'), 'utf8')) as { id: string; version: string; files: { sha256: string } };
 const PACS_ANSWER = 'maintenance: database locked';
 
 /** `up`: pipe to Orthanc; `down`: drop every connection; `refuse-stow`: reads pass, every POST gets a 503. */
@@ -67,21 +67,6 @@ class PacsProxy {
       upstream.write(chunk);
     });
   }
-}
-
-function completedEvent(study: { studyUid: string; seriesUid: string; sopUid: string }): InferenceCompleted {
-  const probabilities = { covid19: 0.62, other_pneumonia: 0.25, no_finding: 0.13 };
-  const decision = { className: 'covid19', threshold: 0.5, positive: true };
-  return {
-    schemaVersion: 1,
-    studyInstanceUid: study.studyUid,
-    studyVersion: 1,
-    traceId: randomUUID().replace(/-/g, ''),
-    sourcePacsId: 'orthanc-local',
-    results: [{ seriesInstanceUid: study.seriesUid, sopInstanceUid: study.sopUid, frame: 1, model: { id: card.id, version: card.version, sha256: card.files.sha256 }, probabilities, decision }],
-    aggregate: { method: 'max', probabilities, decision, analysedImages: 1 },
-    provenance: { lungflowVersion: '0.1.0', startedAt: new Date().toISOString(), finishedAt: new Date().toISOString() },
-  };
 }
 
 describe('report service during a PACS outage', () => {
