@@ -12,9 +12,10 @@ jest.setTimeout(180_000);
 const AE = 'LUNGFLOW_TEST';
 const MODALITY = 'MODALITY1';
 
-async function startDimseIngest(world: TestWorld, allowed = MODALITY) {
+async function startDimseIngest(world: TestWorld, allowed = MODALITY, env: Record<string, string> = {}) {
   const port = await freePort();
   const service = await startIngest(world, {
+    ...env,
     INGEST_MODE: 'none', // DIMSE is the only way this ingest can learn of a study
     INGEST_DIMSE_ENABLED: 'true',
     INGEST_DIMSE_PORT: String(port),
@@ -119,6 +120,22 @@ describe('ingest DIMSE receiver (C-STORE SCP) with real peers', () => {
     for (const study of [jpeg, j2k]) expect(framesOf(await orthancFile(study.studyUid))).toEqual(framesOf(new Uint8Array(study.instances[0])));
     const mine = about(await events(world, 2), [jpeg.studyUid, j2k.studyUid]);
     expect(mine.map((e) => e.studyInstanceUid).sort()).toEqual([jpeg.studyUid, j2k.studyUid].sort());
+  });
+
+  it('answers Out of Resources (A700) while the PACS of record is unreachable, and publishes nothing', async () => {
+    const { port, service } = await startDimseIngest(world, MODALITY, { DICOMWEB_URL: `http://127.0.0.1:${await freePort()}/dicom-web` });
+    const study = chestCtStudy(2);
+    const files = writeTempFiles(study.instances);
+    try {
+      // -v: storescu reports each response status (it exits 0 whatever the status said).
+      const run = await storescu(port, files.files, { callingAe: MODALITY, calledAe: AE, extra: ['-v'] });
+      expect(run.output).toContain('Received Store Response (Refused: OutOfResources)');
+    } finally {
+      files.cleanup();
+    }
+    expect(await pacs.searchInstances({}, study.studyUid)).toHaveLength(0);
+    expect(await metric(service, 'ingest_errors_total', 'stage="dimse"')).toBeGreaterThanOrEqual(1);
+    expect(publishedVersions(world, study.studyUid)).toEqual([]);
   });
 
   it("receives Orthanc's own C-STORE (Orthanc as the sending PACS)", async () => {

@@ -35,11 +35,13 @@ function dimseSettings(port: number, calledAeTitle: string): ExportSettings {
 /** Reads stay on DICOMweb; only storeInstances is under test here. */
 const readsFromOrthanc: ReportPacs = dicomweb;
 
-async function startStorescp(dir: string): Promise<{ port: number; process: ChildProcess }> {
+async function startStorescp(dir: string, extra: string[] = []): Promise<{ port: number; process: ChildProcess }> {
   const port = await freePort();
-  const child = spawn('storescp', ['-aet', 'STORESCP', '-od', dir, '+xa', String(port)], { stdio: 'ignore' });
+  const child = spawn('storescp', ['-aet', 'STORESCP', '-od', dir, '+xa', ...extra, String(port)], { stdio: 'ignore' });
   for (let i = 0; i < 100; i += 1) {
-    if ((await dcmtk('echoscu', ['-aet', 'PROBE', '-aec', 'STORESCP', '127.0.0.1', String(port)], 5_000)).code === 0) return { port, process: child };
+    // Ready once it answers: an echo for a normal storescp, a rejection for one started with --refuse.
+    const probe = await dcmtk('echoscu', ['-aet', 'PROBE', '-aec', 'STORESCP', '127.0.0.1', String(port)], 5_000);
+    if (probe.code === 0 || /reject/i.test(probe.output)) return { port, process: child };
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   child.kill();
@@ -81,6 +83,20 @@ describe('report C-STORE SCU export (real peers)', () => {
     const study = readPart10Header(results[0] as Uint8Array).studyInstanceUid as string;
     const found = await dicomweb.searchInstances({}, study);
     expect(found).toHaveLength(2);
+  });
+
+  it('reports a PACS that rejects the association permanently as a refusal, which the consumer dead-letters', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lungflow-storescp-'));
+    const scp = await startStorescp(dir, ['--refuse']);
+    try {
+      const error = await withStoreProtocol(readsFromOrthanc, dimseSettings(scp.port, 'STORESCP')).storeInstances(results).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'PACS_REFUSED' });
+      expect(isRetriable(error)).toBe(false);
+      expect(readdirSync(dir)).toHaveLength(0);
+    } finally {
+      scp.process.kill();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('reports an unreachable PACS as retriable, so the consumer retries instead of dead-lettering', async () => {
