@@ -22,6 +22,9 @@ LOGS=$STATE/logs
 export ORTHANC_HTTP_PORT=${ORTHANC_HTTP_PORT:-8042}
 export ORTHANC_DICOM_PORT=${ORTHANC_DICOM_PORT:-4242}
 export ORTHANC_STABLE_AGE=${ORTHANC_STABLE_AGE:-3}
+# A second Orthanc (component `orthanc2`, started only when named: tests of more than one PACS) on its own ports.
+export ORTHANC2_HTTP_PORT=${ORTHANC2_HTTP_PORT:-8044}
+export ORTHANC2_DICOM_PORT=${ORTHANC2_DICOM_PORT:-4244}
 # Development credentials only. Services read DICOMWEB_USERNAME/PASSWORD, so those are honoured here too.
 export ORTHANC_USERNAME=${ORTHANC_USERNAME:-${DICOMWEB_USERNAME:-lungflow}}
 export ORTHANC_PASSWORD=${ORTHANC_PASSWORD:-${DICOMWEB_PASSWORD:-lungflow}}
@@ -31,6 +34,9 @@ export KAFKA_CONTROLLER_PORT=${KAFKA_CONTROLLER_PORT:-9093}
 export KAFKA_HEAP_OPTS=${KAFKA_HEAP_OPTS:--Xms128m -Xmx512m}
 export REDIS_PORT=${REDIS_PORT:-6379}
 export INGEST_HTTP_PORT=${INGEST_HTTP_PORT:-8081}
+# Ingest's DIMSE receiver (C-STORE SCP, AE title LUNGFLOW); locally any calling AE title is accepted (trial set-up).
+export INGEST_DIMSE_PORT=${INGEST_DIMSE_PORT:-11112}
+export INGEST_DIMSE_ALLOWED_CALLING_AE_TITLES=${INGEST_DIMSE_ALLOWED_CALLING_AE_TITLES:-*}
 export INFER_HTTP_PORT=${INFER_HTTP_PORT:-8082}
 export REPORT_HTTP_PORT=${REPORT_HTTP_PORT:-8083}
 # Locally a study counts as complete after 2 s without a new instance (production: 30 s; see services/ingest).
@@ -53,15 +59,16 @@ COMPONENTS=(
   "redis    redis-server 30  REDIS_PORT"
   "orthanc  Orthanc      60  ORTHANC_HTTP_PORT ORTHANC_DICOM_PORT"
   "kafka    kafka.Kafka  120 KAFKA_PORT KAFKA_CONTROLLER_PORT"
-  "ingest   services/ingest/dist/main.js 60  INGEST_HTTP_PORT"
+  "ingest   services/ingest/dist/main.js 60  INGEST_HTTP_PORT INGEST_DIMSE_PORT"
   "infer    services/infer/dist/main.js  120 INFER_HTTP_PORT"
   "report   services/report/dist/main.js 60  REPORT_HTTP_PORT"
   "ris      org.lungflow.local.MllpReceiver 60 RIS_MLLP_PORT"
   "fhir     org.lungflow.local.FhirServer   240 FHIR_HTTP_PORT"
+  "orthanc2 orthanc2.log 60  ORTHANC2_HTTP_PORT ORTHANC2_DICOM_PORT"
 )
 # Started only when named (`stack.sh up ris fhir`): the tests and demos of the result outputs need them, the rest
 # of the suite does not, so a plain `up` stays as fast as before. `down` stops them too when they run.
-OPTIONAL=" ris fhir "
+OPTIONAL=" ris fhir orthanc2 "
 # LungFlow's own services: launched only once the servers above are healthy (they connect at start-up).
 SERVICES=" ingest infer report "
 
@@ -93,6 +100,17 @@ ready_orthanc() {
 describe_orthanc() {
   echo "http://127.0.0.1:$ORTHANC_HTTP_PORT/dicom-web (DICOM port $ORTHANC_DICOM_PORT, user $ORTHANC_USERNAME, StableAge ${ORTHANC_STABLE_AGE}s)"
 }
+
+# The same configuration file with the second instance's ports and state folder (Orthanc reads them from its env).
+prepare_orthanc2() { mkdir -p "$STATE/orthanc2/db"; }
+start_orthanc2() {
+  CMD=(env "ORTHANC_HTTP_PORT=$ORTHANC2_HTTP_PORT" "ORTHANC_DICOM_PORT=$ORTHANC2_DICOM_PORT" "LUNGFLOW_ORTHANC_STATE=$STATE/orthanc2"
+    Orthanc "--logfile=$LOGS/orthanc2.log" "$HERE/orthanc/orthanc.json")
+}
+ready_orthanc2() {
+  node "$HERE/probes/httpReady.js" "http://127.0.0.1:$ORTHANC2_HTTP_PORT/dicom-web/studies?limit=1" "$ORTHANC_USERNAME" "$ORTHANC_PASSWORD"
+}
+describe_orthanc2() { echo "http://127.0.0.1:$ORTHANC2_HTTP_PORT/dicom-web (DICOM port $ORTHANC2_DICOM_PORT, second PACS)"; }
 
 prepare_kafka() {
   compgen -G "$KAFKA_LIB/kafka_2.13-*.jar" >/dev/null ||
@@ -157,10 +175,12 @@ ready_service() { node "$HERE/probes/httpReady.js" "http://127.0.0.1:$1/readyz";
 prepare_ingest() { build_services; }
 start_ingest() {
   service_env
-  CMD=("${SERVICE_ENV[@]}" "INGEST_ORTHANC_URL=http://127.0.0.1:$ORTHANC_HTTP_PORT" node services/ingest/dist/main.js)
+  CMD=("${SERVICE_ENV[@]}" "INGEST_ORTHANC_URL=http://127.0.0.1:$ORTHANC_HTTP_PORT" "INGEST_DIMSE_ENABLED=true"
+    "INGEST_DIMSE_HOST=127.0.0.1" "INGEST_DIMSE_PORT=$INGEST_DIMSE_PORT"
+    "INGEST_DIMSE_ALLOWED_CALLING_AE_TITLES=$INGEST_DIMSE_ALLOWED_CALLING_AE_TITLES" node services/ingest/dist/main.js)
 }
 ready_ingest() { ready_service "$INGEST_HTTP_PORT"; }
-describe_ingest() { echo "http://127.0.0.1:$INGEST_HTTP_PORT (Orthanc changes, quiet period ${INGEST_QUIET_PERIOD_MS} ms)"; }
+describe_ingest() { echo "http://127.0.0.1:$INGEST_HTTP_PORT (Orthanc changes, quiet period ${INGEST_QUIET_PERIOD_MS} ms; DIMSE LUNGFLOW@127.0.0.1:$INGEST_DIMSE_PORT)"; }
 
 prepare_infer() { build_services; }
 start_infer() {
@@ -198,9 +218,16 @@ row() { # row <name> -> sets NAME PATTERN TIMEOUT PORTS
     read -r NAME PATTERN TIMEOUT PORTS <<<"$line"
     [ "$NAME" = "$1" ] && return 0
   done
-  fail "unknown component '$1' (known: $(names | tr '\n' ' '))"
+  fail "unknown component '$1' (known: $(names all | tr '\n' ' '))"
 }
-names() { local line; for line in "${COMPONENTS[@]}"; do echo "${line%% *}"; done; }
+names() { # the default set: every component but the optional ones; `names all` includes those
+  local line name
+  for line in "${COMPONENTS[@]}"; do
+    name=${line%% *}
+    [ "${1:-}" != all ] && [[ $OPTIONAL == *" $name "* ]] && continue
+    echo "$name"
+  done
+}
 
 pid_of() { # prints the PID of a running component that we started; removes a stale PID file
   local name=$1 pidfile="$RUN/$1.pid" pid
@@ -347,7 +374,7 @@ main() {
   local targets=("$@")
   if [ ${#targets[@]} -eq 0 ]; then
     local name
-    for name in $(names); do
+    for name in $(names all); do
       # Optional components belong to a plain `up`/`status`/`check` only while they run; `down` always stops them.
       if [[ $OPTIONAL == *" $name "* && $action != down ]]; then row "$name"; pid_of "$name" >/dev/null 2>&1 || continue; fi
       targets+=("$name")

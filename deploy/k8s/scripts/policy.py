@@ -202,7 +202,7 @@ def service_env_names(repo, service):
             if file.endswith('.ts') and not file.endswith('.test.ts'):
                 with open(os.path.join(folder, file), encoding='utf-8') as handle:
                     text = handle.read()
-                # A module's own settings (e.g. services/report/src/outputs/outputSettings.ts) count as config.ts.
+                # config.ts, and the settings a module keeps beside itself (outputs/outputSettings.ts, dimse/dimseSettings.ts).
                 if (file == 'config.ts' and folder.endswith('src')) or file.endswith('Settings.ts'):
                     names |= set(SETTING.findall(text))
                 names |= {a or b for a, b in PROCESS_ENV.findall(text)}

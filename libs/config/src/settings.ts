@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pacsSetting } from './pacsSet';
 
 /** Reusable field types for environment variables (which are always strings). */
 export const env = {
@@ -32,6 +33,8 @@ export const commonSettings = z.object({
   DICOMWEB_PASSWORD: env.optionalString(),
   DICOMWEB_BEARER_TOKEN: env.optionalString(),
   DICOMWEB_TIMEOUT_MS: env.positiveInt(30_000),
+  /** More than one PACS: JSON array of {id, dicomWebUrl, credentials, store, dimse} (pacsSet.ts); unset: DICOMWEB_URL only. */
+  LUNGFLOW_PACS: pacsSetting,
 });
 
 export type CommonSettings = z.infer<typeof commonSettings>;

@@ -1,7 +1,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Kafka } from 'kafkajs';
 import { inferenceCompleted, studyReceived } from '@lungflow/contracts';
-import { DicomWebClient } from '@lungflow/dicomweb';
 import { LungFlowError } from '@lungflow/errors';
 import { Metrics, healthRoutes } from '@lungflow/http';
 import { ModelSet } from '@lungflow/inference';
@@ -11,7 +10,8 @@ import { IdempotencyStore, createRedis, pingRedis, type Redis } from '@lungflow/
 import { modelDirs, type InferConfig } from './config';
 import { handleStudyReceived } from './handlers/studyReceived';
 import { lungflowVersion } from '@lungflow/config';
-import { DicomWebPacsReader, type PacsReader } from './pacs/PacsReader';
+import type { PacsReader } from './pacs/PacsReader';
+import { RoutedPacsReader } from './pacs/routedPacsReader';
 
 /** Everything the service talks to; tests pass real clients with their own topic names and Redis prefix. */
 export interface InferDeps {
@@ -44,7 +44,7 @@ export async function build(config: InferConfig, deps: InferDeps = {}): Promise<
   const redis = deps.redis ?? createRedis(config.REDIS_URL, { keyPrefix: config.INFER_REDIS_PREFIX });
   const kafka = deps.kafka ?? createKafka({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-infer`, log: logger });
   const producer = new EventProducer(kafka, deps.topicNames);
-  const pacs = deps.pacs ?? new DicomWebPacsReader(DicomWebClient.fromSettings(config));
+  const pacs = deps.pacs ?? new RoutedPacsReader(config);
   const models =
     deps.models ??
     new ModelSet(modelDirs(config), (task) => ({

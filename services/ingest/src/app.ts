@@ -14,6 +14,8 @@ import { CursorStore, createRedis, pingRedis } from '@lungflow/redis';
 import type { Redis } from '@lungflow/redis';
 import type { IngestConfig } from './config';
 import { orthancRestUrl } from './config';
+import { dimseReceiverFromConfig } from './dimse';
+import type { DimseReceiver } from './dimse';
 import type { DicomAttributes, ScopeClassifier } from './filter';
 import { Loop } from './Loop';
 import { createIngestMetrics } from './metrics';
@@ -45,6 +47,8 @@ export interface IngestService {
   app: FastifyInstance;
   tracker: StudyTracker;
   metrics: IngestMetrics;
+  /** The C-STORE SCP when INGEST_DIMSE_ENABLED is on (listening after start(); `port` is the bound port). */
+  dimse?: DimseReceiver;
   /** Connects, creates topics, starts the poll and settle loops (does not listen on HTTP). */
   start(): Promise<void>;
   /** Stops the loops (waiting for the current pass), then closes HTTP, Kafka and Redis. */
@@ -128,12 +132,14 @@ export async function build(config: IngestConfig, deps: IngestDeps): Promise<Ing
       },
     },
   });
+  const dimse = dimseReceiverFromConfig(config, { pacs, tracker, metrics, log: logger });
   await app.register(stowRoute, { pacs, tracker, metrics, maxBytes: config.INGEST_STOW_MAX_BYTES, bearerToken: deps.stowBearerToken });
 
   return {
     app,
     tracker,
     metrics,
+    dimse,
     async start() {
       if (config.INGEST_CREATE_TOPICS && !deps.topicNames) {
         // A broker that is down now is not fatal: sends retry, and nothing is acknowledged until they succeed.
@@ -141,9 +147,11 @@ export async function build(config: IngestConfig, deps: IngestDeps): Promise<Ing
       }
       void producer.connect().catch((error) => logger.warn({ err: error }, 'Kafka not reachable yet; will retry on send'));
       for (const loop of loops) loop.start();
+      await dimse?.start();
       logger.info({ mode: config.INGEST_MODE, pacsId: config.INGEST_PACS_ID, quietPeriodMs: config.INGEST_QUIET_PERIOD_MS }, 'ingest started');
     },
     async stop() {
+      await dimse?.stop();
       await Promise.all(loops.map((loop) => loop.stop()));
       await app.close();
       await producer.disconnect().catch(() => undefined);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { commonSettings, env, loadConfig } from '@lungflow/config';
+import { dimseSettings } from './dimse/dimseSettings';
 
 /** Ingest's settings (environment variables; see README). */
 export const ingestSettings = commonSettings.extend({
@@ -26,6 +27,7 @@ export const ingestSettings = commonSettings.extend({
   INGEST_STOW_MAX_BYTES: env.positiveInt(1_024 * 1_024 * 1_024),
   /** Create missing Kafka topics from TOPICS at start (off where an operator manages topics). */
   INGEST_CREATE_TOPICS: env.bool(true),
+  ...dimseSettings,
 });
 
 export type IngestConfig = z.infer<typeof ingestSettings>;

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { commonSettings, env, loadConfig } from '@lungflow/config';
 import { outputSettings } from './outputs/outputSettings';
+import { exportSettings } from './export/exportSettings';
 
 /** Report's settings (environment variables; see README). */
 export const reportSettings = commonSettings.extend({
@@ -18,6 +19,7 @@ export const reportSettings = commonSettings.extend({
   MODEL_DIR: env.optionalString(),
   /** Create missing Kafka topics from TOPICS at start (off where an operator manages topics). */
   REPORT_CREATE_TOPICS: env.bool(true),
+  ...exportSettings,
 }).extend(outputSettings.shape);
 
 export type ReportConfig = z.infer<typeof reportSettings>;

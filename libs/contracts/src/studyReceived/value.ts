@@ -58,7 +58,7 @@ export const studyReceivedValue = z
     /** Which PACS the study came from (INGEST_PACS_ID): consumers fetch pixels and write results there. */
     sourcePacsId: z.string().min(1).max(64),
     /** How ingest learned of the study. */
-    source: z.enum(['orthanc-changes', 'qido', 'stow']),
+    source: z.enum(['orthanc-changes', 'qido', 'stow', 'dimse']),
     traceId,
   })
   .strict();

@@ -5,3 +5,4 @@ export type { DicomInstance, PixelData } from './DicomInstance';
 export { attr, type NaturalizedDataset } from './attr';
 export { DEFAULT_READ_LIMITS, resolveReadLimits, type ReadLimits } from './readLimits';
 export { TRANSFER_SYNTAX, transferSyntaxName, isNativeTransferSyntax } from './transferSyntax';
+export { readPart10Header, type Part10Header } from './part10Header';

@@ -4,3 +4,4 @@ export { writePart10, IMPLEMENTATION_CLASS_UID } from './writePart10';
 export { derivedUid, resultUids, type ResultSource, type ResultKind, type ResultUids } from './uids';
 export type { AnalysisResult, ClassResult, Code, Decision, ModelIdentity, ReferencedInstance } from './AnalysisResult';
 export type { WrittenResult } from './WrittenResult';
+export { part10FromDataSet } from './part10FromDataSet';

@@ -18,17 +18,21 @@ export function writePart10(dataset: NaturalizedDataset, vrs: Record<string, str
   if (typeof sopClassUid !== 'string' || typeof sopInstanceUid !== 'string') {
     throw new RangeError('writePart10: data set needs SOPClassUID and SOPInstanceUID');
   }
-  const meta = {
-    FileMetaInformationVersion: new Uint8Array([0, 1]).buffer,
-    MediaStorageSOPClassUID: sopClassUid,
-    MediaStorageSOPInstanceUID: sopInstanceUid,
-    TransferSyntaxUID: EXPLICIT_VR_LITTLE_ENDIAN,
-    ImplementationClassUID: IMPLEMENTATION_CLASS_UID,
-    ImplementationVersionName: IMPLEMENTATION_VERSION_NAME,
-  };
   const { DicomDict, DicomMetaDictionary } = dcmjs.data;
-  const dict = new DicomDict(DicomMetaDictionary.denaturalizeDataset(meta));
+  const dict = new DicomDict(DicomMetaDictionary.denaturalizeDataset(fileMeta(sopClassUid, sopInstanceUid, EXPLICIT_VR_LITTLE_ENDIAN)));
   dict.dict = DicomMetaDictionary.denaturalizeDataset({ ...dataset, _vrMap: vrs });
   const written = dict.write() as ArrayBuffer;
   return new Uint8Array(written);
+}
+
+/** The File Meta Information (PS3.10 §7.1) LungFlow writes, naturalized, for dcmjs's DicomDict. */
+export function fileMeta(sopClassUid: string, sopInstanceUid: string, transferSyntaxUid: string): Record<string, unknown> {
+  return {
+    FileMetaInformationVersion: new Uint8Array([0, 1]).buffer,
+    MediaStorageSOPClassUID: sopClassUid,
+    MediaStorageSOPInstanceUID: sopInstanceUid,
+    TransferSyntaxUID: transferSyntaxUid,
+    ImplementationClassUID: IMPLEMENTATION_CLASS_UID,
+    ImplementationVersionName: IMPLEMENTATION_VERSION_NAME,
+  };
 }

@@ -94,12 +94,13 @@ export function handleStudyReceived(deps: StudyReceivedDeps): EventHandler<typeo
 async function analyzeStudy(event: StudyReceived, deps: StudyReceivedDeps): Promise<{ results: InstanceResult[]; aggregates: Aggregate[] }> {
   const results: InstanceResult[] = [];
   const aggregates: Aggregate[] = [];
+  const pacs = deps.pacs.forPacs?.(event.sourcePacsId) ?? deps.pacs;
   for (const series of event.series) {
     const runner = await deps.models.get(series.kind);
     // A few instances of a series are fetched and classified at once, so their frames share model batches while
     // memory and PACS connections stay bounded on a 500-slice CT.
     const perInstance = await mapLimit(series.instances, INSTANCES_IN_FLIGHT, async (instance) => {
-      const dicom = await deps.pacs.readInstance(event.studyInstanceUid, series.seriesInstanceUid, instance.sopInstanceUid, instance.numberOfFrames);
+      const dicom = await pacs.readInstance(event.studyInstanceUid, series.seriesInstanceUid, instance.sopInstanceUid, instance.numberOfFrames);
       return { instance, frames: await analyzeInstance(dicom, runner) };
     });
     const classifications: Classification[] = [];

@@ -4,6 +4,8 @@ import { DicomWebClient, DicomWebError } from '@lungflow/dicomweb';
 /** Where the handler gets an instance's header and pixels: a DICOMweb PACS in production, a fake in unit tests. */
 export interface PacsReader {
   readInstance(studyUid: string, seriesUid: string, sopUid: string, numberOfFrames: number): Promise<DicomInstance>;
+  /** The reader for studies of one PACS (the event's sourcePacsId) where several are configured. */
+  forPacs?(sourcePacsId: string): PacsReader;
 }
 
 /**

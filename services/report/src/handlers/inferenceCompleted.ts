@@ -84,15 +84,19 @@ async function analysedInstances(pacs: ReportPacs, event: InferenceCompleted, so
 export function handleInferenceCompleted(deps: InferenceCompletedDeps): EventHandler<typeof inferenceCompleted> {
   const now = deps.now ?? (() => new Date());
   return async ({ value: event }) => {
+    // The PACS the study came from: reads, the write-back and the WADO-RS URLs in report.stored.
+    const routed = deps.pacs.forPacs?.(event.sourcePacsId);
+    const pacs = routed ?? deps.pacs;
+    const dicomWebUrl = routed?.dicomWebUrl ?? deps.dicomWebUrl;
     const chosen = mostSuspicious(event.results);
     const card = deps.catalog.get(chosen.model.id, chosen.model.version);
     const ref = { studyInstanceUid: event.studyInstanceUid, seriesInstanceUid: chosen.seriesInstanceUid, sopInstanceUid: chosen.sopInstanceUid, frame: chosen.frame };
-    const { dataset, image } = await renderSource(deps.pacs, ref, card);
+    const { dataset, image } = await renderSource(pacs, ref, card);
     const source: ReferencedInstance = { sopClassUid: attr.string(dataset, 'SOPClassUID') ?? '', sopInstanceUid: chosen.sopInstanceUid, seriesInstanceUid: chosen.seriesInstanceUid };
 
     const result: AnalysisResult = {
       source: dataset,
-      analysedInstances: await analysedInstances(deps.pacs, event, source),
+      analysedInstances: await analysedInstances(pacs, event, source),
       model: { id: card.id, name: card.id, version: card.version, fileSha256: chosen.model.sha256 },
       classes: card.classes.map((c) => ({ name: c.name, code: c.code, probability: event.aggregate.probabilities[c.name] ?? 0 })),
       decision: event.aggregate.decision,
@@ -118,10 +122,10 @@ export function handleInferenceCompleted(deps: InferenceCompletedDeps): EventHan
     const labelled = await legend(overlay, secondaryCaptureLegend(result));
     const sc = secondaryCapture(result, { data: labelled.data, width, height, channels: 3 });
 
-    await deps.pacs.storeInstances([sr.part10, sc.part10], event.studyInstanceUid);
+    await pacs.storeInstances([sr.part10, sc.part10], event.studyInstanceUid);
     const storedAt = now();
-    const srObject = storedObject(sr, attr.string(sr.dataset, 'SOPClassUID') ?? '', deps.dicomWebUrl);
-    const scObject = storedObject(sc, attr.string(sc.dataset, 'SOPClassUID') ?? '', deps.dicomWebUrl);
+    const srObject = storedObject(sr, attr.string(sr.dataset, 'SOPClassUID') ?? '', dicomWebUrl);
+    const scObject = storedObject(sc, attr.string(sc.dataset, 'SOPClassUID') ?? '', dicomWebUrl);
 
     const decision = event.aggregate.decision;
     await deps.worklist.upsert(

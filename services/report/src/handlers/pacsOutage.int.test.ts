@@ -9,6 +9,7 @@ import { EventProducer } from '@lungflow/kafka';
 import { createRedis, type Redis } from '@lungflow/redis';
 import { newUid, rewriteDicom } from '../../../../test/helpers/dicomFixtures';
 import { createTestTopic, testKafka, waitForMessages } from '../../../../test/helpers/kafka';
+import { completedEvent } from '../../../../test/helpers/reportEvents';
 import { stackSettings } from '../../../../test/helpers/stackSettings';
 import { build, type ReportService } from '../app';
 import { loadReportConfig } from '../config';

@@ -9,4 +9,6 @@ export interface ReportPacs {
   searchInstances(query: Record<string, string | number | string[]>, studyUid?: string): Promise<DicomJson[]>;
   storeInstances(instances: readonly Uint8Array[], studyUid?: string): Promise<StowResult>;
   retrieveRendered(studyUid: string, seriesUid: string, sopUid: string, options?: RenderedOptions): Promise<Uint8Array>;
+  /** The PACS of one `sourcePacsId` where several are configured (LUNGFLOW_PACS), with its DICOMweb root. */
+  forPacs?(sourcePacsId: string): ReportPacs & { dicomWebUrl: string };
 }
