@@ -6,7 +6,7 @@ import { readPart10, type DicomInstance } from '@lungflow/dicom';
 import { DicomWebError } from '@lungflow/dicomweb';
 import { processMessage } from '@lungflow/kafka';
 import { createLogger } from '@lungflow/logging';
-import type { Classification, GrayImage, ModelRunner, ModelSet } from '@lungflow/inference';
+import { decide, type Classification, type GrayImage, type ModelRunner, type ModelSet } from '@lungflow/inference';
 import type { PacsReader } from '../pacs/PacsReader';
 import { handleStudyReceived, type DoneStore } from './studyReceived';
 
@@ -26,7 +26,8 @@ function fakeRunner(task: 'cxr' | 'ct'): ModelRunner {
         probabilities: { covid19: p, other: 1 - p },
         logits: {},
         cam: { width: 2, height: 2, maps: { covid19: new Float32Array([p, 0, 0, p]) } },
-        decision: { className: 'covid19', threshold: 0.3, positive: p >= 0.3 },
+        // A v2-style decision (status, band): what goes on the topic must still be v1's strict shape.
+        decision: decide(p, { className: 'covid19', threshold: 0.3, band: { low: 0.29, high: 0.31 } }),
       };
     },
   } as unknown as ModelRunner;
