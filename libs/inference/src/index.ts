@@ -21,3 +21,4 @@ export { decide, decisionRuleOf } from './decision/decide';
 export type { Decision, DecisionRule, DecisionStatus, IndeterminateReason } from './decision/decide';
 export { lungMask, lungAreaFraction } from './lungs/lungMask';
 export type { LungMap, LungMask } from './lungs/lungMask';
+export { newestRelease } from './analyze/newestRelease';
