@@ -75,6 +75,11 @@ export class OnnxClassifier {
     return this.lungOutput !== undefined;
   }
 
+  /** The graph outputs each `classify` asks for (the benchmark's Python baseline asks for the same). */
+  get requestedOutputs(): readonly string[] {
+    return this.outputNames;
+  }
+
   get inputSize(): number {
     return this.release.card.input.size;
   }
