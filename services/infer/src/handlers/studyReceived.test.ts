@@ -91,6 +91,11 @@ describe('handleStudyReceived', () => {
     expect(done.provenance.lungflowVersion).toBe('9.9.9');
     expect(done.results[0]?.model).toEqual({ id: 'ct-fake', version: '0', sha256: 'a'.repeat(64) });
     expect(done.results[0]?.activationMap).toMatchObject({ shape: [2, 2], encoding: 'float32-base64', className: 'covid19' });
+    // The status travels (an optional field of the contract); the card's band stays with the model.
+    for (const decision of [done.aggregate.decision, ...done.results.map((r) => r.decision)]) {
+      expect(decision.status).toBe(decision.positive ? 'positive' : (decision.reason ? 'indeterminate' : 'negative'));
+      expect(decision).not.toHaveProperty('band');
+    }
   });
 
   it('waits out a PACS outage: retries without publishing or committing, then publishes once', async () => {

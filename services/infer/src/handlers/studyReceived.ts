@@ -51,11 +51,17 @@ function activationMapOf(classification: Classification): ActivationMap | undefi
 }
 
 /**
- * The decision as `inference.completed` v1 carries it (its schema is strict: the status would be refused). v1 has no
- * way to say indeterminate; such a result goes out as not positive, which is what `positive` meant to v1 readers.
+ * The decision as `inference.completed` carries it: status and reason (optional fields of the contract) but not the
+ * card's band, which belongs to the model, not to the study.
  */
-function v1Decision(decision: Decision): InstanceResult['decision'] {
-  return { className: decision.className, threshold: decision.threshold, positive: decision.positive };
+function eventDecision(decision: Decision): InstanceResult['decision'] {
+  return {
+    className: decision.className,
+    threshold: decision.threshold,
+    positive: decision.positive,
+    status: decision.status,
+    ...(decision.reason ? { reason: decision.reason } : {}),
+  };
 }
 
 /**
@@ -87,7 +93,7 @@ export function handleStudyReceived(deps: StudyReceivedDeps): EventHandler<typeo
       traceId: event.traceId,
       sourcePacsId: event.sourcePacsId,
       results,
-      aggregate: { method: aggregate.method, probabilities: aggregate.probabilities, decision: v1Decision(aggregate.decision), analysedImages: aggregate.analysedImages },
+      aggregate: { method: aggregate.method, probabilities: aggregate.probabilities, decision: eventDecision(aggregate.decision), analysedImages: aggregate.analysedImages },
       provenance: { lungflowVersion: deps.lungflowVersion, startedAt: startedAt.toISOString(), finishedAt: now().toISOString() },
     };
     await deps.publish({ studyInstanceUid: event.studyInstanceUid }, value);
@@ -121,8 +127,9 @@ async function analyzeStudy(event: StudyReceived, deps: StudyReceivedDeps): Prom
           frame,
           model: runner.identity,
           probabilities: classification.probabilities,
-          decision: v1Decision(classification.decision),
+          decision: eventDecision(classification.decision),
           ...(activationMap ? { activationMap } : {}),
+          ...(classification.lungs ? { lungs: { areaFraction: classification.lungs.areaFraction } } : {}),
         });
       }
     }
