@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { readPart10, renderFrame } from '@lungflow/dicom';
 import { ctWindowOf, decodePicture, loadModelRelease, OnnxClassifier, toModelInput, type Classification, type ModelRelease } from '@lungflow/inference';
 import { REPO_ROOT, sharedDataDir } from '../helpers/paths';
+import { releaseDirs } from '../helpers/releases';
 
 /**
  * Serving equals training: each release's golden vectors (models/<release>/golden.json, written by
@@ -23,8 +24,8 @@ import { REPO_ROOT, sharedDataDir } from '../helpers/paths';
  * - `lungs` (graphs that segment, v2): the lung probability map is one more output of the same graph, compared with
  *   the same tolerances when the golden file has it.
  *
- * Which releases: every folder of models/ that has a golden.json, plus the folders in LUNGFLOW_PARITY_RELEASES
- * (comma-separated, e.g. a training run's output not released into models/, such as the v2 contract files).
+ * Which releases: every folder of models/ with a card (each must ship golden.json), plus the folders in
+ * LUNGFLOW_TEST_RELEASES (comma-separated: e.g. a training run's contract files, never released into models/).
  */
 const MODEL_TOLERANCE = 1e-5;
 const DICOM_OUTPUT_TOLERANCE = 2e-3;
@@ -68,13 +69,9 @@ function expectOutputs(result: Classification, golden: Golden, expected: GoldenC
   }
 }
 
-const MODELS = path.join(REPO_ROOT, 'models');
-const releaseDirs = [
-  ...readdirSync(MODELS).filter((name) => existsSync(path.join(MODELS, name, 'card.json'))).sort().map((name) => path.join(MODELS, name)),
-  ...(process.env.LUNGFLOW_PARITY_RELEASES ?? '').split(',').map((dir) => dir.trim()).filter(Boolean).map((dir) => path.resolve(dir)),
-];
+const releases = releaseDirs();
 
-describe.each(releaseDirs.map((dir) => [path.relative(REPO_ROOT, dir), dir]))('golden vectors of %s', (_name, releaseDir) => {
+describe.each(releases.map((dir) => [path.relative(REPO_ROOT, dir), dir]))('golden vectors of %s', (_name, releaseDir) => {
   const goldenFile = path.join(releaseDir, 'golden.json');
   let golden: Golden;
   let release: ModelRelease;
