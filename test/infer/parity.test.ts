@@ -27,6 +27,9 @@ import { releaseDirs } from '../helpers/releases';
  * Which releases: every folder of models/ with a card (each must ship golden.json), plus the folders in
  * LUNGFLOW_TEST_RELEASES (comma-separated: e.g. a training run's contract files, never released into models/).
  */
+// A v2 graph (224 px, segmentation inside) runs its DICOM cases in ~10 s on the shared 2-core box.
+jest.setTimeout(120_000);
+
 const MODEL_TOLERANCE = 1e-5;
 const DICOM_OUTPUT_TOLERANCE = 2e-3;
 const BATCH_TOLERANCE = 1e-6;
