@@ -23,6 +23,8 @@ def main() -> int:
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--runs", type=int, default=200)
     p.add_argument("--warmup", type=int, default=20)
+    p.add_argument("--outputs", default="probabilities,logits,cam",
+                   help="outputs to request, as the TypeScript side does (v2 graphs add lungs)")
     p.add_argument("--batches", default="1,2,4,8,16,32", help="throughput batch sizes; empty: latency only")
     p.add_argument("--serve", action="store_true",
                    help="after warm-up, answer stdin lines 'N OFFSET' with the JSON list of N batch-1 latencies (ms), "
@@ -36,7 +38,7 @@ def main() -> int:
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     sess = ort.InferenceSession(a.model, opts, providers=["CPUExecutionProvider"])
     name = sess.get_inputs()[0].name
-    outputs = ["probabilities", "logits", "cam"]
+    outputs = [name for name in a.outputs.split(",") if name]
     images = np.fromfile(a.inputs, dtype=np.uint8).reshape(a.count, 1, a.size, a.size)
 
     for i in range(a.warmup):

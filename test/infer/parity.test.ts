@@ -4,9 +4,10 @@ import path from 'node:path';
 import { readPart10, renderFrame } from '@lungflow/dicom';
 import { ctWindowOf, decodePicture, loadModelRelease, OnnxClassifier, toModelInput, type Classification, type ModelRelease } from '@lungflow/inference';
 import { REPO_ROOT, sharedDataDir } from '../helpers/paths';
+import { releaseDirs } from '../helpers/releases';
 
 /**
- * Serving equals training: the release's golden vectors (models/<task>-v1/golden.json, written by
+ * Serving equals training: each release's golden vectors (models/<release>/golden.json, written by
  * training/lungflow_training/golden.py from real test-split files and the released model.onnx run by Python
  * onnxruntime) through the TypeScript path.
  *
@@ -20,7 +21,15 @@ import { REPO_ROOT, sharedDataDir } from '../helpers/paths';
  * - from the DICOM file: training mirrors libs/dicom's float32 pixel path in numpy (float64), so a value exactly on
  *   a rounding boundary may land one grey level apart: at most 1 level on at most 0.5% of pixels; the outputs then
  *   differ by what those pixels move, checked at 2e-3.
+ * - `lungs` (graphs that segment, v2): the lung probability map is one more output of the same graph, compared with
+ *   the same tolerances when the golden file has it.
+ *
+ * Which releases: every folder of models/ with a card (each must ship golden.json), plus the folders in
+ * LUNGFLOW_TEST_RELEASES (comma-separated: e.g. a training run's contract files, never released into models/).
  */
+// A v2 graph (224 px, segmentation inside) runs its DICOM cases in ~10 s on the shared 2-core box.
+jest.setTimeout(120_000);
+
 const MODEL_TOLERANCE = 1e-5;
 const DICOM_OUTPUT_TOLERANCE = 2e-3;
 const BATCH_TOLERANCE = 1e-6;
@@ -29,7 +38,7 @@ interface GoldenCase {
   file: string;
   inputBase64: string;
   inputSha256: string;
-  expected: { probabilities: number[]; logits: number[]; cam: number[][][] };
+  expected: { probabilities: number[]; logits: number[]; cam: number[][][]; lungs?: unknown[] };
 }
 interface Golden {
   modelSha256: string;
@@ -42,11 +51,12 @@ interface Golden {
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 const maxAbsDiff = (a: readonly number[], b: readonly number[]): number => a.reduce((m, v, i) => Math.max(m, Math.abs(v - (b[i] as number))), 0);
 
-function flat(result: Classification, classes: string[]): { probabilities: number[]; logits: number[]; cam: number[] } {
+function flat(result: Classification, classes: string[]): { probabilities: number[]; logits: number[]; cam: number[]; lungs: number[] } {
   return {
     probabilities: classes.map((c) => result.probabilities[c] as number),
     logits: classes.map((c) => result.logits[c] as number),
     cam: classes.flatMap((c) => Array.from(result.cam.maps[c] as Float32Array)),
+    lungs: result.lungs ? Array.from(result.lungs.data) : [],
   };
 }
 
@@ -55,11 +65,17 @@ function expectOutputs(result: Classification, golden: Golden, expected: GoldenC
   expect(maxAbsDiff(got.probabilities, expected.probabilities)).toBeLessThanOrEqual(tolerance);
   expect(maxAbsDiff(got.logits, expected.logits)).toBeLessThanOrEqual(tolerance);
   expect(maxAbsDiff(got.cam, expected.cam.flat(2))).toBeLessThanOrEqual(tolerance);
+  if (expected.lungs) {
+    const lungs = (expected.lungs as number[]).flat(3) as number[];
+    expect(got.lungs).toHaveLength(lungs.length);
+    expect(maxAbsDiff(got.lungs, lungs)).toBeLessThanOrEqual(tolerance);
+  }
 }
 
-describe.each(['cxr', 'ct'] as const)('golden vectors of models/%s-v1', (task) => {
-  const releaseDir = path.join(REPO_ROOT, 'models', `${task}-v1`);
-  const goldenFile = process.env[`LUNGFLOW_GOLDEN_${task.toUpperCase()}`] ?? path.join(releaseDir, 'golden.json');
+const releases = releaseDirs();
+
+describe.each(releases.map((dir) => [path.relative(REPO_ROOT, dir), dir]))('golden vectors of %s', (_name, releaseDir) => {
+  const goldenFile = path.join(releaseDir, 'golden.json');
   let golden: Golden;
   let release: ModelRelease;
   let classifier: OnnxClassifier;
@@ -76,6 +92,8 @@ describe.each(['cxr', 'ct'] as const)('golden vectors of models/%s-v1', (task) =
     expect(golden.modelSha256).toBe(release.card.files.sha256);
     expect(golden.classes).toEqual(release.card.classes.map((c) => c.name));
     expect(golden.cases.length + golden.dicom.length).toBeGreaterThanOrEqual(3);
+    // A graph that segments must have lung vectors in its golden file, and the other way round.
+    expect(golden.cases.every((c) => c.expected.lungs !== undefined)).toBe(classifier.segments);
   });
 
   it(`model only: the stored inputs give Python's outputs within ${MODEL_TOLERANCE}, alone and in one batch`, async () => {

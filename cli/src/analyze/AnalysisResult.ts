@@ -10,6 +10,8 @@ export interface ImageResult {
   model: ModelIdentity;
   probabilities: Record<string, number>;
   decision: Classification['decision'];
+  /** Models that segment (v2): the share of the model's lung map above the card's threshold (what the no-lungs rule uses). */
+  lungs?: { areaFraction: number };
 }
 
 /** What one `--json` line holds: the verdict for one input, or why it failed. */
@@ -25,6 +27,8 @@ export type AnalysisResult =
       /** How image results became this verdict (a picture is one image: "single"). */
       aggregation: Aggregate['method'];
       analysedImages: number;
+      /** A picture analysed by a model that segments (v2); DICOM studies have it per image. */
+      lungs?: { areaFraction: number };
       studyInstanceUid?: string;
       images?: ImageResult[];
       /** Images of the study that were not analysed, and why (a lateral view, a scout, a non-chest series). */

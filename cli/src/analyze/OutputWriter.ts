@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Classification, GrayImage } from '@lungflow/inference';
 import { renderHeatmapPng } from './renderHeatmapPng';
+import { renderLungsPng } from './renderLungsPng';
 
 /**
  * Writes what a run produces into `--out DIR` (nothing when the option is absent). File names come from the input's
@@ -30,6 +31,18 @@ export class OutputWriter {
     const target = await this.reserve(input, '.heatmap.png');
     if (!target) return undefined;
     await writeFile(target, await renderHeatmapPng(image, result));
+    return target;
+  }
+
+  /**
+   * `<stem>.lungs.png`: the lung mask at the image's own size (0/255), for a model that segments; `label` tells the
+   * frames of a multi-frame object apart (`<stem>.frame2.lungs.png`).
+   */
+  async lungsPng(input: string, image: { width: number; height: number }, result: Classification, label = ''): Promise<string | undefined> {
+    if (!result.lungs || !this.outDir) return undefined;
+    const target = await this.reserve(input, `${label}.lungs.png`);
+    if (!target) return undefined;
+    await writeFile(target, (await renderLungsPng(result.lungs, image.width, image.height)).png);
     return target;
   }
 

@@ -31,10 +31,11 @@ function positiveInt(value: string): number {
 
 function describe(result: AnalysisResult): string {
   if (!result.ok) return `${result.input}: FAILED ${result.error.code}: ${result.error.message}`;
-  const { className, threshold, positive } = result.decision;
+  const { className, threshold, status, reason } = result.decision;
+  const verdict = status === 'indeterminate' ? `INDETERMINATE (${reason === 'no-lungs' ? 'no lungs found' : 'probability in the indeterminate band'})` : status === 'positive' ? 'POSITIVE' : 'negative';
   const probs = Object.entries(result.probabilities).map(([name, p]) => `${name} ${p.toFixed(3)}`).join(', ');
   const images = result.kind === 'dicom' ? `, ${result.analysedImages} image(s), ${result.aggregation}` : '';
-  return `${result.input}: ${positive ? 'POSITIVE' : 'negative'} for ${className} (threshold ${Number(threshold.toFixed(4))}) | ${probs} | ${result.model.id} ${result.model.version}${images}`;
+  return `${result.input}: ${verdict} for ${className} (threshold ${Number(threshold.toFixed(4))}) | ${probs} | ${result.model.id} ${result.model.version}${images}`;
 }
 
 export interface CommandIo {

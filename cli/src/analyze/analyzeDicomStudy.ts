@@ -22,6 +22,7 @@ export async function analyzeDicomStudy(input: Extract<AnalysisInput, { kind: 'd
   const bySeries = new Map<string, { aggregation: Parameters<typeof aggregateClassifications>[1]; results: Classification[] }>();
   let mostSuspicious: { margin: number; file: string; image: GrayImage; classification: Classification; dataset: Record<string, unknown>; card: ModelCard } | undefined;
   const analysed = new Map<string, ReferencedInstance>();
+  const lungMasks: string[] = [];
   for (const file of input.files) {
     const instance = readPart10(new Uint8Array(await readFile(file)));
     const scope = chestTaskOf(instance.dataset);
@@ -35,10 +36,18 @@ export async function analyzeDicomStudy(input: Extract<AnalysisInput, { kind: 'd
     const sopInstanceUid = instance.sopInstanceUid ?? '(no SOPInstanceUID)';
     const series = bySeries.get(seriesInstanceUid) ?? { aggregation: runner.aggregation, results: [] };
     bySeries.set(seriesInstanceUid, series);
-    for (const { frame, classification, image } of await analyzeInstance(instance, runner, { keepImages: outputs.outDir !== undefined })) {
+    const frameResults = await analyzeInstance(instance, runner, { keepImages: outputs.outDir !== undefined });
+    const frames = frameResults.length;
+    for (const { frame, classification, image } of frameResults) {
       series.results.push(classification);
-      images.push({ file, seriesInstanceUid, sopInstanceUid, frame, task: scope.task, model: runner.identity, probabilities: classification.probabilities, decision: classification.decision });
-      const margin = classification.probabilities[classification.decision.className] - classification.decision.threshold;
+      images.push({
+        file, seriesInstanceUid, sopInstanceUid, frame, task: scope.task, model: runner.identity, probabilities: classification.probabilities, decision: classification.decision,
+        ...(classification.lungs ? { lungs: { areaFraction: classification.lungs.areaFraction } } : {}),
+      });
+      const lungsFile = await outputs.lungsPng(file, image, classification, frames > 1 ? `.frame${frame}` : '');
+      if (lungsFile) lungMasks.push(lungsFile);
+      // An image in which the model found no lungs is drawn only when no image has lungs (its CAM is all zero).
+      const margin = classification.probabilities[classification.decision.className] - classification.decision.threshold - (classification.decision.reason === 'no-lungs' ? 2 : 0);
       if (!mostSuspicious || margin > mostSuspicious.margin) mostSuspicious = { margin, file, image, classification, dataset: instance.dataset, card: runner.release.card };
       analysed.set(sopInstanceUid, { sopClassUid: instance.sopClassUid ?? '', sopInstanceUid, seriesInstanceUid });
     }
@@ -55,6 +64,7 @@ export async function analyzeDicomStudy(input: Extract<AnalysisInput, { kind: 'd
   const stem = input.input === input.files[0] ? input.input : `study-${input.studyInstanceUid}`;
   const heatmap = await outputs.heatmapPng(stem, mostSuspicious.image, mostSuspicious.classification);
   if (heatmap) written.heatmap = heatmap;
+  if (lungMasks.length > 0) written.lungs = lungMasks;
   Object.assign(written, await writeDicomOutputs(stem, outputs, { study, analysed: [...analysed.values()], card: mostSuspicious.card, lungflowVersion: lungflowVersion(), source: mostSuspicious }));
   return {
     input: input.input,

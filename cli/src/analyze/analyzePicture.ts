@@ -9,6 +9,7 @@ export async function analyzePicture(file: string, input: string, task: Task, mo
   const runner = await models.get(task);
   const result = await runner.classifyGray(gray);
   const heatmap = await outputs.heatmapPng(file, gray, result);
+  const lungs = await outputs.lungsPng(file, gray, result);
   return {
     input,
     ok: true,
@@ -19,6 +20,7 @@ export async function analyzePicture(file: string, input: string, task: Task, mo
     decision: result.decision,
     aggregation: 'single',
     analysedImages: 1,
-    outputs: heatmap ? { heatmap } : {},
+    ...(result.lungs ? { lungs: { areaFraction: result.lungs.areaFraction } } : {}),
+    outputs: { ...(heatmap ? { heatmap } : {}), ...(lungs ? { lungs } : {}) },
   };
 }

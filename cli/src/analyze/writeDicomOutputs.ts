@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { secondaryCapture, secondaryCaptureLegend, structuredReport, type AnalysisResult as DicomAnalysisResult, type ReferencedInstance } from '@lungflow/dicom';
 import { heatmapOverlay, legend } from '@lungflow/imaging';
-import type { Aggregate, Classification, GrayImage, ModelCard } from '@lungflow/inference';
+import { lungMask, type Aggregate, type Classification, type GrayImage, type ModelCard } from '@lungflow/inference';
 import type { OutputWriter } from './OutputWriter';
 
 const SC_MAX_SIDE = 2048;
@@ -41,8 +41,9 @@ export async function writeDicomOutputs(stem: string, outputs: OutputWriter, out
   const base = scale === 1
     ? image.data
     : new Uint8Array(await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 1 } }).resize(width, height, { fit: 'fill' }).extractChannel(0).raw().toBuffer());
-  const { cam, decision } = source.classification;
-  const overlay = await heatmapOverlay({ data: base, width, height, channels: 1 }, { data: cam.maps[decision.className], width: cam.width, height: cam.height });
+  const { cam, decision, lungs } = source.classification;
+  const mask = lungs ? { ...lungMask(lungs, width, height, lungs.threshold), channels: 1 as const } : undefined;
+  const overlay = await heatmapOverlay({ data: base, width, height, channels: 1 }, { data: cam.maps[decision.className], width: cam.width, height: cam.height }, mask ? { mask } : {});
   const labelled = await legend(overlay, secondaryCaptureLegend(result));
   const sc = await outputs.write(stem, '.heatmap-sc.dcm', secondaryCapture(result, { data: labelled.data, width, height, channels: 3 }).part10);
   if (sc) written.sc = sc;

@@ -96,6 +96,27 @@ describe('contracts', () => {
     expect(() => encodeMessage(inferenceCompleted, { studyInstanceUid: STUDY }, bad)).toThrow(/shape/);
   });
 
+  it('carries the optional decision status and lung area of v2 models, and keeps status and positive consistent', () => {
+    const base = { className: 'covid', threshold: 0.5 };
+    const event: InferenceCompleted = {
+      schemaVersion: 1,
+      studyInstanceUid: STUDY,
+      studyVersion: 1,
+      traceId: '0123456789abcdef',
+      sourcePacsId: 'orthanc-local',
+      results: [{ seriesInstanceUid: SERIES, sopInstanceUid: SOP, frame: 1, model: { id: 'cxr-v2', version: '2.0.0', sha256: 'b'.repeat(64) }, probabilities: { covid: 0.9 }, decision: { ...base, positive: false, status: 'indeterminate', reason: 'no-lungs' }, lungs: { areaFraction: 0.01 } }],
+      aggregate: { method: 'max', probabilities: { covid: 0.9 }, decision: { ...base, positive: false, status: 'indeterminate', reason: 'no-lungs' }, analysedImages: 1 },
+      provenance: { lungflowVersion: '0.1.0', startedAt: '2026-11-26T15:00:00Z', finishedAt: '2026-11-26T15:00:01Z' },
+    };
+    const { value } = decodeMessage(inferenceCompleted, JSON.stringify({ studyInstanceUid: STUDY }), encodeMessage(inferenceCompleted, { studyInstanceUid: STUDY }, event).value);
+    expect(value.aggregate.decision).toEqual({ ...base, positive: false, status: 'indeterminate', reason: 'no-lungs' });
+    expect(value.results[0]?.lungs).toEqual({ areaFraction: 0.01 });
+    const withAggregate = (decision: object) => ({ ...event, aggregate: { ...event.aggregate, decision } }) as InferenceCompleted;
+    expect(() => encodeMessage(inferenceCompleted, { studyInstanceUid: STUDY }, withAggregate({ ...base, positive: true, status: 'indeterminate' }))).toThrow(/positive must equal/);
+    expect(() => encodeMessage(inferenceCompleted, { studyInstanceUid: STUDY }, withAggregate({ ...base, positive: true, status: 'positive', reason: 'uncertain' }))).toThrow(/reason/);
+    expect(() => encodeMessage(inferenceCompleted, { studyInstanceUid: STUDY }, withAggregate({ ...base, positive: false, status: 'maybe' }))).toThrow(/status/);
+  });
+
   it('validates report.stored and the dead-letter envelope', () => {
     const obj = { studyInstanceUid: STUDY, seriesInstanceUid: SERIES, sopInstanceUid: SOP, sopClassUid: '1.2.840.10008.5.1.4.1.1.88.33', wadoRsUrl: WADO };
     expect(() =>

@@ -6,6 +6,12 @@ export interface HeatmapOverlayOptions {
   /** Opacity of the hottest pixels (0..1); opacity falls linearly with activation so cold areas show the image. */
   alpha?: number;
   colormap?: ColormapName;
+  /**
+   * Where colour may go: a 1-channel mask at the image's size, 0 = outside (the image is left exactly as it is
+   * there). A CAM that is zero outside the lungs is not enough on its own: min-max scaling gives zero a colour when
+   * the map has negative values, and the bicubic upscale spreads colour a few pixels past the map's edge.
+   */
+  mask?: Raster;
 }
 
 /**
@@ -22,6 +28,11 @@ export async function heatmapOverlay(image: Raster, cam: FloatMap, options: Heat
   }
   if (image.data.length !== image.width * image.height * image.channels) {
     throw new RangeError(`image of ${image.data.length} bytes does not match ${image.width}×${image.height}×${image.channels}`);
+  }
+
+  const mask = options.mask;
+  if (mask && (mask.channels !== 1 || mask.width !== image.width || mask.height !== image.height || mask.data.length !== image.width * image.height)) {
+    throw new RangeError(`mask ${mask.width}×${mask.height}×${mask.channels} does not match the image ${image.width}×${image.height}`);
   }
 
   let min = Infinity;
@@ -44,7 +55,7 @@ export async function heatmapOverlay(image: Raster, cam: FloatMap, options: Heat
   const lut = colormap(options.colormap);
   const out = new Uint8Array(image.width * image.height * 3);
   for (let p = 0; p < image.width * image.height; p += 1) {
-    const level = range > 0 ? (upscaled[p] as number) : 0;
+    const level = range > 0 && (!mask || (mask.data[p] as number) > 0) ? (upscaled[p] as number) : 0;
     const a = (alpha * level) / 255;
     for (let c = 0; c < 3; c += 1) {
       const base = image.data[image.channels === 1 ? p : p * 3 + c] as number;

@@ -29,6 +29,16 @@ describe('heatmapOverlay', () => {
     expect(g).toBeLessThan(r);
   });
 
+  it('leaves every pixel outside the mask exactly as the image, even where the map is hot', async () => {
+    const cam = { data: new Float32Array([-2, 5, -2, 5]), width: 2, height: 2 }; // right half hot, left negative
+    const mask = grey(40, 20, 0);
+    for (let y = 0; y < 20; y += 1) for (let x = 30; x < 40; x += 1) mask.data[y * 40 + x] = 255;
+    const out = await heatmapOverlay(grey(40, 20, 100), cam, { alpha: 0.5, mask });
+    for (let y = 0; y < 20; y += 1) for (let x = 0; x < 30; x += 1) expect(px(out, x, y)).toEqual([100, 100, 100]);
+    expect(px(out, 35, 10)).not.toEqual([100, 100, 100]);
+    await expect(heatmapOverlay(grey(40, 20, 100), cam, { mask: grey(20, 20, 255) })).rejects.toThrow(/mask/);
+  });
+
   it('keeps RGB input, leaves the image untouched for a constant map, rejects bad shapes', async () => {
     const rgb: Raster = { data: new Uint8Array(4 * 4 * 3).map((_, i) => i), width: 4, height: 4, channels: 3 };
     const flat = await heatmapOverlay(rgb, { data: new Float32Array(4).fill(0.3), width: 2, height: 2 });

@@ -17,3 +17,8 @@ export { ModelSet } from './analyze/ModelSet';
 export type { Task } from './analyze/ModelSet';
 export { analyzeInstance, ctWindowOf } from './analyze/analyzeInstance';
 export type { FrameResult } from './analyze/analyzeInstance';
+export { decide, decisionRuleOf } from './decision/decide';
+export type { Decision, DecisionRule, DecisionStatus, IndeterminateReason } from './decision/decide';
+export { lungMask, lungAreaFraction } from './lungs/lungMask';
+export type { LungMap, LungMask } from './lungs/lungMask';
+export { newestRelease } from './analyze/newestRelease';

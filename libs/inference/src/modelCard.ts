@@ -19,7 +19,20 @@ export const modelCardSchema = z.looseObject({
   preprocessing: z.looseObject({}).optional(),
   outputs: z.looseObject({}).or(z.array(z.string())).optional(),
   temperature: z.number().positive().optional(),
-  operatingPoint: z.looseObject({ className: z.string(), threshold: z.number().min(0).max(1) }),
+  operatingPoint: z.looseObject({
+    className: z.string(),
+    threshold: z.number().min(0).max(1),
+    /** Probabilities p with low <= p < high are reported indeterminate (v2 cards may have it; v1 cards do not). */
+    indeterminate: z.looseObject({ low: z.number().min(0).max(1), high: z.number().min(0).max(1) }).optional(),
+  }),
+  /**
+   * The lung segmentation inside the graph (v2 cards): which output holds the lung probability, the probability at
+   * which a pixel counts as lung, and the smallest lung area (fraction of the image) below which the model is taken
+   * to have found no lungs, so its verdict is indeterminate.
+   */
+  segmentation: z
+    .looseObject({ id: z.string(), output: z.string().min(1), threshold: z.number().gt(0).lt(1), minAreaFraction: z.number().min(0).max(1) })
+    .optional(),
   files: z.looseObject({ model: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/) }),
   limitations: z.array(z.string()).optional(),
 });
@@ -51,6 +64,12 @@ export async function loadModelRelease(releaseDir: string): Promise<ModelRelease
   const card = parsed.data;
   if (!card.classes.some((c) => c.name === card.operatingPoint.className)) {
     throw new LungFlowError('MODEL_CARD_INVALID', `Model card ${cardPath}: operating point class "${card.operatingPoint.className}" is not one of its classes`);
+  }
+  const band = card.operatingPoint.indeterminate;
+  if (band && !(band.low <= card.operatingPoint.threshold && card.operatingPoint.threshold <= band.high)) {
+    // A band that does not hold the threshold would make p just above the band positive and p just below negative
+    // with an indeterminate stretch elsewhere: a card error, not something to serve.
+    throw new LungFlowError('MODEL_CARD_INVALID', `Model card ${cardPath}: indeterminate band [${band.low}, ${band.high}) does not contain the threshold ${card.operatingPoint.threshold}`);
   }
   const modelPath = path.resolve(releaseDir, card.files.model);
   const modelBytes = new Uint8Array(await readFile(modelPath));

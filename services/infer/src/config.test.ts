@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { ConfigError } from '@lungflow/errors';
+import { newestRelease } from '@lungflow/inference';
 import { loadInferConfig, modelDirs } from './config';
 
 describe('infer config', () => {
@@ -7,7 +8,9 @@ describe('infer config', () => {
     const config = loadInferConfig({});
     expect(config).toMatchObject({ INFER_EXECUTION_PROVIDER: 'cpu', INFER_MAX_BATCH: 8, INFER_CONCURRENT_STUDIES: 4, INFER_HTTP_PORT: 8082 });
     const repoModels = path.resolve(__dirname, '../../../models');
-    expect(modelDirs(config)).toEqual({ cxr: path.join(repoModels, 'cxr-v1'), ct: path.join(repoModels, 'ct-v1') });
+    // The newest release in models/ per task (cxr-v2 once it is merged, cxr-v1 before).
+    expect(modelDirs(config)).toEqual({ cxr: newestRelease(repoModels, 'cxr'), ct: newestRelease(repoModels, 'ct') });
+    expect(modelDirs(loadInferConfig({ INFER_MODELS: 'cxr-v1,ct-v1' }))).toEqual({ cxr: path.join(repoModels, 'cxr-v1'), ct: path.join(repoModels, 'ct-v1') });
   });
 
   it('finds releases under MODEL_DIR by INFER_MODELS (as the Helm chart sets them), per-task overrides win', () => {

@@ -1,14 +1,18 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { commonSettings, env, loadConfig } from '@lungflow/config';
+import { newestRelease } from '@lungflow/inference';
 
 /** Infer's settings (environment variables; see README). */
 export const inferSettings = commonSettings.extend({
   INFER_HTTP_PORT: env.port(8082),
   /** Folder holding the model releases (one sub-folder per release, as in the repository's `models/`). */
   MODEL_DIR: env.optionalString(),
-  /** Release folder names under MODEL_DIR to serve; each card says its task (cxr or ct). */
-  INFER_MODELS: env.list('cxr-v1,ct-v1'),
+  /**
+   * Release folder names under MODEL_DIR to serve (e.g. `cxr-v1,ct-v1` to pin); a task it does not name gets the
+   * newest `<task>-vN` there (cxr-v2 once released, else cxr-v1).
+   */
+  INFER_MODELS: env.list(''),
   /** Overrides for one task's release folder (absolute, or relative to the working directory). */
   MODEL_CXR_DIR: env.optionalString(),
   MODEL_CT_DIR: env.optionalString(),
@@ -45,11 +49,14 @@ const REPO_MODELS = path.resolve(__dirname, '../../../models');
 
 /**
  * The release folder per task: MODEL_CXR_DIR / MODEL_CT_DIR when set, else the INFER_MODELS entry under MODEL_DIR
- * whose name starts with the task (`cxr-v1`, `ct-v1`), else `<task>-v1` there.
+ * whose name starts with the task (`cxr-v1`, `ct-v1`), else the newest `<task>-vN` there (newestRelease).
  */
 export function modelDirs(config: Pick<InferConfig, 'MODEL_DIR' | 'INFER_MODELS' | 'MODEL_CXR_DIR' | 'MODEL_CT_DIR'>): { cxr: string; ct: string } {
   const root = path.resolve(config.MODEL_DIR ?? REPO_MODELS);
-  const pick = (task: 'cxr' | 'ct'): string => path.join(root, config.INFER_MODELS.find((name) => name.startsWith(`${task}-`)) ?? `${task}-v1`);
+  const pick = (task: 'cxr' | 'ct'): string => {
+    const named = config.INFER_MODELS.find((name) => name.startsWith(`${task}-`));
+    return named ? path.join(root, named) : newestRelease(root, task);
+  };
   return {
     cxr: config.MODEL_CXR_DIR ? path.resolve(config.MODEL_CXR_DIR) : pick('cxr'),
     ct: config.MODEL_CT_DIR ? path.resolve(config.MODEL_CT_DIR) : pick('ct'),

@@ -16,9 +16,19 @@ export const decision = z
   .object({
     className: z.string().min(1),
     threshold: z.number().min(0).max(1),
+    /** `status === 'positive'`; an indeterminate result is not positive. */
     positive: z.boolean(),
+    /**
+     * Optional (added for models that can decline, v2): `indeterminate` when the model found no lungs or the
+     * probability lies in the card's indeterminate band; absent from older producers, where `positive` says it all.
+     */
+    status: z.enum(['positive', 'negative', 'indeterminate']).optional(),
+    /** Why indeterminate: `no-lungs` or `uncertain` (in the band). Only with status `indeterminate`. */
+    reason: z.enum(['no-lungs', 'uncertain']).optional(),
   })
-  .strict();
+  .strict()
+  .refine((d) => d.status === undefined || d.positive === (d.status === 'positive'), { message: 'positive must equal status === "positive"' })
+  .refine((d) => d.reason === undefined || d.status === 'indeterminate', { message: 'reason is only for an indeterminate status' });
 
 /**
  * A low-resolution class activation map (CAM): the model's attention, never pixels of the image. Either a base64
@@ -52,6 +62,8 @@ export const instanceResult = z
     probabilities,
     decision,
     activationMap: activationMap.optional(),
+    /** Optional (models that segment, v2): share of the model's lung map above the card's lung threshold. */
+    lungs: z.object({ areaFraction: z.number().min(0).max(1) }).strict().optional(),
   })
   .strict();
 

@@ -29,6 +29,11 @@ export interface Decision {
   className: string;
   threshold: number;
   positive: boolean;
+  /**
+   * Models that can decline to call a study (v2: no lungs found, or a probability in the card's indeterminate band)
+   * say `indeterminate` here; absent, `positive` decides as before.
+   */
+  status?: 'positive' | 'negative' | 'indeterminate';
 }
 
 /** An analysed instance, for the Image Library and the evidence sequences. */

@@ -23,7 +23,7 @@ export function secondaryCaptureLegend(result: AnalysisResult): string[] {
   return [
     'AI result, not for diagnosis',
     `${model.name} ${model.version}`,
-    `${decided.code.meaning}: p = ${decided.probability.toFixed(2)} (${decision.positive ? 'positive' : 'negative'} at >= ${decision.threshold})`,
+    `${decided.code.meaning}: p = ${decided.probability.toFixed(2)} (${decision.status === 'indeterminate' ? 'indeterminate' : decision.positive ? 'positive' : 'negative'} at >= ${decision.threshold})`,
   ];
 }
 

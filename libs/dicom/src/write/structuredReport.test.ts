@@ -69,4 +69,11 @@ describe('structuredReport (TID 1500, IHE AIR)', () => {
     expect(negative).toMatch(/=\(260385009,SCT,"Negative"\)/);
     expect(() => structuredReport(analysis(source, { decision: { className: 'flu', threshold: 0.5, positive: true } }))).toThrow(/flu/);
   });
+
+  it('writes an indeterminate decision (a model that found no lungs) as Indeterminate, never Negative', () => {
+    const source = readPart10(readSample(SAMPLE.ctSmall)).dataset;
+    const indeterminate = dsrdump(structuredReport(analysis(source, { decision: { className: 'covid19', threshold: 0.5, positive: false, status: 'indeterminate' } })).part10);
+    expect(indeterminate).toMatch(/=\(82334004,SCT,"Indeterminate"\)/);
+    expect(indeterminate).not.toMatch(/"Negative"|"Positive"/);
+  });
 });

@@ -37,6 +37,7 @@ const C = {
   unity: { value: '1', scheme: 'UCUM', meaning: 'no units' },
   positive: { value: '10828004', scheme: 'SCT', meaning: 'Positive' },
   negative: { value: '260385009', scheme: 'SCT', meaning: 'Negative' },
+  indeterminate: { value: '82334004', scheme: 'SCT', meaning: 'Indeterminate' },
   chestXray: { value: '399208008', scheme: 'SCT', meaning: 'Plain chest X-ray' },
   chestCt: { value: '169069000', scheme: 'SCT', meaning: 'Computed tomography of chest' },
 } satisfies Record<string, Code>;
@@ -51,7 +52,7 @@ export interface StructuredReportOptions {
  * device observer context, Procedure Reported, an Image Library naming the analysed instances, and one Measurement
  * Group (TID 1501) per class with Tracking Identifier + Tracking UID (OHIF shows only groups that have both), the
  * Finding code from the model card, the probability as a NUM in UCUM "1", the operating-point decision as a CODE on
- * the decided class, and TID 4019 Algorithm Identification. Verification Flag UNVERIFIED: nobody signed it.
+ * the decided class (Positive, Negative, or Indeterminate when the model declined to call it), and TID 4019 Algorithm Identification. Verification Flag UNVERIFIED: nobody signed it.
  */
 export function structuredReport(result: AnalysisResult, options: StructuredReportOptions = {}): WrittenResult {
   const header = resultHeader(result, 'sr', COMPREHENSIVE_3D_SR, SR_SERIES_NUMBER);
@@ -76,7 +77,7 @@ export function structuredReport(result: AnalysisResult, options: StructuredRepo
         srItems.code('CONTAINS', C.finding, cls.code),
         ...algorithm,
         srItems.num('CONTAINS', C.probability, cls.probability, C.unity),
-        ...(decided ? [srItems.code('CONTAINS', cls.code, decision.positive ? C.positive : C.negative)] : []),
+        ...(decided ? [srItems.code('CONTAINS', cls.code, decision.status === 'indeterminate' ? C.indeterminate : decision.positive ? C.positive : C.negative)] : []),
       ],
       '1501',
     );

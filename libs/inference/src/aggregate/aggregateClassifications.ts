@@ -1,5 +1,6 @@
 import { LungFlowError } from '@lungflow/errors';
 import type { Classification } from '../OnnxClassifier';
+import { decide, type Decision } from '../decision/decide';
 
 /**
  * How several image results become one verdict.
@@ -9,13 +10,23 @@ import type { Classification } from '../OnnxClassifier';
  *   single slice artefact should not flip a volume, while a focal lesion visible on only a few slices must still
  *   count; with fewer than k slices it is the mean of all of them).
  * Whole probability vectors are averaged (not one class alone), so the result is still a distribution.
+ *
+ * Indeterminate images (models that segment the lungs, v2):
+ * - An image in which the model found no lungs (`reason: 'no-lungs'`) carries no evidence and is left out; the group
+ *   is indeterminate (`no-lungs`) only when no image has lungs (its probabilities are then those of all images, so
+ *   a reader still sees numbers, but nothing is called).
+ * - An image whose probability lies in the card's indeterminate band is NOT left out: it is evidence that the group
+ *   may be positive. The rule above runs over every image with lungs and the band is applied once more to the
+ *   aggregated probability, so with `max` a study is positive when any image is, indeterminate when its most
+ *   suspicious image is, negative only when every image with lungs is negative.
+ * Results without a status (v1) behave as before: `positive = p >= threshold`.
  */
 export type AggregationRule = { method: 'max' } | { method: 'mean-top-k'; k: number };
 
 export interface Aggregate {
   method: string;
   probabilities: Record<string, number>;
-  decision: Classification['decision'];
+  decision: Decision;
   analysedImages: number;
 }
 
@@ -23,9 +34,7 @@ export function describeRule(rule: AggregationRule): string {
   return rule.method === 'max' ? 'max' : `mean-top-${rule.k}`;
 }
 
-export function aggregateClassifications(results: readonly Classification[], rule: AggregationRule): Aggregate {
-  if (results.length === 0) throw new LungFlowError('AGGREGATE_EMPTY', 'No image results to aggregate');
-  const { className, threshold } = results[0].decision;
+function combine(results: readonly Classification[], rule: AggregationRule, className: string): Record<string, number> {
   const ranked = [...results].sort((a, b) => b.probabilities[className] - a.probabilities[className]);
   const take = rule.method === 'max' ? 1 : Math.max(1, Math.min(rule.k, ranked.length));
   const chosen = ranked.slice(0, take);
@@ -33,22 +42,36 @@ export function aggregateClassifications(results: readonly Classification[], rul
   for (const name of Object.keys(results[0].probabilities)) {
     probabilities[name] = chosen.reduce((sum, r) => sum + r.probabilities[name], 0) / chosen.length;
   }
-  return {
-    method: describeRule(rule),
-    probabilities,
-    decision: { className, threshold, positive: probabilities[className] >= threshold },
-    analysedImages: results.length,
-  };
+  return probabilities;
 }
 
+export function aggregateClassifications(results: readonly Classification[], rule: AggregationRule): Aggregate {
+  if (results.length === 0) throw new LungFlowError('AGGREGATE_EMPTY', 'No image results to aggregate');
+  const { className, threshold, band } = results[0].decision;
+  const withLungs = results.filter((r) => r.decision.reason !== 'no-lungs');
+  const probabilities = combine(withLungs.length > 0 ? withLungs : results, rule, className);
+  const decision: Decision =
+    withLungs.length > 0
+      ? decide(probabilities[className], { className, threshold, ...(band ? { band } : {}) })
+      : { className, threshold, positive: false, status: 'indeterminate', reason: 'no-lungs', ...(band ? { band } : {}) };
+  return { method: describeRule(rule), probabilities, decision, analysedImages: results.length };
+}
+
+/** Series order of suspicion: positive, then uncertain (may be positive), then negative, then no lungs (no evidence). */
+const RANK: Record<string, number> = { positive: 3, uncertain: 2, negative: 1, 'no-lungs': 0 };
+const rankOf = (d: Decision): number => RANK[d.reason ?? d.status ?? (d.positive ? 'positive' : 'negative')] ?? 1;
+
 /**
- * A study with several series (two CXR views, or a CXR and a CT) is as suspicious as its most suspicious series,
- * measured by how far the operating-point class lies above that series' own threshold (thresholds differ per model).
+ * A study with several series (two CXR views, or a CXR and a CT) is as suspicious as its most suspicious series:
+ * first by status (positive, then indeterminate-uncertain, then negative, then no lungs found; so a study is
+ * indeterminate for lack of lungs only when no series has any), then by how far the operating-point class lies
+ * above that series' own threshold (thresholds differ per model).
  */
 export function aggregateSeries(series: readonly Aggregate[]): Aggregate {
   if (series.length === 0) throw new LungFlowError('AGGREGATE_EMPTY', 'No series results to aggregate');
   const margin = (a: Aggregate): number => a.probabilities[a.decision.className] - a.decision.threshold;
-  const best = series.reduce((a, b) => (margin(b) > margin(a) ? b : a));
+  const more = (a: Aggregate, b: Aggregate): boolean => rankOf(b.decision) > rankOf(a.decision) || (rankOf(b.decision) === rankOf(a.decision) && margin(b) > margin(a));
+  const best = series.reduce((a, b) => (more(a, b) ? b : a));
   const methods = [...new Set(series.map((s) => s.method))].join('+');
   return {
     ...best,

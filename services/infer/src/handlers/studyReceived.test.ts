@@ -6,7 +6,7 @@ import { readPart10, type DicomInstance } from '@lungflow/dicom';
 import { DicomWebError } from '@lungflow/dicomweb';
 import { processMessage } from '@lungflow/kafka';
 import { createLogger } from '@lungflow/logging';
-import type { Classification, GrayImage, ModelRunner, ModelSet } from '@lungflow/inference';
+import { decide, type Classification, type GrayImage, type ModelRunner, type ModelSet } from '@lungflow/inference';
 import type { PacsReader } from '../pacs/PacsReader';
 import { handleStudyReceived, type DoneStore } from './studyReceived';
 
@@ -26,7 +26,8 @@ function fakeRunner(task: 'cxr' | 'ct'): ModelRunner {
         probabilities: { covid19: p, other: 1 - p },
         logits: {},
         cam: { width: 2, height: 2, maps: { covid19: new Float32Array([p, 0, 0, p]) } },
-        decision: { className: 'covid19', threshold: 0.3, positive: p >= 0.3 },
+        // A v2-style decision (status, band): what goes on the topic must still be v1's strict shape.
+        decision: decide(p, { className: 'covid19', threshold: 0.3, band: { low: 0.29, high: 0.31 } }),
       };
     },
   } as unknown as ModelRunner;
@@ -90,6 +91,11 @@ describe('handleStudyReceived', () => {
     expect(done.provenance.lungflowVersion).toBe('9.9.9');
     expect(done.results[0]?.model).toEqual({ id: 'ct-fake', version: '0', sha256: 'a'.repeat(64) });
     expect(done.results[0]?.activationMap).toMatchObject({ shape: [2, 2], encoding: 'float32-base64', className: 'covid19' });
+    // The status travels (an optional field of the contract); the card's band stays with the model.
+    for (const decision of [done.aggregate.decision, ...done.results.map((r) => r.decision)]) {
+      expect(decision.status).toBe(decision.positive ? 'positive' : (decision.reason ? 'indeterminate' : 'negative'));
+      expect(decision).not.toHaveProperty('band');
+    }
   });
 
   it('waits out a PACS outage: retries without publishing or committing, then publishes once', async () => {

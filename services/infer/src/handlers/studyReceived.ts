@@ -2,7 +2,7 @@ import type { ActivationMap, InferenceCompleted, InstanceResult, StudyReceived, 
 import { LungFlowError } from '@lungflow/errors';
 import type { EventHandler } from '@lungflow/kafka';
 import type { Logger } from '@lungflow/logging';
-import { aggregateClassifications, aggregateSeries, analyzeInstance, type Aggregate, type Classification, type ModelSet } from '@lungflow/inference';
+import { aggregateClassifications, aggregateSeries, analyzeInstance, type Aggregate, type Classification, type Decision, type ModelSet } from '@lungflow/inference';
 import type { PacsReader } from '../pacs/PacsReader';
 
 /** Remembers which study versions were already published, so a redelivered event publishes no duplicate. */
@@ -51,6 +51,20 @@ function activationMapOf(classification: Classification): ActivationMap | undefi
 }
 
 /**
+ * The decision as `inference.completed` carries it: status and reason (optional fields of the contract) but not the
+ * card's band, which belongs to the model, not to the study.
+ */
+function eventDecision(decision: Decision): InstanceResult['decision'] {
+  return {
+    className: decision.className,
+    threshold: decision.threshold,
+    positive: decision.positive,
+    status: decision.status,
+    ...(decision.reason ? { reason: decision.reason } : {}),
+  };
+}
+
+/**
  * `study.received` → `inference.completed`. Each in-scope series goes to the model its kind names (ingest decided
  * cxr or ct); each instance's frames are fetched uncompressed over WADO-RS and go through the same pipeline as
  * `lungflow analyze` (analyzeInstance). Series results are aggregated by the card's rule (CXR: max; CT: mean of the
@@ -79,13 +93,13 @@ export function handleStudyReceived(deps: StudyReceivedDeps): EventHandler<typeo
       traceId: event.traceId,
       sourcePacsId: event.sourcePacsId,
       results,
-      aggregate: { method: aggregate.method, probabilities: aggregate.probabilities, decision: aggregate.decision, analysedImages: aggregate.analysedImages },
+      aggregate: { method: aggregate.method, probabilities: aggregate.probabilities, decision: eventDecision(aggregate.decision), analysedImages: aggregate.analysedImages },
       provenance: { lungflowVersion: deps.lungflowVersion, startedAt: startedAt.toISOString(), finishedAt: now().toISOString() },
     };
     await deps.publish({ studyInstanceUid: event.studyInstanceUid }, value);
     if (doneKey && deps.done) await deps.done.store.markDone(doneKey, deps.done.ttlMs);
     deps.logger.info(
-      { studyInstanceUid: event.studyInstanceUid, studyVersion: event.studyVersion, traceId: event.traceId, images: aggregate.analysedImages, positive: aggregate.decision.positive, method: aggregate.method },
+      { studyInstanceUid: event.studyInstanceUid, studyVersion: event.studyVersion, traceId: event.traceId, images: aggregate.analysedImages, status: aggregate.decision.status, ...(aggregate.decision.reason ? { reason: aggregate.decision.reason } : {}), method: aggregate.method },
       'inference completed',
     );
   };
@@ -114,8 +128,9 @@ async function analyzeStudy(event: StudyReceived, deps: StudyReceivedDeps): Prom
           frame,
           model: runner.identity,
           probabilities: classification.probabilities,
-          decision: classification.decision,
+          decision: eventDecision(classification.decision),
           ...(activationMap ? { activationMap } : {}),
+          ...(classification.lungs ? { lungs: { areaFraction: classification.lungs.areaFraction } } : {}),
         });
       }
     }

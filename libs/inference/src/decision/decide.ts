@@ -1,0 +1,59 @@
+import type { ModelCard } from '../modelCard';
+
+/** What the operating point says about one image or study. */
+export type DecisionStatus = 'positive' | 'negative' | 'indeterminate';
+
+/**
+ * Why a result is indeterminate: `no-lungs`: the segmentation found less lung than the card's `minAreaFraction`, so
+ * the classifier saw (almost) nothing to judge; `uncertain`: the probability lies in the card's indeterminate band.
+ */
+export type IndeterminateReason = 'no-lungs' | 'uncertain';
+
+export interface Decision {
+  className: string;
+  threshold: number;
+  /** `status === 'positive'`: kept for v1 readers (an indeterminate result is not positive). */
+  positive: boolean;
+  status: DecisionStatus;
+  /** Only when `status` is `indeterminate`. */
+  reason?: IndeterminateReason;
+  /** The card's indeterminate band, when it has one: a decision says which rule made it (aggregation re-applies it). */
+  band?: { low: number; high: number };
+}
+
+/** The card's operating point as serving applies it. */
+export interface DecisionRule {
+  className: string;
+  threshold: number;
+  /** p with low <= p < high is indeterminate (half-open like the threshold rule `p >= threshold`). */
+  band?: { low: number; high: number };
+  /** Lung area fraction below which the result is indeterminate (`segmentation.minAreaFraction`). */
+  minLungAreaFraction?: number;
+}
+
+export function decisionRuleOf(card: ModelCard): DecisionRule {
+  const { className, threshold, indeterminate } = card.operatingPoint;
+  return {
+    className,
+    threshold,
+    ...(indeterminate ? { band: { low: indeterminate.low, high: indeterminate.high } } : {}),
+    ...(card.segmentation ? { minLungAreaFraction: card.segmentation.minAreaFraction } : {}),
+  };
+}
+
+/**
+ * The decision for one probability of the rule's class. No lungs wins over everything (the probability of a
+ * classifier that saw a masked-out image means nothing); then the band; then the threshold. A rule without band and
+ * segmentation (every v1 card) gives exactly v1's `positive = p >= threshold`.
+ */
+export function decide(probability: number, rule: DecisionRule, lungAreaFraction?: number): Decision {
+  const base = { className: rule.className, threshold: rule.threshold, ...(rule.band ? { band: { ...rule.band } } : {}) };
+  if (rule.minLungAreaFraction !== undefined && lungAreaFraction !== undefined && lungAreaFraction < rule.minLungAreaFraction) {
+    return { ...base, positive: false, status: 'indeterminate', reason: 'no-lungs' };
+  }
+  if (rule.band && probability >= rule.band.low && probability < rule.band.high) {
+    return { ...base, positive: false, status: 'indeterminate', reason: 'uncertain' };
+  }
+  const positive = probability >= rule.threshold;
+  return { ...base, positive, status: positive ? 'positive' : 'negative' };
+}
