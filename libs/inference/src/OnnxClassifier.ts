@@ -1,6 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import { LungFlowError } from '@lungflow/errors';
 import type { ModelRelease } from './modelCard';
+import { ortTelemetryOff } from './ortTelemetryOff';
 
 export type ExecutionProvider = 'cpu' | 'cuda';
 
@@ -36,6 +37,7 @@ export class OnnxClassifier {
       graphOptimizationLevel: 'all',
       ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
     };
+    ortTelemetryOff();
     try {
       const session = await ort.InferenceSession.create(release.modelBytes, sessionOptions);
       return new OnnxClassifier(session, release);
