@@ -8,12 +8,17 @@ Usage: python python_cli_baseline.py --model M --size S --filter bilinear --thre
 """
 import argparse
 import json
+import os
 import resource
+import sys
 import time
 
 import numpy as np
 import onnxruntime as ort
 from PIL import Image
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from python_baseline import cpu_session  # noqa: E402  (bench/python_baseline.py, the bench:infer reference)
 
 FILTERS = {"nearest": Image.NEAREST, "box": Image.BOX, "bilinear": Image.BILINEAR, "hamming": Image.HAMMING,
            "bicubic": Image.BICUBIC, "lanczos": Image.LANCZOS}
@@ -29,11 +34,7 @@ def main() -> int:
     p.add_argument("--list", required=True, help="text file, one image path per line")
     a = p.parse_args()
 
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = a.threads
-    opts.inter_op_num_threads = 1
-    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    sess = ort.InferenceSession(a.model, opts, providers=["CPUExecutionProvider"])
+    sess = cpu_session(a.model, a.threads)
     name = sess.get_inputs()[0].name
     outputs = ["probabilities", "logits", "cam"]
     with open(a.list) as f:
