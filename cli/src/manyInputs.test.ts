@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -48,9 +48,11 @@ function runCli(args: string[]): Promise<{ code: number | null; signal: NodeJS.S
 }
 
 describe('lungflow analyze with many inputs', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'lungflow-many-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
   it('analyses 1,000 file arguments and a folder of 200: one JSON line per input, in order, peak RSS within 500 MiB', async () => {
     expect(existsSync(path.resolve(__dirname, '../dist/main.js'))).toBe(true); // run `npx tsc -b` first
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'lungflow-many-'));
     const folder = path.join(dir, 'folder');
     mkdirSync(folder);
     const named = (index: number): string => `radiograph-${String(index).padStart(5, '0')}-generated-for-the-regression-test.png`;
