@@ -14,6 +14,15 @@ import numpy as np
 import onnxruntime as ort
 
 
+def cpu_session(model: str, threads: int) -> ort.InferenceSession:
+    """The session both Python baselines use: CPU, `threads` intra-op threads, one inter-op, all graph optimisations."""
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = threads
+    opts.inter_op_num_threads = 1
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    return ort.InferenceSession(model, opts, providers=["CPUExecutionProvider"])
+
+
 def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--model", required=True)
@@ -32,11 +41,7 @@ def main() -> int:
                         "times N runs of batch B")
     a = p.parse_args()
 
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = a.threads
-    opts.inter_op_num_threads = 1
-    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    sess = ort.InferenceSession(a.model, opts, providers=["CPUExecutionProvider"])
+    sess = cpu_session(a.model, a.threads)
     name = sess.get_inputs()[0].name
     outputs = [name for name in a.outputs.split(",") if name]
     images = np.fromfile(a.inputs, dtype=np.uint8).reshape(a.count, 1, a.size, a.size)

@@ -1,14 +1,12 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { MultiBar, Presets } from 'cli-progress';
 import { ModelSet, type ExecutionProvider, type Task } from '@lungflow/inference';
-import { collectInputs } from './collectInputs';
-import { analyzeInputs, fileCount } from './analyzeInputs';
+import { countFiles, walkInputs } from './collectInputs';
+import { analyzeInputs } from './analyzeInputs';
+import { RunSummary } from './RunSummary';
+import { ProgressBar } from './ProgressBar';
 import { OutputWriter } from './OutputWriter';
 import { defaultModelDir } from './defaultModelDir';
 import type { AnalysisResult } from './AnalysisResult';
-
-/** A progress bar is drawn on an interactive terminal once a run has this many files. */
-const PROGRESS_MIN_FILES = 4;
 
 interface AnalyzeFlags {
   modality: Task;
@@ -39,7 +37,7 @@ function describe(result: AnalysisResult): string {
 }
 
 export interface CommandIo {
-  stdout: NodeJS.WritableStream;
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   /** Set by the action: 0 every input analysed, 1 at least one failed. */
   exitCode?: number;
@@ -60,44 +58,48 @@ export function analyzeCommand(io: CommandIo): Command {
     .option('--concurrency <n>', 'inputs read and prepared at once', positiveInt, 4)
     .addOption(new Option('--execution-provider <ep>', 'onnxruntime execution provider').choices(['cpu', 'cuda']).default('cpu'))
     .action(async (paths: string[], flags: AnalyzeFlags) => {
-      const inputs = await collectInputs(paths);
+      const summary = new RunSummary();
       const models = new ModelSet(
         { cxr: flags.modelCxr, ct: flags.modelCt },
         { executionProvider: flags.executionProvider, intraOpThreads: flags.threads, maxBatch: flags.batch, maxWaitMs: 2 },
       );
-      const totalFiles = inputs.reduce((n, input) => n + fileCount(input), 0);
-      const showBar = flags.progress && io.stderr.isTTY === true && totalFiles >= PROGRESS_MIN_FILES;
-      // The bar lives on stderr; while it is drawn, failures are logged above it and the human-readable results
-      // wait until it is gone, so neither garbles the other on a terminal.
-      const multibar = showBar ? new MultiBar({ stream: io.stderr, format: 'analysing [{bar}] {value}/{total} files | {eta_formatted} left', etaBuffer: 20, hideCursor: true }, Presets.shades_classic) : undefined;
-      const bar = multibar?.create(totalFiles, 0);
-      const held: string[] = [];
-      let failed = 0;
+      // A bar on a terminal; none when JSON goes to a pipe or file (a script is reading, nobody is watching).
+      const wantBar = flags.progress && io.stderr.isTTY === true && (!flags.json || io.stdout.isTTY === true);
+      const bar = wantBar ? new ProgressBar(io.stderr) : undefined;
+      // The total comes from a listing-only pass that runs beside the analysis, so the first results need not wait
+      // for a large tree to be listed.
+      if (bar) void countFiles(paths).then((total) => bar.setTotal(total), () => undefined);
+      // With the bar drawn and stdout on the same terminal, lines go above the bar (cli-progress's log) so neither
+      // garbles the other; otherwise straight to their stream.
+      const toStdout = (line: string): void | Promise<void> => {
+        if (bar && io.stdout.isTTY === true) return bar.log(line);
+        if (io.stdout.write(line)) return undefined;
+        return new Promise((resolve) => io.stdout.once('drain', () => resolve()));
+      };
       try {
-        await analyzeInputs(inputs, {
+        await analyzeInputs(walkInputs(paths, { onSkipped: () => bar?.increment(1) }), {
           modality: flags.modality,
           models,
           outputs: new OutputWriter(flags.out),
           concurrency: flags.concurrency,
           onResult: (result) => {
-            if (flags.json) io.stdout.write(`${JSON.stringify(result)}\n`);
-            else if (result.ok && multibar) held.push(describe(result));
-            else if (result.ok) io.stdout.write(`${describe(result)}\n`);
+            summary.add(result);
             if (!result.ok) {
-              failed += 1;
               const line = `lungflow: ${describe(result)}\n`;
-              if (multibar) multibar.log(line);
+              if (bar) bar.log(line);
               else io.stderr.write(line);
             }
+            if (flags.json) return toStdout(`${JSON.stringify(result)}\n`);
+            if (result.ok) return toStdout(`${describe(result)}\n`);
+            return undefined;
           },
           onFiles: (count) => bar?.increment(count),
         });
       } finally {
-        multibar?.stop();
+        bar?.stop();
         await models.close();
       }
-      for (const line of held) io.stdout.write(`${line}\n`);
-      io.stderr.write(`lungflow: ${inputs.length - failed} of ${inputs.length} input(s) analysed${failed ? `, ${failed} failed` : ''}\n`);
-      io.exitCode = failed > 0 ? 1 : 0;
+      io.stderr.write(`${summary.format()}\n`);
+      io.exitCode = summary.failed > 0 ? 1 : 0;
     });
 }

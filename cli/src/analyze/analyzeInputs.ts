@@ -12,8 +12,16 @@ export interface AnalyzeOptions {
   outputs: OutputWriter;
   /** Inputs in flight at once; more than one lets the model see batches. */
   concurrency: number;
-  /** Called once per input, in input order, as soon as that input and all before it are done. */
-  onResult: (result: AnalysisResult) => void;
+  /**
+   * Most inputs started but not yet reported (default 8 × concurrency): results are reported in input order, so a
+   * slow input (a 500-slice CT) holds back the ones after it; this caps how many wait, and so the memory they hold.
+   */
+  window?: number;
+  /**
+   * Called once per input, in input order, as soon as that input and all before it are done. A returned promise
+   * (stdout is full) holds the next report back, and with it, through the window, the next input.
+   */
+  onResult: (result: AnalysisResult) => void | Promise<void>;
   /** Called with the number of files just finished (a picture, a DICOM file of a study, or a refused path). */
   onFiles?: (count: number) => void;
 }
@@ -46,22 +54,66 @@ async function analyzeOne(input: AnalysisInput, options: AnalyzeOptions): Promis
   }
 }
 
-/** Runs every input (a failure is a result, never a stop) and reports them in input order. */
-export async function analyzeInputs(inputs: readonly AnalysisInput[], options: AnalyzeOptions): Promise<AnalysisResult[]> {
-  const results: (AnalysisResult | undefined)[] = new Array(inputs.length);
-  let next = 0;
+/** Wakes every waiting worker when the reported count moves on (or the inputs run out). */
+class Signal {
+  private waiters: (() => void)[] = [];
+  wait(): Promise<void> {
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+  wakeAll(): void {
+    for (const wake of this.waiters.splice(0)) wake();
+  }
+}
+
+/**
+ * Runs every input (a failure is a result, never a stop) and reports them in input order. Inputs are pulled from
+ * the iterable only as a worker becomes free, so a folder of a million files is walked as it is analysed; at most
+ * `concurrency` inputs run and at most `window` are started ahead of the oldest unreported one.
+ */
+export async function analyzeInputs(inputs: AsyncIterable<AnalysisInput>, options: AnalyzeOptions): Promise<void> {
+  const iterator = inputs[Symbol.asyncIterator]();
+  const concurrency = Math.max(1, options.concurrency);
+  const window = Math.max(concurrency, options.window ?? concurrency * 8);
+  const finished = new Map<number, AnalysisResult>();
+  const advanced = new Signal();
+  let started = 0;
   let reported = 0;
-  const worker = async (): Promise<void> => {
-    while (next < inputs.length) {
-      const index = next;
-      next += 1;
-      results[index] = await analyzeOne(inputs[index], options);
-      while (reported < inputs.length && results[reported]) {
-        options.onResult(results[reported] as AnalysisResult);
+  let exhausted = false;
+  let flushing = false;
+
+  // One flusher at a time; a worker that finds one running leaves its result to it (checked without an await in
+  // between, so nothing is missed).
+  const flush = async (): Promise<void> => {
+    if (flushing) return;
+    flushing = true;
+    try {
+      for (let result = finished.get(reported); result; result = finished.get(reported)) {
+        finished.delete(reported);
         reported += 1;
+        await options.onResult(result);
+        advanced.wakeAll();
       }
+    } finally {
+      flushing = false;
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, inputs.length)) }, worker));
-  return results as AnalysisResult[];
+
+  const worker = async (): Promise<void> => {
+    for (;;) {
+      while (!exhausted && started - reported >= window) await advanced.wait();
+      if (exhausted) return;
+      const index = started;
+      started += 1;
+      const next = await iterator.next();
+      if (next.done) {
+        exhausted = true;
+        advanced.wakeAll();
+        return;
+      }
+      finished.set(index, await analyzeOne(next.value, options));
+      await flush();
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  await flush();
 }

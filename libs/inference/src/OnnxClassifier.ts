@@ -3,6 +3,7 @@ import { LungFlowError } from '@lungflow/errors';
 import type { ModelRelease } from './modelCard';
 import { decide, decisionRuleOf, type Decision, type DecisionRule } from './decision/decide';
 import { lungAreaFraction, type LungMap } from './lungs/lungMask';
+import { ortTelemetryOff } from './ortTelemetryOff';
 
 export type ExecutionProvider = 'cpu' | 'cuda';
 
@@ -56,6 +57,7 @@ export class OnnxClassifier {
       graphOptimizationLevel: 'all',
       ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
     };
+    ortTelemetryOff();
     try {
       const session = await ort.InferenceSession.create(release.modelBytes, sessionOptions);
       const segmentation = release.card.segmentation;
