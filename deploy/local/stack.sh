@@ -35,6 +35,8 @@ export INFER_HTTP_PORT=${INFER_HTTP_PORT:-8082}
 export REPORT_HTTP_PORT=${REPORT_HTTP_PORT:-8083}
 # Locally a study counts as complete after 2 s without a new instance (production: 30 s; see services/ingest).
 export INGEST_QUIET_PERIOD_MS=${INGEST_QUIET_PERIOD_MS:-2000}
+# Orthanc's /changes is one cheap local query: polling it often is what keeps a radiograph's wait under a second.
+export INGEST_POLL_INTERVAL_MS=${INGEST_POLL_INTERVAL_MS:-250}
 export LUNGFLOW_ORTHANC_STATE=$STATE/orthanc
 export LUNGFLOW_KAFKA_STATE=$STATE/kafka
 KAFKA_LIB=$HERE/kafka/lib
