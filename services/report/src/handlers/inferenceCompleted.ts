@@ -62,6 +62,8 @@ function storedObject(written: WrittenResult, sopClassUid: string, dicomWebUrl: 
  * and the PACS overwrites instead of duplicating.
  */
 async function analysedInstances(pacs: ReportPacs, event: InferenceCompleted, source: ReferencedInstance): Promise<ReferencedInstance[]> {
+  // A single-image study (the common radiograph) references only the source, whose class its header gave: no query.
+  if (event.results.every((r) => r.sopInstanceUid === source.sopInstanceUid)) return [source];
   const classes = new Map<string, string>();
   for (const json of await pacs.searchInstances({ includefield: '00080016' }, event.studyInstanceUid)) {
     const sop = firstString(json, '00080018');
