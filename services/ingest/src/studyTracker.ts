@@ -4,6 +4,7 @@ import type { DicomJson } from '@lungflow/dicomweb';
 import { LungFlowError, isRetriable } from '@lungflow/errors';
 import type { Logger } from '@lungflow/logging';
 import { contentHash } from './contentHash';
+import { inParallel } from './inParallel';
 import { decideSeries } from './filter';
 import type { DicomAttributes, ScopeClassifier } from './filter';
 import type { PacsReader, SeriesListing } from './pacs/StudyInventory';
@@ -79,16 +80,8 @@ export class StudyTracker {
   /** Looks at every study whose quiet period has ended; returns what happened to each. */
   async processDue(limit = 20): Promise<LookOutcome[]> {
     const items = await this.deps.store.due(this.now(), limit);
-    const outcomes: LookOutcome[] = new Array(items.length);
     // Looks wait mostly on the PACS, Redis and Kafka's ack; a burst of studies needs several in flight.
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < items.length) {
-        const index = next++;
-        outcomes[index] = await this.look(items[index]);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.settings.looksInParallel ?? 1, items.length) }, worker));
+    const outcomes = await inParallel(items, this.settings.looksInParallel ?? 1, (item) => this.look(item));
     const pending = await this.deps.store.pending();
     this.deps.metrics.pending.set(pending.count);
     return outcomes;
