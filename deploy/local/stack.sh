@@ -45,6 +45,8 @@ export INGEST_QUIET_PERIOD_MS=${INGEST_QUIET_PERIOD_MS:-2000}
 export RIS_MLLP_PORT=${RIS_MLLP_PORT:-2575}
 export FHIR_HTTP_PORT=${FHIR_HTTP_PORT:-8090}
 export RIS_MESSAGES_FILE=${RIS_MESSAGES_FILE:-$STATE/ris/messages.hl7}
+# Orthanc's /changes is one cheap local query: polling it often is what keeps a radiograph's wait under a second.
+export INGEST_POLL_INTERVAL_MS=${INGEST_POLL_INTERVAL_MS:-250}
 export LUNGFLOW_ORTHANC_STATE=$STATE/orthanc
 export LUNGFLOW_KAFKA_STATE=$STATE/kafka
 KAFKA_LIB=$HERE/kafka/lib

@@ -42,7 +42,8 @@ describe('ingest on the real stack: completeness, restarts, replicas, versions',
     const before = [cxrStudy('cxrPa'), cxrStudy('cxrJ2k')];
     await store(...before);
     await until(async () => before.every((s) => publishedVersions(world, s.studyUid).length > 0), 30_000, 'the first two studies');
-    const pendingAtStop = cxrStudy('cxrPa');
+    // A CT: a single-image radiograph is published right after ingest's short settle (no quiet period to stop in).
+    const pendingAtStop = chestCtStudy(3);
     await store(pendingAtStop);
     await until(async () => logOf(world, pendingAtStop.studyUid, 'study seen').length > 0, 10_000, 'the third study to be seen');
     expect(publishedVersions(world, pendingAtStop.studyUid)).toEqual([]);

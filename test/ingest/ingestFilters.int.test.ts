@@ -32,7 +32,10 @@ describe('ingest on the real stack: filtering, push, QIDO, PACS outage', () => {
     await new Promise((resolve) => setTimeout(resolve, 3 * QUIET_MS)); // room for a wrong extra version to appear
 
     const [inAnalysed, alone, headCt, nonImage] = mineFiltered();
-    expect(inAnalysed).toEqual(['lungflow-output', 'lungflow-output']); // our SR and SC
+    // Our SR and SC; the stack's own services, when running, analyse the same chest study within seconds (a
+    // single-image radiograph waits no quiet period) and add theirs: every one is filtered, none gives a version.
+    expect(inAnalysed.length).toBeGreaterThanOrEqual(2);
+    expect([...new Set(inAnalysed)]).toEqual(['lungflow-output']);
     expect(alone).toEqual(['lungflow-output']);
     expect(headCt).toHaveLength(1);
     expect(['body-part', 'body-part-unknown']).toContain(headCt[0]); // its only text is "5/5mm Plain"

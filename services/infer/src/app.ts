@@ -40,6 +40,7 @@ export async function build(config: InferConfig, deps: InferDeps = {}): Promise<
   const outcomes = metrics.counter('infer_studies_total', 'study.received messages by outcome', ['outcome']);
   const batchSize = metrics.histogram('infer_batch_size', 'Images per model batch (above 1: batching across images and studies)', ['task'], [1, 2, 4, 8, 16, 32]);
   const batchSeconds = metrics.histogram('infer_batch_seconds', 'Model time per batch', ['task'], [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2]);
+  const stageSeconds = metrics.histogram('infer_stage_seconds', 'Per instance: WADO-RS fetch, and analyse (decode, pre-processing, model incl. batching wait, CAM)', ['stage'], [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5]);
   const retries = metrics.counter('infer_retries_total', 'Retriable failures (PACS or broker outage), by error code', ['code']);
   const redis = deps.redis ?? createRedis(config.REDIS_URL, { keyPrefix: config.INFER_REDIS_PREFIX });
   const kafka = deps.kafka ?? createKafka({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-infer`, log: logger });
@@ -66,6 +67,7 @@ export async function build(config: InferConfig, deps: InferDeps = {}): Promise<
     lungflowVersion: lungflowVersion(),
     done: { store: new IdempotencyStore(redis), prefix: '', ttlMs: config.INFER_DONE_TTL_MS },
     onImages: (task, count) => imagesAnalysed.labels(task).inc(count),
+    onStage: (stage, seconds) => stageSeconds.labels(stage).observe(seconds),
   });
 
   // Several partitions in flight, so that studies running at once share model batches.

@@ -77,7 +77,14 @@ export async function build(config: IngestConfig, deps: IngestDeps): Promise<Ing
       metrics,
       log: logger,
     },
-    { quietPeriodMs: config.INGEST_QUIET_PERIOD_MS, ctMinSlices: config.INGEST_CT_MIN_SLICES, pacsId: config.INGEST_PACS_ID, dicomWebUrl: config.DICOMWEB_URL },
+    {
+      quietPeriodMs: config.INGEST_QUIET_PERIOD_MS,
+      ctMinSlices: config.INGEST_CT_MIN_SLICES,
+      pacsId: config.INGEST_PACS_ID,
+      dicomWebUrl: config.DICOMWEB_URL,
+      ...(config.INGEST_RADIOGRAPH_SETTLE_MS > 0 ? { radiographSettleMs: config.INGEST_RADIOGRAPH_SETTLE_MS } : {}),
+      looksInParallel: config.INGEST_LOOKS_IN_PARALLEL,
+    },
   );
 
   const pollers: Array<{ name: string; pollOnce: () => Promise<number> }> = [];
@@ -106,7 +113,8 @@ export async function build(config: IngestConfig, deps: IngestDeps): Promise<Ing
         },
       ),
   );
-  const settleEvery = Math.min(1_000, Math.max(100, Math.floor(config.INGEST_QUIET_PERIOD_MS / 4)));
+  const firstLookMs = Math.min(config.INGEST_QUIET_PERIOD_MS, config.INGEST_RADIOGRAPH_SETTLE_MS || Infinity);
+  const settleEvery = Math.min(1_000, Math.max(50, Math.floor(firstLookMs / 4)));
   loops.push(new Loop(() => tracker.processDue(), settleEvery, (error) => logger.warn({ err: error }, 'settle pass failed; backing off')));
 
   const admin = kafka.admin();

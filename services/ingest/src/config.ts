@@ -10,6 +10,13 @@ export const ingestSettings = commonSettings.extend({
   INGEST_POLL_INTERVAL_MS: env.positiveInt(2_000),
   /** A study is complete once its instance set has not changed for this long. */
   INGEST_QUIET_PERIOD_MS: env.positiveInt(30_000),
+  /**
+   * A touched study is first looked at after this long; a single-instance CR/DX study is then published at once,
+   * everything else waits the quiet period (README, "single-image radiographs"). 0: no fast path.
+   */
+  INGEST_RADIOGRAPH_SETTLE_MS: env.nonNegativeInt(300),
+  /** Studies looked at concurrently in one settle pass (PACS query, metadata, Kafka ack per study). */
+  INGEST_LOOKS_IN_PARALLEL: env.positiveInt(8),
   /** CT series with fewer slices (instances × frames) than this are too thin to classify. */
   INGEST_CT_MIN_SLICES: env.positiveInt(20),
   /** Names this PACS in events and in Redis keys (cursors, idempotency). */

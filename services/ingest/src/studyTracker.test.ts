@@ -10,7 +10,7 @@ const STUDY = '1.2.826.0.1.3680043.8.498.100';
 const QUIET = 1_000;
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
 
-function setup() {
+function setup(extra: { radiographSettleMs?: number; looksInParallel?: number } = {}) {
   let clock = 1_000_000;
   const store = new MemoryTrackerStore();
   const pacs = new FakePacs();
@@ -32,7 +32,7 @@ function setup() {
       log: silent,
       now: () => clock,
     },
-    { quietPeriodMs: QUIET, ctMinSlices: 3, pacsId: 'test-pacs', dicomWebUrl: 'http://pacs:8042/dicom-web', maxRetryDelayMs: 5_000 },
+    { quietPeriodMs: QUIET, ctMinSlices: 3, pacsId: 'test-pacs', dicomWebUrl: 'http://pacs:8042/dicom-web', maxRetryDelayMs: 5_000, ...extra },
   );
   const advance = async (ms: number) => {
     clock += ms;
@@ -48,6 +48,62 @@ async function metricValue(metrics: ReturnType<typeof createIngestMetrics>, name
 }
 
 describe('StudyTracker', () => {
+  describe('single-image radiographs (radiographSettleMs)', () => {
+    const SETTLE = 100;
+
+    it('publishes a one-instance CR study after the settle time, without waiting the quiet period', async () => {
+      const t = setup({ radiographSettleMs: SETTLE });
+      t.pacs.add('1.2.1', '1.2.1.1', { Modality: 'CR', BodyPartExamined: 'CHEST' });
+      await t.tracker.touch(STUDY, 'orthanc-changes');
+      expect(await t.advance(SETTLE / 2)).toEqual([]);
+      expect(await t.advance(SETTLE / 2)).toEqual(['published']);
+      expect(t.events.map((e) => [e.studyVersion, e.instanceCount])).toEqual([[1, 1]]);
+      // Orthanc's StableStudy later: nothing new, no second version.
+      await t.tracker.touch(STUDY, 'orthanc-changes');
+      expect(await t.advance(SETTLE)).toEqual(['unchanged']);
+      expect(t.events).toHaveLength(1);
+    });
+
+    it('stays split-study safe: a second image arriving later gives version 2 with both, after the quiet period', async () => {
+      const t = setup({ radiographSettleMs: SETTLE });
+      t.pacs.add('1.2.1', '1.2.1.1', { Modality: 'DX', BodyPartExamined: 'CHEST' });
+      await t.tracker.touch(STUDY, 'orthanc-changes');
+      expect(await t.advance(SETTLE)).toEqual(['published']);
+      t.pacs.add('1.2.2', '1.2.2.1', { Modality: 'DX', BodyPartExamined: 'CHEST' });
+      await t.tracker.touch(STUDY, 'orthanc-changes');
+      expect(await t.advance(SETTLE)).toEqual(['changing']); // two instances: the ordinary quiet-period rule
+      expect(await t.advance(QUIET / 2)).toEqual([]);
+      expect(await t.advance(QUIET / 2)).toEqual(['published']);
+      expect(t.events.map((e) => [e.studyVersion, e.instanceCount])).toEqual([[1, 1], [2, 2]]);
+    });
+
+    it('makes CT, multi-image studies and radiographs announcing more images wait the quiet period', async () => {
+      for (const [series, attrs] of [
+        [['1.2.1.1'], { Modality: 'CT', BodyPartExamined: 'CHEST' }],
+        [['1.2.1.1', '1.2.1.2'], { Modality: 'CR', BodyPartExamined: 'CHEST' }],
+        [['1.2.1.1'], { Modality: 'CR', BodyPartExamined: 'CHEST', ImagesInAcquisition: '2' }],
+      ] as const) {
+        const t = setup({ radiographSettleMs: SETTLE });
+        for (const sop of series) t.pacs.add('1.2.1', sop, { ...attrs });
+        await t.tracker.touch(STUDY, 'orthanc-changes');
+        expect(await t.advance(SETTLE)).toEqual(['changing']);
+        expect(await t.advance(QUIET - 1)).toEqual([]);
+        expect(await t.advance(1)).toEqual([series.length === 1 && attrs.Modality === 'CT' ? 'filtered' : 'published']);
+      }
+    });
+
+    it('looks at several due studies at once and publishes each once', async () => {
+      const t = setup({ radiographSettleMs: SETTLE, looksInParallel: 4 });
+      const studies = Array.from({ length: 10 }, (_, i) => `${STUDY}.${i}`);
+      for (const [i, uid] of studies.entries()) {
+        t.pacs.add(`1.2.${i}`, `1.2.${i}.1`, { Modality: 'CR', BodyPartExamined: 'CHEST' }, uid);
+        await t.tracker.touch(uid, 'orthanc-changes');
+      }
+      expect(await t.advance(SETTLE)).toEqual(Array(10).fill('published'));
+      expect(t.events.map((e) => e.studyInstanceUid).sort()).toEqual([...studies].sort());
+    });
+  });
+
   it('publishes a study once its instance set has been quiet, once', async () => {
     const t = setup();
     t.pacs.add('1.2.1', '1.2.1.1', { Modality: 'CR', BodyPartExamined: 'CHEST' });

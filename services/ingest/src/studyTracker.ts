@@ -4,6 +4,7 @@ import type { DicomJson } from '@lungflow/dicomweb';
 import { LungFlowError, isRetriable } from '@lungflow/errors';
 import type { Logger } from '@lungflow/logging';
 import { contentHash } from './contentHash';
+import { inParallel } from './inParallel';
 import { decideSeries } from './filter';
 import type { DicomAttributes, ScopeClassifier } from './filter';
 import type { PacsReader, SeriesListing } from './pacs/StudyInventory';
@@ -22,6 +23,14 @@ export interface StudyTrackerSettings {
   lockTtlMs?: number;
   /** Longest wait before a failed look is retried. */
   maxRetryDelayMs?: number;
+  /**
+   * When set, the first look at a touched study comes after this short settle time instead of the quiet period, and
+   * a study that is then one CR/DX instance (declaring no more images) is published without a second look (see
+   * README, "single-image radiographs"). Unset: every study waits two identical looks one quiet period apart.
+   */
+  radiographSettleMs?: number;
+  /** Looks run at once in one settle pass (each under its own per-study lock). */
+  looksInParallel?: number;
 }
 
 export interface StudyTrackerDeps {
@@ -60,7 +69,8 @@ export class StudyTracker {
 
   /** A study has news (a change event, a QIDO count change, a STOW): look again after the quiet period. */
   async touch(studyUid: string, source: IngestSource): Promise<void> {
-    const firstTime = await this.deps.store.touch(studyUid, source, this.now() + this.settings.quietPeriodMs);
+    const wait = Math.min(this.settings.quietPeriodMs, this.settings.radiographSettleMs ?? Infinity);
+    const firstTime = await this.deps.store.touch(studyUid, source, this.now() + wait);
     if (firstTime) {
       this.deps.metrics.seen.inc();
       this.deps.log.info({ studyInstanceUid: studyUid, source }, 'study seen');
@@ -70,8 +80,8 @@ export class StudyTracker {
   /** Looks at every study whose quiet period has ended; returns what happened to each. */
   async processDue(limit = 20): Promise<LookOutcome[]> {
     const items = await this.deps.store.due(this.now(), limit);
-    const outcomes: LookOutcome[] = [];
-    for (const item of items) outcomes.push(await this.look(item));
+    // Looks wait mostly on the PACS, Redis and Kafka's ack; a burst of studies needs several in flight.
+    const outcomes = await inParallel(items, this.settings.looksInParallel ?? 1, (item) => this.look(item));
     const pending = await this.deps.store.pending();
     this.deps.metrics.pending.set(pending.count);
     return outcomes;
@@ -104,17 +114,22 @@ export class StudyTracker {
     }
     const observedHash = contentHash(all);
     const state = await store.getState(studyUid);
-    if (observedHash !== state.observedHash) {
+    const firstSight = observedHash !== state.observedHash;
+    const changing = async (): Promise<LookOutcome> => {
       await store.setState(studyUid, { observedHash });
       await store.reschedule(studyUid, this.now() + this.settings.quietPeriodMs);
       return 'changing';
-    }
+    };
+    const radiograph = this.settings.radiographSettleMs !== undefined && isSingleRadiograph(listing);
+    if (firstSight && !radiograph) return changing();
     if (observedHash === state.settledHash) {
       await store.finish(item);
       return 'unchanged';
     }
 
     const inScope = await this.filter(studyUid, listing);
+    // A radiograph whose header announces more images of its acquisition waits like any other study.
+    if (firstSight && inScope.some((s) => Number(s.decision.attrs.ImagesInAcquisition) > 1)) return changing();
     if (inScope.length === 0) {
       this.deps.metrics.studiesFiltered.inc();
       this.deps.log.info({ studyInstanceUid: studyUid }, 'study has no in-scope series; no event');
@@ -143,7 +158,7 @@ export class StudyTracker {
     await this.deps.publish(event);
     // Only now, with the event durably in Kafka, is the look acknowledged.
     await store.markPublished(studyUid, hash);
-    await store.setState(studyUid, { publishedHash: hash, version: studyVersion, settledHash: observedHash });
+    await store.setState(studyUid, { publishedHash: hash, version: studyVersion, settledHash: observedHash, observedHash });
     await store.finish(item);
     this.deps.metrics.published.inc();
     this.deps.log.info({ studyInstanceUid: studyUid, studyVersion, traceId: event.traceId, instanceCount: event.instanceCount, series: event.series.length }, 'study published');
@@ -189,4 +204,15 @@ export class StudyTracker {
     await this.deps.store.reschedule(studyUid, this.now() + delay).catch(() => undefined);
     return 'retry';
   }
+}
+
+/**
+ * One CR/DX series holding one single-frame instance: the usual chest radiograph study, complete as soon as it is
+ * there. A later image (lateral view, retake, the rest of a split study) is a new series or a StableSeries change,
+ * which touches the study again and gives a new version with the whole set, so publishing early loses nothing.
+ */
+export function isSingleRadiograph(listing: readonly SeriesListing[]): boolean {
+  if (listing.length !== 1) return false;
+  const [series] = listing;
+  return (series.modality === 'CR' || series.modality === 'DX') && series.instances.length === 1 && series.instances[0].numberOfFrames <= 1;
 }

@@ -54,6 +54,7 @@ export async function build(config: ReportConfig, deps: ReportDeps = {}): Promis
   const outcomes = metrics.counter('report_results_total', 'inference.completed messages by outcome', ['outcome']);
   const retries = metrics.counter('report_retries_total', 'Retriable failures (PACS or broker outage), by error code', ['code']);
   const storeSeconds = metrics.histogram('report_inference_to_stored_seconds', 'From the model finishing to the SR and SC being stored', [], [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60]);
+  const stageSeconds = metrics.histogram('report_stage_seconds', 'Time in each step of one result (source, instances, sr, sc, stow, worklist, publish)', ['stage'], [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5]);
   const prefix = config.REPORT_REDIS_PREFIX;
   const redis = deps.redis ?? createRedis(config.REDIS_URL, { keyPrefix: prefix });
   const subscriber = redis.duplicate();
@@ -84,8 +85,10 @@ export async function build(config: ReportConfig, deps: ReportDeps = {}): Promis
             dicomWebUrl: config.DICOMWEB_URL,
             lungflowVersion: lungflowVersion(),
             onStored: (seconds) => storeSeconds.observe(seconds),
+            onStage: (stage, seconds) => stageSeconds.labels(stage).observe(seconds),
           }),
           producer,
+          partitionsConsumedConcurrently: config.REPORT_CONCURRENT_RESULTS,
           ...(deps.topicNames?.inferenceCompleted ? { topic: deps.topicNames.inferenceCompleted } : {}),
           backoff: { initialMs: config.REPORT_RETRY_INITIAL_MS, maxMs: config.REPORT_RETRY_MAX_MS },
           maxAttempts: config.REPORT_MAX_ATTEMPTS,

@@ -12,6 +12,11 @@ export const reportSettings = commonSettings.extend({
   REPORT_MAX_ATTEMPTS: env.positiveInt(12),
   REPORT_RETRY_INITIAL_MS: env.positiveInt(500),
   REPORT_RETRY_MAX_MS: env.positiveInt(30_000),
+  /**
+   * inference.completed partitions handled at once: each result waits on the PACS (fetch, QIDO, STOW) for much of
+   * its time, so one at a time leaves the CPU idle while a burst queues.
+   */
+  REPORT_CONCURRENT_RESULTS: env.positiveInt(4),
   REPORT_REDIS_PREFIX: z.string().default('lungflow:report:'),
   /** Bearer token the worklist API and page require; unset: no authentication (development only). */
   REPORT_API_TOKEN: env.optionalString(),

@@ -19,6 +19,8 @@ export interface StudyReceivedDeps {
   lungflowVersion: string;
   done?: { store: DoneStore; prefix: string; ttlMs: number };
   onImages?: (task: 'cxr' | 'ct', count: number) => void;
+  /** Seconds per instance: WADO-RS fetch, then decode + pre-processing + model + CAM (infer_stage_seconds). */
+  onStage?: (stage: 'fetch' | 'analyse', seconds: number) => void;
   now?: () => Date;
 }
 
@@ -114,8 +116,13 @@ async function analyzeStudy(event: StudyReceived, deps: StudyReceivedDeps): Prom
     // A few instances of a series are fetched and classified at once, so their frames share model batches while
     // memory and PACS connections stay bounded on a 500-slice CT.
     const perInstance = await mapLimit(series.instances, INSTANCES_IN_FLIGHT, async (instance) => {
+      const fetchStarted = performance.now();
       const dicom = await pacs.readInstance(event.studyInstanceUid, series.seriesInstanceUid, instance.sopInstanceUid, instance.numberOfFrames);
-      return { instance, frames: await analyzeInstance(dicom, runner) };
+      const analyseStarted = performance.now();
+      deps.onStage?.('fetch', (analyseStarted - fetchStarted) / 1000);
+      const frames = await analyzeInstance(dicom, runner);
+      deps.onStage?.('analyse', (performance.now() - analyseStarted) / 1000);
+      return { instance, frames };
     });
     const classifications: Classification[] = [];
     for (const { instance, frames } of perInstance) {

@@ -58,6 +58,8 @@ export interface FakeInstance {
   series: string;
   sop: string;
   attrs: Record<string, unknown>;
+  /** Set: the instance belongs to this study only; unset: to whichever study is asked for. */
+  study?: string;
 }
 
 /** A PACS holding instances (by keyword attributes) and answering the two DICOMweb reads ingest makes. */
@@ -66,18 +68,18 @@ export class FakePacs implements PacsReader {
   down = false;
   metadataReads = 0;
 
-  add(series: string, sop: string, attrs: Record<string, unknown>): void {
-    this.instances.push({ series, sop, attrs: { SOPClassUID: '1.2.840.10008.5.1.4.1.1.1', ...attrs } });
+  add(series: string, sop: string, attrs: Record<string, unknown>, study?: string): void {
+    this.instances.push({ series, sop, attrs: { SOPClassUID: '1.2.840.10008.5.1.4.1.1.1', ...attrs }, study });
   }
 
   private check(): void {
     if (this.down) throw new LungFlowError('DICOMWEB_UNREACHABLE', 'GET /studies: connect ECONNREFUSED', { retriable: true });
   }
 
-  async searchInstances(query: Record<string, string | number | string[]>): Promise<DicomJson[]> {
+  async searchInstances(query: Record<string, string | number | string[]>, studyUid?: string): Promise<DicomJson[]> {
     this.check();
     const offset = Number(query.offset ?? 0);
-    return this.instances.slice(offset, offset + Number(query.limit ?? 1e9)).map((i) => ({
+    return this.instances.filter((i) => i.study === undefined || i.study === studyUid).slice(offset, offset + Number(query.limit ?? 1e9)).map((i) => ({
       '0020000E': { vr: 'UI', Value: [i.series] },
       '00080018': { vr: 'UI', Value: [i.sop] },
       '00080016': { vr: 'UI', Value: [String(i.attrs.SOPClassUID)] },

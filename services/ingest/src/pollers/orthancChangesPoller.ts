@@ -1,6 +1,7 @@
 import type { CursorStore } from '@lungflow/redis';
 import type { Logger } from '@lungflow/logging';
 import type { OrthancRestClient } from '../pacs/OrthancRestClient';
+import { inParallel } from '../inParallel';
 import type { StudyTracker } from '../studyTracker';
 
 /**
@@ -9,6 +10,8 @@ import type { StudyTracker } from '../studyTracker';
  * Orthanc's StableAge for instances added to an existing series.
  */
 const STUDY_NEWS = new Set(['NewStudy', 'NewSeries', 'StableSeries', 'StableStudy']);
+
+const RESOLVE_IN_PARALLEL = 8;
 
 export interface OrthancChangesPollerOptions {
   orthanc: Pick<OrthancRestClient, 'changes' | 'lastChange' | 'studyUid' | 'parentStudyOf'>;
@@ -44,12 +47,13 @@ export class OrthancChangesPoller {
     for (;;) {
       const page = await orthanc.changes(since, this.options.pageSize ?? 200);
       const studies = new Set<string>();
-      for (const change of page.Changes) {
-        if (!STUDY_NEWS.has(change.ChangeType)) continue;
+      // One or two REST calls per change: resolved a few at a time, or a burst of studies is seen one by one.
+      const news = page.Changes.filter((change) => STUDY_NEWS.has(change.ChangeType));
+      await inParallel(news, RESOLVE_IN_PARALLEL, async (change) => {
         const uid = await this.studyUidOf(change.ResourceType, change.ID);
         if (uid) studies.add(uid);
-      }
-      for (const uid of studies) await this.options.tracker.touch(uid, 'orthanc-changes');
+      });
+      await inParallel([...studies], RESOLVE_IN_PARALLEL, (uid) => this.options.tracker.touch(uid, 'orthanc-changes'));
       touches += studies.size;
       if (page.Last > since) await cursors.advance(cursorName, page.Last);
       since = Math.max(since, page.Last);

@@ -10,8 +10,11 @@ import type { ReportPacs } from '../pacs/ReportPacs';
 import { renderSource } from '../renderSource';
 import { THUMBNAIL_SIZE, type WorklistStore } from '../worklist/WorklistStore';
 
-/** Larger sources are scaled down for the SC: a heatmap needs no more, and the PACS and viewers stay fast. */
-const SC_MAX_SIDE = 2048;
+/**
+ * Larger sources are scaled down for the SC: a heatmap over a 7×7 to 64×64 activation map needs no more, and the
+ * SC's size drives the RGB blend, dcmjs writing and the STOW (a 2k × 2k RGB SC is 12 MB; 1k, 3 MB).
+ */
+const SC_MAX_SIDE = 1024;
 
 export interface InferenceCompletedDeps {
   pacs: ReportPacs;
@@ -26,6 +29,8 @@ export interface InferenceCompletedDeps {
   lungflowVersion: string;
   now?: () => Date;
   onStored?: (seconds: number) => void;
+  /** Seconds spent in each step of one result (report_stage_seconds). */
+  onStage?: (stage: 'source' | 'instances' | 'sr' | 'sc' | 'stow' | 'worklist' | 'publish', seconds: number) => void;
 }
 
 /** The image whose result is drawn: the largest margin of its decision's probability over the threshold (as the CLI). */
@@ -59,6 +64,8 @@ function storedObject(written: WrittenResult, sopClassUid: string, dicomWebUrl: 
  * and the PACS overwrites instead of duplicating.
  */
 async function analysedInstances(pacs: ReportPacs, event: InferenceCompleted, source: ReferencedInstance): Promise<ReferencedInstance[]> {
+  // A single-image study (the common radiograph) references only the source, whose class its header gave: no query.
+  if (event.results.every((r) => r.sopInstanceUid === source.sopInstanceUid)) return [source];
   const classes = new Map<string, string>();
   for (const json of await pacs.searchInstances({ includefield: '00080016' }, event.studyInstanceUid)) {
     const sop = firstString(json, '00080018');
@@ -88,21 +95,31 @@ export function handleInferenceCompleted(deps: InferenceCompletedDeps): EventHan
     const routed = deps.pacs.forPacs?.(event.sourcePacsId);
     const pacs = routed ?? deps.pacs;
     const dicomWebUrl = routed?.dicomWebUrl ?? deps.dicomWebUrl;
+    let mark = performance.now();
+    const stage = (name: Parameters<NonNullable<InferenceCompletedDeps['onStage']>>[0]) => {
+      const at = performance.now();
+      deps.onStage?.(name, (at - mark) / 1000);
+      mark = at;
+    };
     const chosen = mostSuspicious(event.results);
     const card = deps.catalog.get(chosen.model.id, chosen.model.version);
     const ref = { studyInstanceUid: event.studyInstanceUid, seriesInstanceUid: chosen.seriesInstanceUid, sopInstanceUid: chosen.sopInstanceUid, frame: chosen.frame };
     const { dataset, image } = await renderSource(pacs, ref, card);
     const source: ReferencedInstance = { sopClassUid: attr.string(dataset, 'SOPClassUID') ?? '', sopInstanceUid: chosen.sopInstanceUid, seriesInstanceUid: chosen.seriesInstanceUid };
+    stage('source');
+    const analysed = await analysedInstances(pacs, event, source);
+    stage('instances');
 
     const result: AnalysisResult = {
       source: dataset,
-      analysedInstances: await analysedInstances(pacs, event, source),
+      analysedInstances: analysed,
       model: { id: card.id, name: card.id, version: card.version, fileSha256: chosen.model.sha256 },
       classes: card.classes.map((c) => ({ name: c.name, code: c.code, probability: event.aggregate.probabilities[c.name] ?? 0 })),
       decision: event.aggregate.decision,
       softwareVersion: deps.lungflowVersion,
     };
     const sr = structuredReport(result);
+    stage('sr');
 
     const scale = Math.min(1, SC_MAX_SIDE / Math.max(image.width, image.height));
     const width = Math.max(1, Math.round(image.width * scale));
@@ -121,8 +138,10 @@ export function handleInferenceCompleted(deps: InferenceCompletedDeps): EventHan
     const thumbnails = { image: await thumbnail(base, 1), heatmap: await thumbnail(overlay.data, 3) };
     const labelled = await legend(overlay, secondaryCaptureLegend(result));
     const sc = secondaryCapture(result, { data: labelled.data, width, height, channels: 3 });
+    stage('sc');
 
     await pacs.storeInstances([sr.part10, sc.part10], event.studyInstanceUid);
+    stage('stow');
     const storedAt = now();
     const srObject = storedObject(sr, attr.string(sr.dataset, 'SOPClassUID') ?? '', dicomWebUrl);
     const scObject = storedObject(sc, attr.string(sc.dataset, 'SOPClassUID') ?? '', dicomWebUrl);
@@ -147,6 +166,7 @@ export function handleInferenceCompleted(deps: InferenceCompletedDeps): EventHan
       storedAt,
       thumbnails,
     );
+    stage('worklist');
     const stored: ReportStored = {
       schemaVersion: 1,
       studyInstanceUid: event.studyInstanceUid,
@@ -173,6 +193,7 @@ export function handleInferenceCompleted(deps: InferenceCompletedDeps): EventHan
         },
       },
     );
+    stage('publish');
     deps.onStored?.((storedAt.getTime() - Date.parse(event.provenance.finishedAt)) / 1000);
     deps.logger.info(
       { studyInstanceUid: event.studyInstanceUid, studyVersion: event.studyVersion, decision: decision.className, positive: decision.positive, sr: srObject.sopInstanceUid, sc: scObject.sopInstanceUid, traceId: event.traceId },
