@@ -4,3 +4,8 @@ export { writePart10, IMPLEMENTATION_CLASS_UID } from './writePart10';
 export { derivedUid, resultUids, type ResultSource, type ResultKind, type ResultUids } from './uids';
 export type { AnalysisResult, ClassResult, Code, Decision, ModelIdentity, ReferencedInstance } from './AnalysisResult';
 export type { WrittenResult } from './WrittenResult';
+export { segmentation, packBits, unpackBits, SEGMENTATION_STORAGE, REVIEW_SEG_SERIES_NUMBER, LESION_SEGMENT_NUMBER } from './segmentation';
+export { reviewReport, REVIEW_CODES, REVIEW_SR_SERIES_NUMBER, LUNGFLOW_CODING_SCHEME } from './reviewReport';
+export { REVIEW_SERIES_DESCRIPTION } from './reviewHeader';
+export { reviewUids, type ReviewKind } from './reviewUids';
+export type { ReviewResult, Reviewer, BinaryMask, SeverityScore } from './ReviewResult';
