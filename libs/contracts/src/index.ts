@@ -8,3 +8,4 @@ export * from './studyReceived';
 export * from './inferenceCompleted';
 export * from './reportStored';
 export * from './deadLetter';
+export * from './audit';
