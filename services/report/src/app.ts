@@ -16,11 +16,11 @@ import { handleInferenceCompleted } from './handlers/inferenceCompleted';
 import { lungflowVersion } from '@lungflow/config';
 import { ModelCatalog } from './ModelCatalog';
 import type { ReportPacs } from './pacs/ReportPacs';
-import { bearerAuth } from './routes/bearerAuth';
 import { imageRoutes } from './routes/imageRoutes';
 import { worklistItem } from './routes/schemas';
 import { worklistRoutes } from './routes/worklistRoutes';
 import { WorklistStore } from './worklist/WorklistStore';
+import { reviewFeatures } from './review/reviewFeatures';
 
 /** Everything the service talks to; tests pass real clients with their own topic names and Redis prefix. */
 export interface ReportDeps {
@@ -115,10 +115,14 @@ export async function build(config: ReportConfig, deps: ReportDeps = {}): Promis
       },
     },
   });
+  const review = reviewFeatures({ config, redis, pacs, worklist, producer, metrics, logger, kafka, ...(deps.topicNames ? { topicNames: deps.topicNames } : {}) });
+  app.addHook('onRequest', review.beforeScrape);
   await app.register(async (api) => {
-    api.addHook('preHandler', bearerAuth(config.REPORT_API_TOKEN));
+    api.addHook('preHandler', review.authenticate('reader'));
+    api.addHook('onResponse', review.auditStudyViews);
     await api.register(worklistRoutes, { worklist, catalog });
     await api.register(imageRoutes, { worklist, catalog, pacs, changes });
+    await api.register(review.routes);
   });
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(fastifyStatic, { root: WEB_ROOT, prefix: '/', index: 'index.html' });
@@ -143,10 +147,12 @@ export async function build(config: ReportConfig, deps: ReportDeps = {}): Promis
       }
       await producer.connect();
       await consumer.start();
+      await review.start();
       logger.info({ group: config.REPORT_CONSUMER_GROUP, topic: consumer.topic }, 'report started');
     },
     async stop() {
       await consumer?.stop().catch((error) => logger.warn({ err: error }, 'consumer stop failed'));
+      await review.stop();
       await app.close();
       await producer.disconnect().catch(() => undefined);
       subscriber.disconnect();

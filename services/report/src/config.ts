@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { commonSettings, env, loadConfig } from '@lungflow/config';
+import { authAndReviewSettings } from './auth/authSettings';
 
 /** Report's settings (environment variables; see README). */
 export const reportSettings = commonSettings.extend({
@@ -17,7 +18,7 @@ export const reportSettings = commonSettings.extend({
   MODEL_DIR: env.optionalString(),
   /** Create missing Kafka topics from TOPICS at start (off where an operator manages topics). */
   REPORT_CREATE_TOPICS: env.bool(true),
-});
+}).extend(authAndReviewSettings);
 
 export type ReportConfig = z.infer<typeof reportSettings>;
 
