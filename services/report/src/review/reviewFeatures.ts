@@ -87,6 +87,7 @@ export function reviewFeatures(deps: ReviewFeatureDeps) {
         pacs,
         worklist,
         reviews,
+        identities,
         audit,
         organization: config.REPORT_REVIEW_ORGANIZATION,
         softwareVersion: lungflowVersion(),

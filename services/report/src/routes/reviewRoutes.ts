@@ -3,9 +3,11 @@ import type { FastifyInstance } from 'fastify';
 import { principalOf, requireRole } from '../auth/authenticate';
 import { REVIEW_LABELS, SEVERITY_SCALES } from '../review/labels';
 import { ReviewRefused, saveReview, type ReviewRequest, type SaveReviewDeps } from '../review/saveReview';
+import type { StudyIdentityLookup } from '../worklist/StudyIdentity';
 import { errorBody, studyParams } from './schemas';
 
 export interface ReviewRoutesOptions extends SaveReviewDeps {
+  identities: StudyIdentityLookup;
   onSaved?: (summary: Awaited<ReturnType<typeof saveReview>>, reportedAt: string | undefined) => void;
 }
 
@@ -52,10 +54,13 @@ export async function reviewRoutes(app: FastifyInstance, options: ReviewRoutesOp
 
   app.get<{ Params: { studyInstanceUid: string } }>(
     '/api/v1/studies/:studyInstanceUid/review',
-    { schema: { summary: 'The latest saved review of a study (any reviewer), 404 when none', tags: ['review'], params: studyParams } },
+    { schema: { summary: "The latest saved review of a study (any reviewer) and the analysed image's grid (Rows, Columns) a lesion mask is drawn on", tags: ['review'], params: studyParams, response: { 404: errorBody } } },
     async (request, reply) => {
-      const latest = await options.reviews.latest(request.params.studyInstanceUid);
-      return latest ? latest : reply.code(404).send({ error: 'not_found', message: 'no review saved yet' });
+      const item = await options.worklist.get(request.params.studyInstanceUid);
+      if (!item) return reply.code(404).send({ error: 'not_found', message: 'this study is not on the worklist' });
+      const [latest, identity] = await Promise.all([options.reviews.latest(item.studyInstanceUid), options.identities.get(item.studyInstanceUid, item.source.sopInstanceUid)]);
+      // Only the grid: this route also serves the open development mode, where identity is withheld.
+      return { review: latest ?? null, rows: identity?.rows ?? null, columns: identity?.columns ?? null };
     },
   );
 }
