@@ -1,8 +1,11 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import sharp from 'sharp';
 import { auditEvent, TOPICS } from '@lungflow/contracts';
 import { readPart10, unpackBits } from '@lungflow/dicom';
 import { firstString } from '@lungflow/dicomweb';
@@ -228,5 +231,25 @@ describe('reviewing studies in Chromium', () => {
     expect([count('study.viewed', a), count('review.saved', a), count('study.viewed', b), count('review.saved', b)]).toEqual([1, 1, 1, 2]);
     expect(events.every((e) => e.actor.username === REVIEWER.username)).toBe(true);
     expect(JSON.stringify(events)).not.toMatch(/Tester|Alice|Bold|LF-REVIEW/);
+
+    // The feedback loop: training's exporter pulls the reviews back over DICOMweb into a manifest whose lesion masks
+    // are the pixels drawn here.
+    const exportDir = join(workDir, 'export');
+    const stack = stackSettings();
+    await promisify(execFile)(join(REPO_ROOT, 'training/.venv/bin/python'), ['-m', 'lungflow_training.reviewed', '--dicomweb', stack.dicomwebUrl, '--user', stack.username, '--out', exportDir], {
+      cwd: join(REPO_ROOT, 'training'),
+      env: { ...process.env, DICOMWEB_PASSWORD: stack.password },
+    });
+    const [header, ...lines] = readFileSync(join(exportDir, 'manifest.csv'), 'utf8').trim().split('\n');
+    const columns = (header as string).split(',');
+    const manifest = lines.map((line) => Object.fromEntries(line.split(',').map((value, i) => [columns[i], value])) as Record<string, string>);
+    for (const [study, label] of [[a, 'covid19'], [b, 'no_finding']] as const) {
+      const row = manifest.find((r) => r.study_uid === study.studyUid);
+      expect(row).toMatchObject({ task: 'cxr', label, source: 'pacs-review' });
+      expect(row?.patient_id).toMatch(/^pacs:[0-9a-f]{16}$/);
+      const png = await sharp(join(exportDir, row?.lesion_mask_path as string)).extractChannel(0).raw().toBuffer();
+      const drawn = masks.get(study.studyUid) as number[];
+      expect(Buffer.from(png.map((v) => (v > 127 ? 1 : 0))).equals(Buffer.from(Uint8Array.from(drawn)))).toBe(true);
+    }
   });
 });
