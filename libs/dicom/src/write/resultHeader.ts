@@ -44,10 +44,7 @@ export function resultHeader(result: AnalysisResult, kind: ResultKind, sopClassU
     SeriesDate: dicomDate(now),
     SeriesTime: dicomTime(now),
     InstanceNumber: 1,
-    ContentDate: dicomDate(now),
-    ContentTime: dicomTime(now),
-    InstanceCreationDate: dicomDate(now),
-    InstanceCreationTime: dicomTime(now),
+    ...contentTimes(now),
     // General and Enhanced General Equipment: how ingest recognises LungFlow's own output (identity.ts).
     Manufacturer: LUNGFLOW_MANUFACTURER,
     ManufacturerModelName: LUNGFLOW_MODEL_NAME,
@@ -66,6 +63,11 @@ export function resultHeader(result: AnalysisResult, kind: ResultKind, sopClassU
     ],
   };
   return { dataset, studyInstanceUid, seriesInstanceUid: uids.seriesInstanceUid, sopInstanceUid: uids.sopInstanceUid, analysed };
+}
+
+/** Content and Instance Creation date and time (UTC). */
+export function contentTimes(now: Date): NaturalizedDataset {
+  return { ContentDate: dicomDate(now), ContentTime: dicomTime(now), InstanceCreationDate: dicomDate(now), InstanceCreationTime: dicomTime(now) };
 }
 
 /** Patient, Patient Study and General Study of the source, so a derived object files under the same patient and study. */

@@ -1,6 +1,6 @@
 import { LUNGFLOW_MANUFACTURER, LUNGFLOW_MODEL_NAME } from '../identity';
 import { attr, type NaturalizedDataset } from '../read';
-import { dicomDate, dicomDateTime, dicomTime, patientAndStudy } from './resultHeader';
+import { contentTimes, dicomDateTime, patientAndStudy } from './resultHeader';
 import type { ReviewResult } from './ReviewResult';
 import { reviewUids, type ReviewKind } from './reviewUids';
 import { codeItem } from './srItems';
@@ -28,10 +28,7 @@ export function reviewHeader(review: ReviewResult, kind: ReviewKind, sopClassUid
     SeriesNumber: seriesNumber,
     SeriesDescription: REVIEW_SERIES_DESCRIPTION,
     InstanceNumber: review.revision,
-    ContentDate: dicomDate(now),
-    ContentTime: dicomTime(now),
-    InstanceCreationDate: dicomDate(now),
-    InstanceCreationTime: dicomTime(now),
+    ...contentTimes(now),
     Manufacturer: LUNGFLOW_MANUFACTURER,
     ManufacturerModelName: LUNGFLOW_MODEL_NAME,
     DeviceSerialNumber: 'review',

@@ -5,7 +5,7 @@ import type { ReviewResult } from './ReviewResult';
 import { reviewHeader } from './reviewHeader';
 import { LESION_SEGMENT_NUMBER, SEGMENTATION_STORAGE } from './segmentation';
 import { codeItem, srItems } from './srItems';
-import { COMPREHENSIVE_3D_SR } from './structuredReport';
+import { COMPREHENSIVE_3D_SR, SR_CODES } from './structuredReport';
 import { derivedUid } from './uids';
 import { writePart10 } from './writePart10';
 import type { WrittenResult } from './WrittenResult';
@@ -19,28 +19,15 @@ const DCM = (value: string, meaning: string): Code => ({ value, scheme: 'DCM', m
 
 /** Concepts of the review SR; exported so readers (the training exporter, tests) match the same codes. */
 export const REVIEW_CODES = {
-  report: DCM('126000', 'Imaging Measurement Report'),
-  language: DCM('121049', 'Language of Content Item and Descendants'),
-  observerType: DCM('121005', 'Observer Type'),
+  ...SR_CODES,
   person: DCM('121006', 'Person'),
   personName: DCM('121008', 'Person Observer Name'),
-  procedureReported: DCM('121058', 'Procedure reported'),
-  imageLibrary: DCM('111028', 'Image Library'),
-  imageLibraryGroup: DCM('126200', 'Image Library Group'),
-  imagingMeasurements: DCM('126010', 'Imaging Measurements'),
-  measurementGroup: DCM('125007', 'Measurement Group'),
-  trackingId: DCM('112039', 'Tracking Identifier'),
-  trackingUid: DCM('112040', 'Tracking Unique Identifier'),
-  finding: DCM('121071', 'Finding'),
   referencedSegment: DCM('121191', 'Referenced Segment'),
   agreement: LF('AIAGREE', 'Agreement with AI result'),
   reviewedAiResult: LF('AISR', 'Reviewed AI result'),
   yes: { value: '373066001', scheme: 'SCT', meaning: 'Yes' },
   no: { value: '373067005', scheme: 'SCT', meaning: 'No' },
-  englishUs: { value: 'en-US', scheme: 'RFC5646', meaning: 'English (United States)' },
   score: { value: '{score}', scheme: 'UCUM', meaning: 'score' },
-  chestXray: { value: '399208008', scheme: 'SCT', meaning: 'Plain chest X-ray' },
-  chestCt: { value: '169069000', scheme: 'SCT', meaning: 'Computed tomography of chest' },
 } satisfies Record<string, Code>;
 
 const reference = (instance: ReferencedInstance) => ({ ReferencedSOPClassUID: instance.sopClassUid, ReferencedSOPInstanceUID: instance.sopInstanceUid });
