@@ -64,6 +64,7 @@ export async function build(config: ReportConfig, deps: ReportDeps = {}): Promis
   const changes = new EventEmitter();
   changes.setMaxListeners(0);
 
+  const review = reviewFeatures({ config, redis, pacs, worklist, producer, metrics, logger, kafka, ...(deps.topicNames ? { topicNames: deps.topicNames } : {}) });
   const consumer =
     deps.consume === false
       ? undefined
@@ -72,7 +73,7 @@ export async function build(config: ReportConfig, deps: ReportDeps = {}): Promis
           groupId: config.REPORT_CONSUMER_GROUP,
           contract: inferenceCompleted,
           handler: handleInferenceCompleted({
-            pacs,
+            pacs: review.resultPacs,
             catalog,
             worklist,
             publish: async (key, value) => void (await producer.send(reportStored, key, value)),
@@ -115,7 +116,6 @@ export async function build(config: ReportConfig, deps: ReportDeps = {}): Promis
       },
     },
   });
-  const review = reviewFeatures({ config, redis, pacs, worklist, producer, metrics, logger, kafka, ...(deps.topicNames ? { topicNames: deps.topicNames } : {}) });
   app.addHook('onRequest', review.beforeScrape);
   await app.register(async (api) => {
     api.addHook('preHandler', review.authenticate('reader'));

@@ -16,6 +16,8 @@ export const authAndReviewSettings = {
   REPORT_AUTH_PROXY_DEFAULT_ROLE: z.enum(ROLES).default('reader'),
   /** Verifying Organization written into review SRs (the hospital's name). */
   REPORT_REVIEW_ORGANIZATION: z.string().min(1).max(64).default('LungFlow'),
+  /** Hold the model's SR and SC until a reviewer agrees with them (the clinical-review pattern). */
+  REPORT_REVIEW_GATE: env.bool(false),
   /** Consumer group of the dead-letter reader that lists "not analysed" studies. */
   REPORT_DEADLETTER_GROUP: z.string().default('lungflow-report-deadletters'),
 };

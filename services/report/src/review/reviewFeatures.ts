@@ -18,6 +18,7 @@ import { StudyIdentityLookup } from '../worklist/StudyIdentity';
 import type { WorklistStore } from '../worklist/WorklistStore';
 import { reviewMetrics } from './reviewMetrics';
 import { auditRecord, auditSender } from './saveReview';
+import { ReviewGate } from './ReviewGate';
 import { ReviewStore } from './ReviewStore';
 
 export interface ReviewFeatureDeps {
@@ -54,6 +55,7 @@ export function reviewFeatures(deps: ReviewFeatureDeps) {
   const notAnalysed = new NotAnalysedStore(redis);
   const identities = new StudyIdentityLookup(pacs);
   const audit = auditSender(producer);
+  const gate = config.REPORT_REVIEW_GATE ? new ReviewGate(redis, pacs) : undefined;
   const stats = reviewMetrics(metrics, async () => {
     const [items, reviewed] = await Promise.all([worklist.list(), reviews.all()]);
     return { listed: items.map((i) => ({ modality: i.modality, positive: i.decision.positive, reviewed: reviewed.has(i.studyInstanceUid) })) };
@@ -70,6 +72,8 @@ export function reviewFeatures(deps: ReviewFeatureDeps) {
   });
 
   return {
+    /** The PACS the result writer stores to: the gate's holding one when the review gate is on. */
+    resultPacs: gate ? gate.holdingPacs() : pacs,
     authenticate: auth,
     async auditStudyViews(request: FastifyRequest, reply: FastifyReply): Promise<void> {
       if (request.method !== 'GET' || request.routeOptions.url !== STUDY_VIEW_ROUTE || reply.statusCode !== 200) return;
@@ -89,6 +93,7 @@ export function reviewFeatures(deps: ReviewFeatureDeps) {
         reviews,
         identities,
         audit,
+        ...(gate ? { gate } : {}),
         organization: config.REPORT_REVIEW_ORGANIZATION,
         softwareVersion: lungflowVersion(),
         onSaved: (summary, reportedAt) => stats.saved(summary, reportedAt),

@@ -7,6 +7,7 @@ import type { Principal } from '../auth/Principal';
 import type { ReportPacs } from '../pacs/ReportPacs';
 import type { WorklistStore } from '../worklist/WorklistStore';
 import { REVIEW_LABELS, SEVERITY_SCALES, type ReviewLabel, type SeverityScale } from './labels';
+import type { ReviewGate } from './ReviewGate';
 import type { ReviewStore, ReviewSummary } from './ReviewStore';
 
 /** The body of `POST /api/v1/studies/{uid}/reviews`. */
@@ -23,6 +24,8 @@ export interface SaveReviewDeps {
   worklist: Pick<WorklistStore, 'get'>;
   reviews: ReviewStore;
   audit: (event: AuditEvent) => Promise<void>;
+  /** The review gate, when on: the save releases (agree) or drops (disagree) the model's held SR and SC. */
+  gate?: Pick<ReviewGate, 'decide'>;
   organization: string;
   softwareVersion: string;
   now?: () => Date;
@@ -82,6 +85,7 @@ export async function saveReview(deps: SaveReviewDeps, studyInstanceUid: string,
     sr: { seriesInstanceUid: sr.seriesInstanceUid, sopInstanceUid: sr.sopInstanceUid },
     seg: { seriesInstanceUid: seg.seriesInstanceUid, sopInstanceUid: seg.sopInstanceUid },
   };
+  await deps.gate?.decide(studyInstanceUid, request.agreesWithModel);
   await deps.reviews.saved(summary);
   await deps.audit(auditRecord('review.saved', principal, studyInstanceUid, [sr.sopInstanceUid, seg.sopInstanceUid], address, revision));
   return summary;
