@@ -1,4 +1,4 @@
-import { TOPICS, ContractError, decodeMessage, deadLetter, encodeMessage, inferenceCompleted, reportStored, studyReceived } from './index';
+import { TOPICS, ContractError, auditEvent, decodeMessage, deadLetter, encodeMessage, inferenceCompleted, reportStored, studyReceived } from './index';
 import type { InferenceCompleted, StudyReceived } from './index';
 
 const STUDY = '1.2.826.0.1.3680043.8.498.1';
@@ -140,5 +140,28 @@ describe('contracts', () => {
     const names = Object.values(TOPICS).map((topic) => topic.name);
     expect(new Set(names).size).toBe(names.length);
     for (const name of names) expect(name).toMatch(/^lungflow\.[a-z.]+\.v[0-9]+$/);
+  });
+});
+
+describe('audit contract', () => {
+  const event = {
+    schemaVersion: 1 as const,
+    eventId: '3b241101-e2bb-4255-8caf-4136c566a962',
+    at: '2026-12-02T16:00:00.000Z',
+    action: 'review.saved' as const,
+    actor: { username: 'dr.house', method: 'local' as const, roles: ['reviewer' as const] },
+    studyInstanceUid: STUDY,
+    sopInstanceUids: [SOP],
+    revision: 2,
+    outcome: 'success' as const,
+  };
+  it('round-trips an audit event keyed by StudyInstanceUID, on the versioned audit topic', () => {
+    const encoded = encodeMessage(auditEvent, { studyInstanceUid: STUDY }, event);
+    expect(encoded.partitionKey).toBe(STUDY);
+    expect(decodeMessage(auditEvent, encoded.key, encoded.value).value).toEqual(event);
+    expect(TOPICS.audit.name).toBe('lungflow.audit.v1');
+  });
+  it('refuses patient identity smuggled in as an extra field', () => {
+    expect(() => encodeMessage(auditEvent, { studyInstanceUid: STUDY }, { ...event, patientName: 'Doe^John' } as never)).toThrow(ContractError);
   });
 });

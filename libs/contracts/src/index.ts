@@ -9,3 +9,4 @@ export * from './inferenceCompleted';
 export * from './reportStored';
 export * from './reportStoredV2';
 export * from './deadLetter';
+export * from './audit';

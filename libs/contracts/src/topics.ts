@@ -23,6 +23,8 @@ export const TOPICS = {
   reportStored: { name: 'lungflow.report.stored.v1', partitions: 6, retentionMs: 7 * DAY_MS, key: 'StudyInstanceUID' },
   reportStoredV2: { name: 'lungflow.report.stored.v2', partitions: 6, retentionMs: 7 * DAY_MS, key: 'StudyInstanceUID' },
   deadLetter: { name: 'lungflow.deadletter.v1', partitions: 1, retentionMs: 30 * DAY_MS, key: 'original topic/partition/offset' },
+  /** Who viewed or reviewed which study; kept a year (hospital audit trails outlive results). */
+  audit: { name: 'lungflow.audit.v1', partitions: 3, retentionMs: 365 * DAY_MS, key: 'StudyInstanceUID' },
 } as const satisfies Record<string, TopicSpec>;
 
 export type TopicId = keyof typeof TOPICS;

@@ -18,11 +18,11 @@ import { buildOutputs } from './outputs/buildOutputs';
 import type { ReportPacs } from './pacs/ReportPacs';
 import { RoutedReportPacs } from './export/RoutedReportPacs';
 import { withStoreProtocol } from './export/withStoreProtocol';
-import { bearerAuth } from './routes/bearerAuth';
 import { imageRoutes } from './routes/imageRoutes';
 import { worklistItem } from './routes/schemas';
 import { worklistRoutes } from './routes/worklistRoutes';
 import { WorklistStore } from './worklist/WorklistStore';
+import { reviewFeatures } from './review/reviewFeatures';
 
 /** Everything the service talks to; tests pass real clients with their own topic names and Redis prefix. */
 export interface ReportDeps {
@@ -67,6 +67,7 @@ export async function build(config: ReportConfig, deps: ReportDeps = {}): Promis
   const changes = new EventEmitter();
   changes.setMaxListeners(0);
 
+  const review = reviewFeatures({ config, redis, pacs, worklist, producer, metrics, logger, kafka, ...(deps.topicNames ? { topicNames: deps.topicNames } : {}) });
   const consumer =
     deps.consume === false
       ? undefined
@@ -75,7 +76,7 @@ export async function build(config: ReportConfig, deps: ReportDeps = {}): Promis
           groupId: config.REPORT_CONSUMER_GROUP,
           contract: inferenceCompleted,
           handler: handleInferenceCompleted({
-            pacs,
+            pacs: review.resultPacs,
             catalog,
             worklist,
             publish: async (key, value) => void (await producer.send(reportStored, key, value)),
@@ -124,10 +125,13 @@ export async function build(config: ReportConfig, deps: ReportDeps = {}): Promis
       },
     },
   });
+  app.addHook('onRequest', review.beforeScrape);
   await app.register(async (api) => {
-    api.addHook('preHandler', bearerAuth(config.REPORT_API_TOKEN));
+    api.addHook('preHandler', review.authenticate('reader'));
+    api.addHook('onResponse', review.auditStudyViews);
     await api.register(worklistRoutes, { worklist, catalog });
     await api.register(imageRoutes, { worklist, catalog, pacs, changes });
+    await api.register(review.routes);
   });
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(fastifyStatic, { root: WEB_ROOT, prefix: '/', index: 'index.html' });
@@ -153,11 +157,13 @@ export async function build(config: ReportConfig, deps: ReportDeps = {}): Promis
       await producer.connect();
       await consumer.start();
       await outputs?.start();
+      await review.start();
       logger.info({ group: config.REPORT_CONSUMER_GROUP, topic: consumer.topic }, 'report started');
     },
     async stop() {
       await consumer?.stop().catch((error) => logger.warn({ err: error }, 'consumer stop failed'));
       await outputs?.stop();
+      await review.stop();
       await app.close();
       await producer.disconnect().catch(() => undefined);
       subscriber.disconnect();

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { commonSettings, env, loadConfig } from '@lungflow/config';
 import { outputSettings } from './outputs/outputSettings';
 import { exportSettings } from './export/exportSettings';
+import { authAndReviewSettings } from './auth/authSettings';
 
 /** Report's settings (environment variables; see README). */
 export const reportSettings = commonSettings.extend({
@@ -25,7 +26,7 @@ export const reportSettings = commonSettings.extend({
   /** Create missing Kafka topics from TOPICS at start (off where an operator manages topics). */
   REPORT_CREATE_TOPICS: env.bool(true),
   ...exportSettings,
-}).extend(outputSettings.shape);
+}).extend(outputSettings.shape).extend(authAndReviewSettings);
 
 export type ReportConfig = z.infer<typeof reportSettings>;
 

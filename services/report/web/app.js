@@ -23,13 +23,24 @@
 
   let openStudy = null;
 
+  let order = [];
+  const waited = (seconds) => (seconds < 3600 ? `${Math.floor(seconds / 60)} min` : seconds < 172800 ? `${Math.floor(seconds / 3600)} h ${Math.floor((seconds % 3600) / 60)} min` : `${Math.floor(seconds / 86400)} d`);
+  // Every DICOM string goes in as textContent (el's third argument), never as HTML.
+  const identityCells = (row, identity) => {
+    if (!identity) return [el('td', { class: 'patient' }, '—'), el('td', {}, ''), el('td', {}, ''), el('td', {}, '')];
+    const patient = el('td', { class: 'patient' });
+    patient.append(el('span', { class: 'patient-name' }, identity.patientName || '(no name)'), el('br'), el('span', { class: 'patient-id' }, identity.patientId));
+    return [patient, el('td', { class: 'accession' }, identity.accessionNumber), el('td', { class: 'description' }, identity.studyDescription), el('td', {}, identity.acquiredAt ? identity.acquiredAt.replace('T', ' ') : '')];
+  };
+
   async function loadWorklist() {
     const form = new FormData($('#filters'));
     const query = new URLSearchParams();
     if (form.get('modality')) query.set('modality', form.get('modality'));
     if (form.get('decision')) query.set('decision', form.get('decision'));
     if (form.get('unread')) query.set('unread', 'true');
-    const { items } = await api(`api/v1/worklist?${query}`);
+    const { items, notAnalysed, summary, patientIdentity } = await api(`api/v1/worklist/rows?${query}`);
+    order = items.map((item) => item.studyInstanceUid);
     const body = $('#worklist tbody');
     // Rows are rebuilt on every change; pictures already on the page are moved over, not fetched again.
     const loaded = new Map([...body.querySelectorAll('img')].map((img) => [img.getAttribute('src'), img]));
@@ -41,14 +52,28 @@
       // Lazy: a long worklist loads only the pictures on screen (each one is rendered from the PACS).
       const thumb = el('td'); thumb.append(image({ src: picture(item.studyInstanceUid, 'image', 256, item.reportedAt), alt: 'thumbnail', class: 'thumbnail', loading: 'lazy' }));
       const heat = el('td'); heat.append(image({ src: picture(item.studyInstanceUid, 'heatmap', 256, item.reportedAt), alt: 'heatmap', class: 'heatmap', loading: 'lazy' }));
-      row.append(thumb, heat, el('td', { class: 'uid' }, item.studyInstanceUid), el('td', {}, item.modality));
+      row.append(thumb, heat, ...identityCells(row, item.identity), el('td', { class: 'waiting' }, waited(item.waitingSeconds)), el('td', {}, item.modality));
       row.append(el('td', { class: 'decision' }, `${item.decision.positive ? 'POSITIVE' : 'negative'} (${item.decision.className})`));
       row.append(el('td', { class: 'probability' }, pct(item.probability)), el('td', { class: 'priority' }, item.priority.toFixed(1)));
-      row.append(el('td', {}, new Date(item.listedAt).toLocaleString()), el('td', {}, item.read ? 'read' : ''));
+      row.append(el('td', { class: 'review' }, item.review ? `${item.review.label}, ${item.review.agreesWithModel ? 'agrees' : 'disagrees'} (rev ${item.review.revision})` : ''), el('td', {}, item.read ? 'read' : ''));
+      row.title = item.studyInstanceUid;
       row.addEventListener('click', () => showStudy(item.studyInstanceUid));
       body.append(row);
     });
-    $('#empty').hidden = items.length > 0;
+    const failedBody = $('#not-analysed tbody');
+    failedBody.replaceChildren();
+    $('#not-analysed').hidden = notAnalysed.length === 0;
+    for (const failed of notAnalysed) {
+      // Unanalysed is not negative: these stay on the list, with why, for a person to read without AI help.
+      const row = el('tr', { 'data-study': failed.studyInstanceUid, class: 'not-analysed' });
+      row.append(...identityCells(row, failed.identity), el('td', { class: 'waiting' }, waited(failed.waitingSeconds)));
+      row.append(el('td', { class: 'decision' }, 'not analysed'), el('td', { class: 'reason' }, `${failed.errorCode}: ${failed.reason}`), el('td', { class: 'uid' }, failed.studyInstanceUid));
+      failedBody.append(row);
+    }
+    $('#summary').textContent = `${summary.listed} analysed (${summary.positives} positive), ${summary.reviewed} reviewed` +
+      (summary.reviewed ? ` (reviewer agreed with the model in ${summary.agreed})` : '') + `, ${summary.notAnalysed} not analysed` +
+      (patientIdentity ? '' : ' · sign in to see patient names');
+    $('#empty').hidden = items.length + notAnalysed.length > 0;
   }
 
   async function showStudy(uid) {
@@ -56,6 +81,7 @@
     openStudy = uid;
     $('#worklist').hidden = true;
     $('#empty').hidden = true;
+    $('#not-analysed').hidden = true;
     $('#study').hidden = false;
     $('#study-title').textContent = `Study ${item.studyInstanceUid} (${item.modality})`;
     $('#study-image').src = picture(uid, 'image', 1024, item.reportedAt);
@@ -78,6 +104,7 @@
     $('#study-intended').textContent = modelCard.intendedUse || '';
     const limits = $('#study-limitations');
     limits.replaceChildren(...(modelCard.limitations || ['The model card lists no limitations.']).map((text) => el('li', {}, text)));
+    window.LungFlowReview.open(item, api, picture).catch((error) => { $('#review-status').textContent = `Review unavailable: ${error.message}`; });
     $('#mark-read').textContent = item.read ? 'Mark unread' : 'Mark read';
     $('#mark-read').onclick = async () => {
       await api(`api/v1/studies/${uid}/read`, { method: item.read ? 'DELETE' : 'PUT' });
@@ -85,8 +112,14 @@
     };
   }
 
+  window.LungFlowReview.onNavigate = (step) => {
+    const next = order[order.indexOf(openStudy) + step];
+    if (next) showStudy(next).catch(report);
+  };
+
   function showList() {
     openStudy = null;
+    window.LungFlowReview.close();
     $('#study').hidden = true;
     $('#worklist').hidden = false;
     loadWorklist().catch(report);
@@ -101,7 +134,7 @@
     source.addEventListener('change', (message) => {
       const change = JSON.parse(message.data);
       if (openStudy === null) loadWorklist().catch(report);
-      else if (change.studyInstanceUid === openStudy) showStudy(openStudy).catch(report);
+      // The open study's editor keeps its drawing: a live change does not reload it.
     });
   }
 

@@ -38,21 +38,13 @@ export function resultHeader(result: AnalysisResult, kind: ResultKind, sopClassU
     SpecificCharacterSet: 'ISO_IR 192',
     SOPClassUID: sopClassUid,
     SOPInstanceUID: uids.sopInstanceUid,
-    ...copy(source, PATIENT_TYPE2, true),
-    ...copy(source, PATIENT_OPTIONAL, false),
-    ...patientAge(source.PatientAge),
-    StudyInstanceUID: studyInstanceUid,
-    ...copy(source, STUDY_TYPE2, true),
-    ...copy(source, STUDY_OPTIONAL, false),
+    ...patientAndStudy(source),
     SeriesInstanceUID: uids.seriesInstanceUid,
     SeriesNumber: seriesNumber,
     SeriesDate: dicomDate(now),
     SeriesTime: dicomTime(now),
     InstanceNumber: 1,
-    ContentDate: dicomDate(now),
-    ContentTime: dicomTime(now),
-    InstanceCreationDate: dicomDate(now),
-    InstanceCreationTime: dicomTime(now),
+    ...contentTimes(now),
     // General and Enhanced General Equipment: how ingest recognises LungFlow's own output (identity.ts).
     Manufacturer: LUNGFLOW_MANUFACTURER,
     ManufacturerModelName: LUNGFLOW_MODEL_NAME,
@@ -71,6 +63,23 @@ export function resultHeader(result: AnalysisResult, kind: ResultKind, sopClassU
     ],
   };
   return { dataset, studyInstanceUid, seriesInstanceUid: uids.seriesInstanceUid, sopInstanceUid: uids.sopInstanceUid, analysed };
+}
+
+/** Content and Instance Creation date and time (UTC). */
+export function contentTimes(now: Date): NaturalizedDataset {
+  return { ContentDate: dicomDate(now), ContentTime: dicomTime(now), InstanceCreationDate: dicomDate(now), InstanceCreationTime: dicomTime(now) };
+}
+
+/** Patient, Patient Study and General Study of the source, so a derived object files under the same patient and study. */
+export function patientAndStudy(source: NaturalizedDataset): NaturalizedDataset {
+  return {
+    ...copy(source, PATIENT_TYPE2, true),
+    ...copy(source, PATIENT_OPTIONAL, false),
+    ...patientAge(source.PatientAge),
+    StudyInstanceUID: source.StudyInstanceUID,
+    ...copy(source, STUDY_TYPE2, true),
+    ...copy(source, STUDY_OPTIONAL, false),
+  };
 }
 
 export function sourceInstance(source: NaturalizedDataset): ReferencedInstance {
@@ -122,4 +131,4 @@ function copy(source: NaturalizedDataset, keywords: readonly string[], type2: bo
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
 export const dicomDate = (d: Date): string => `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}`;
 export const dicomTime = (d: Date): string => `${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}`;
-const dicomDateTime = (d: Date): string => `${dicomDate(d)}${dicomTime(d)}+0000`;
+export const dicomDateTime = (d: Date): string => `${dicomDate(d)}${dicomTime(d)}+0000`;

@@ -10,7 +10,8 @@ export const COMPREHENSIVE_3D_SR = '1.2.840.10008.5.1.4.1.1.88.34';
 export const SR_SERIES_NUMBER = 9901;
 
 const DCM = (value: string, meaning: string): Code => ({ value, scheme: 'DCM', meaning });
-const C = {
+/** The concepts of LungFlow's SRs (the review SR shares them). */
+export const SR_CODES = {
   report: DCM('126000', 'Imaging Measurement Report'),
   language: DCM('121049', 'Language of Content Item and Descendants'),
   observerType: DCM('121005', 'Observer Type'),
@@ -41,6 +42,7 @@ const C = {
   chestXray: { value: '399208008', scheme: 'SCT', meaning: 'Plain chest X-ray' },
   chestCt: { value: '169069000', scheme: 'SCT', meaning: 'Computed tomography of chest' },
 } satisfies Record<string, Code>;
+const C = SR_CODES;
 
 export interface StructuredReportOptions {
   /** Procedure Reported; default: the source's Procedure Code, else chest X-ray or chest CT by modality. */
