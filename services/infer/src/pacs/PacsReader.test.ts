@@ -24,7 +24,7 @@ function client(framesError: DicomWebError, instance: () => Promise<Uint8Array>)
 
 describe('DicomWebPacsReader', () => {
   it('reads the instance as stored when the PACS cannot transcode it (500), and decodes it here', async () => {
-    const { client: pacs, calls } = client(new DicomWebError('DICOMWEB_HTTP_5XX', 'transcoding failed', { status: 500, retriable: true }), async () => J2K);
+    const { client: pacs, calls } = client(new DicomWebError('DICOMWEB_HTTP_5XX', 'transcoding failed', { status: 500 }), async () => J2K);
     const instance = await new DicomWebPacsReader(pacs).readInstance('1', '2', '3', 1);
     expect(calls).toEqual(['metadata', 'frames', 'instance *']);
     expect(instance.transferSyntaxUid).toBe('1.2.840.10008.1.2.4.91');
@@ -32,7 +32,7 @@ describe('DicomWebPacsReader', () => {
   });
 
   it('keeps an outage an outage: an unreachable PACS is not retried as stored, the retriable error stands', async () => {
-    const down = new DicomWebError('DICOMWEB_UNREACHABLE', 'connection refused', { retriable: true });
+    const down = new DicomWebError('DICOMWEB_UNREACHABLE', 'connection refused');
     const { client: pacs, calls } = client(down, async () => J2K);
     await expect(new DicomWebPacsReader(pacs).readInstance('1', '2', '3', 1)).rejects.toBe(down);
     expect(calls).toEqual(['metadata', 'frames']);
