@@ -1,13 +1,18 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { commonSettings, env, loadConfig } from '@lungflow/config';
+import { MAX_ATTEMPTS_CEILING } from '@lungflow/errors';
 
 /** Report's settings (environment variables; see README). */
 export const reportSettings = commonSettings.extend({
   REPORT_HTTP_PORT: env.port(8083),
   REPORT_CONSUMER_GROUP: z.string().default('lungflow-report'),
-  /** Attempts for a retriable failure (PACS outage) before the result is dead-lettered with the PACS's answer. */
-  REPORT_MAX_ATTEMPTS: env.positiveInt(12),
+  /**
+   * Attempts for a retriable failure (PACS outage) before the result is dead-lettered with the PACS's answer. The
+   * default, the retry policy's ceiling, waits out 4 to 8 hours of outage (the consumer heartbeats and commits
+   * nothing meanwhile, so the partition simply pauses); a dead letter after minutes would need a manual replay.
+   */
+  REPORT_MAX_ATTEMPTS: env.positiveInt(MAX_ATTEMPTS_CEILING),
   REPORT_RETRY_INITIAL_MS: env.positiveInt(500),
   REPORT_RETRY_MAX_MS: env.positiveInt(30_000),
   REPORT_REDIS_PREFIX: z.string().default('lungflow:report:'),
