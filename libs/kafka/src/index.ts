@@ -7,4 +7,5 @@ export type { ConsumerRunnerOptions } from './ConsumerRunner';
 export { processMessage } from './processMessage';
 export type { EventHandler, HandlerContext, ProcessOptions, ProcessOutcome, RawMessage } from './processMessage';
 export { ensureTopics } from './ensureTopics';
+export { replicationFactor } from './replicationFactor';
 export { kafkaError } from './kafkaError';

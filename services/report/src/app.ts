@@ -8,7 +8,7 @@ import { inferenceCompleted, reportStored } from '@lungflow/contracts';
 import { DicomWebClient } from '@lungflow/dicomweb';
 import { LungFlowError } from '@lungflow/errors';
 import { Metrics, healthRoutes } from '@lungflow/http';
-import { ConsumerRunner, EventProducer, createKafka, ensureTopics, type TopicNames } from '@lungflow/kafka';
+import { ConsumerRunner, EventProducer, createKafka, ensureTopics, replicationFactor, type TopicNames } from '@lungflow/kafka';
 import { createLogger, type Logger } from '@lungflow/logging';
 import { createRedis, pingRedis, type Redis } from '@lungflow/redis';
 import { modelDir, type ReportConfig } from './config';
@@ -139,7 +139,7 @@ export async function build(config: ReportConfig, deps: ReportDeps = {}): Promis
       });
       if (!consumer) return;
       if (config.REPORT_CREATE_TOPICS && !deps.topicNames) {
-        await ensureTopics(kafka).catch((error) => logger.warn({ err: error }, 'could not create topics yet'));
+        await ensureTopics(kafka, undefined, replicationFactor(config.KAFKA_BROKERS, config.KAFKA_REPLICATION_FACTOR)).catch((error) => logger.warn({ err: error }, 'could not create topics yet'));
       }
       await producer.connect();
       await consumer.start();
