@@ -5,6 +5,7 @@ import type { RawMessage } from '@lungflow/kafka';
 import { IdempotencyStore, createRedis } from '@lungflow/redis';
 import type { Redis } from '@lungflow/redis';
 import { RedisServer } from '../helpers/redisServer';
+import { studyReceivedFixture } from '../helpers/studyReceivedFixture';
 
 /**
  * Issue 16 item 1: a Redis restart must not dead-letter studies. A real redis-server is killed with SIGKILL while a
@@ -13,21 +14,7 @@ import { RedisServer } from '../helpers/redisServer';
  * error and the message was dead-lettered at its first attempt.
  */
 const STUDY = '1.2.826.0.1.3680043.8.498.16001';
-const value: StudyReceived = {
-  schemaVersion: 1,
-  studyInstanceUid: STUDY,
-  studyVersion: 1,
-  contentHash: 'c'.repeat(64),
-  modalities: ['DX'],
-  bodyParts: [],
-  instanceCount: 1,
-  series: [{ seriesInstanceUid: '1.2.3', modality: 'DX', kind: 'cxr', instanceCount: 1, wadoRsUrl: 'http://p/s', instances: [{ sopInstanceUid: '1.2.4', sopClassUid: '1.2.840.10008.5.1.4.1.1.1.1', numberOfFrames: 1, wadoRsUrl: 'http://p/i' }] }],
-  wadoRsUrl: 'http://p/st',
-  receivedAt: '2026-12-02T15:00:00.000Z',
-  sourcePacsId: 'test',
-  source: 'qido',
-  traceId: 'trace-16001',
-};
+const value: StudyReceived = studyReceivedFixture(STUDY, 'trace-16001');
 
 describe('a Redis restart while a message is handled (real redis-server, SIGKILL)', () => {
   const server = new RedisServer();

@@ -1,26 +1,13 @@
 import { encodeMessage, studyReceived } from '@lungflow/contracts';
 import type { DeadLetter, StudyReceived } from '@lungflow/contracts';
 import { LungFlowError } from '@lungflow/errors';
+import { studyReceivedFixture } from '../../../test/helpers/studyReceivedFixture';
 import { processMessage } from './processMessage';
 import type { ProcessOptions, RawMessage } from './processMessage';
 import { kafkaError } from './kafkaError';
 
 const STUDY = '1.2.826.0.1.3680043.8.498.10';
-const value: StudyReceived = {
-  schemaVersion: 1,
-  studyInstanceUid: STUDY,
-  studyVersion: 1,
-  contentHash: 'c'.repeat(64),
-  modalities: ['DX'],
-  bodyParts: [],
-  instanceCount: 1,
-  series: [{ seriesInstanceUid: '1.2.3', modality: 'DX', kind: 'cxr', instanceCount: 1, wadoRsUrl: 'http://p/s', instances: [{ sopInstanceUid: '1.2.4', sopClassUid: '1.2.840.10008.5.1.4.1.1.1.1', numberOfFrames: 1, wadoRsUrl: 'http://p/i' }] }],
-  wadoRsUrl: 'http://p/st',
-  receivedAt: '2026-11-26T15:00:00.000Z',
-  sourcePacsId: 'test',
-  source: 'qido',
-  traceId: 'trace-0001',
-};
+const value: StudyReceived = studyReceivedFixture(STUDY);
 
 function message(keyText: string | null, valueText: string | Buffer | null): RawMessage {
   return { topic: 't', partition: 2, offset: '41', key: keyText === null ? null : Buffer.from(keyText), value: typeof valueText === 'string' ? Buffer.from(valueText) : valueText, headers: {} };
