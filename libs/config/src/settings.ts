@@ -27,6 +27,8 @@ export const commonSettings = z.object({
   HTTP_HOST: z.string().default('127.0.0.1'),
   KAFKA_BROKERS: env.list('127.0.0.1:9092'),
   KAFKA_CLIENT_ID: z.string().default('lungflow'),
+  /** Replication factor of the topics a service creates; unset: 1 when every broker is on loopback, else 3. */
+  KAFKA_REPLICATION_FACTOR: z.coerce.number().int().positive().optional(),
   REDIS_URL: env.url('redis://127.0.0.1:6379'),
   DICOMWEB_URL: env.url('http://127.0.0.1:8042/dicom-web'),
   DICOMWEB_USERNAME: env.optionalString(),

@@ -19,7 +19,7 @@ export type ValueOf<C extends Contract> = z.infer<C['value']>;
 /** A message that does not match its contract. Never retriable: the same bytes will fail the same way. */
 export class ContractError extends LungFlowError {
   constructor(message: string, details: Record<string, unknown>) {
-    super('CONTRACT_INVALID', message, { retriable: false, details });
+    super('CONTRACT_INVALID', message, { details });
   }
 }
 

@@ -40,7 +40,7 @@ export class DicomError extends LungFlowError {
   declare readonly code: DicomErrorCode;
 
   constructor(code: DicomErrorCode, message: string, details: DicomErrorDetails = {}, cause?: unknown) {
-    super(code, message, { retriable: false, details: stripUndefined(details), cause });
+    super(code, message, { details: stripUndefined(details), cause });
   }
 }
 

@@ -24,7 +24,7 @@ function countingFetch(): { fetch: typeof fetch; count: () => number } {
   return { fetch: ((...args: Parameters<typeof fetch>) => ((n += 1), fetch(...args))) as typeof fetch, count: () => n };
 }
 
-const client = new DicomWebClient({ baseUrl, auth, timeoutMs: 20_000, retry: { retries: 1, minDelayMs: 50, maxDelayMs: 200 } });
+const client = new DicomWebClient({ baseUrl, auth, timeoutMs: 20_000, retry: { retries: 1, initialMs: 50, maxMs: 200 } });
 
 describe('DicomWebClient against the local Orthanc', () => {
   const ctSmall = sample('pydicom_debian_pkg/CT_small.dcm'); // CT 128×128, 16-bit, uncompressed
@@ -93,7 +93,7 @@ describe('DicomWebClient against the local Orthanc', () => {
 
   it('does not retry a 4xx and says what the PACS answered', async () => {
     const counted = countingFetch();
-    const c = new DicomWebClient({ baseUrl, auth, fetch: counted.fetch, retry: { retries: 3, minDelayMs: 10, maxDelayMs: 20 } });
+    const c = new DicomWebClient({ baseUrl, auth, fetch: counted.fetch, retry: { retries: 3, initialMs: 10, maxMs: 20 } });
     const error = (await c.retrieveStudyMetadata('1.2.3.999999.1').catch((e: unknown) => e)) as DicomWebError;
     expect(error).toBeInstanceOf(DicomWebError);
     expect(error).toMatchObject({ code: 'DICOMWEB_HTTP_4XX', status: 404, retriable: false });
@@ -101,10 +101,10 @@ describe('DicomWebClient against the local Orthanc', () => {
     expect(counted.count()).toBe(1);
   });
 
-  it('gives a clear 401 error for a wrong password, without the password', async () => {
-    const c = new DicomWebClient({ baseUrl, auth: { username: auth.username, password: 'not-the-password' } });
+  it('gives a clear 401 error for a wrong password, without the password, retriable (credentials may be rotating)', async () => {
+    const c = new DicomWebClient({ baseUrl, auth: { username: auth.username, password: 'not-the-password' }, retry: { retries: 1, initialMs: 10, maxMs: 20 } });
     const error = (await c.searchStudies().catch((e: unknown) => e)) as DicomWebError;
-    expect(error).toMatchObject({ code: 'DICOMWEB_HTTP_4XX', status: 401, retriable: false });
+    expect(error).toMatchObject({ code: 'DICOMWEB_AUTH_REFUSED', status: 401, retriable: true });
     expect(error.message).toMatch(/401 Unauthorized \(check DICOMWEB_USERNAME\/DICOMWEB_PASSWORD/);
     expect(error.message).not.toMatch(/not-the-password/);
   });
@@ -115,7 +115,7 @@ describe('DicomWebClient against the local Orthanc', () => {
 
   it('retries an unreachable PACS, then reports it as retriable', async () => {
     const counted = countingFetch();
-    const c = new DicomWebClient({ baseUrl: 'http://127.0.0.1:9/dicom-web', fetch: counted.fetch, retry: { retries: 2, minDelayMs: 10, maxDelayMs: 20 } });
+    const c = new DicomWebClient({ baseUrl: 'http://127.0.0.1:9/dicom-web', fetch: counted.fetch, retry: { retries: 2, initialMs: 10, maxMs: 20 } });
     await expect(c.searchStudies()).rejects.toMatchObject({ code: 'DICOMWEB_UNREACHABLE', retriable: true });
     expect(counted.count()).toBe(3);
   });

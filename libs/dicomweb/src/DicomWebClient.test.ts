@@ -1,4 +1,3 @@
-import { backoff } from './backoff';
 import { DicomWebClient } from './DicomWebClient';
 import { DicomWebError } from './DicomWebError';
 import { buildMultipart } from './multipart';
@@ -27,7 +26,7 @@ const json = (value: unknown, status = 200): Response =>
 const header = (call: Call | undefined, name: string): string | null => new Headers(call?.init.headers).get(name);
 const noSleep = jest.fn(async (_ms: number) => undefined);
 const client = (f: typeof fetch, extra = {}): DicomWebClient =>
-  new DicomWebClient({ baseUrl: 'http://pacs.test:8042/dicom-web/', fetch: f, sleep: noSleep, retry: { retries: 2, minDelayMs: 10, maxDelayMs: 100 }, ...extra });
+  new DicomWebClient({ baseUrl: 'http://pacs.test:8042/dicom-web/', fetch: f, sleep: noSleep, retry: { retries: 2, initialMs: 10, maxMs: 100 }, ...extra });
 
 const seq = (items: Array<Record<string, string | number>>): { vr: string; Value: unknown[] } => ({
   vr: 'SQ',
@@ -80,7 +79,7 @@ describe('DicomWebClient', () => {
     const first = c.storeInstances([new Uint8Array(1), new Uint8Array(1)]);
     await expect(first).rejects.toMatchObject({ code: 'DICOMWEB_STORE_FAILED', retriable: false });
     await expect(first).rejects.toThrow(/refused 1 of 2 instance\(s\): 2\.2 \(0xC000 cannot understand\)/);
-    await expect(c.storeInstances([new Uint8Array(1)])).rejects.toMatchObject({ code: 'DICOMWEB_STORE_FAILED', retriable: true, status: 409 });
+    await expect(c.storeInstances([new Uint8Array(1)])).rejects.toMatchObject({ code: 'DICOMWEB_STORE_OUT_OF_RESOURCES', retriable: true, status: 409 });
   });
 
   it('refuses a STOW answer that acknowledges fewer instances than were sent', async () => {
@@ -146,21 +145,41 @@ describe('DicomWebClient', () => {
     expect(String((error as Error).message)).toBe('GET /dicom-web/studies: PACS answered 502 Bad Gateway: Orthanc is down');
   });
 
-  it('never retries 4xx; 401 names the settings to check and the answer text, truncated, without credentials', async () => {
-    const { fetch, calls } = fakeFetch([new Response(`Unauthorized ${'x'.repeat(1000)}`, { status: 401, statusText: 'Unauthorized', headers: { 'Content-Type': 'text/plain' } })]);
+  it('retries 401 (an expired or rotating credential), naming the settings to check and the answer, truncated, without credentials', async () => {
+    const unauthorized = () => new Response(`Unauthorized ${'x'.repeat(1000)}`, { status: 401, statusText: 'Unauthorized', headers: { 'Content-Type': 'text/plain' } });
+    const { fetch, calls } = fakeFetch([unauthorized(), unauthorized(), unauthorized()]);
     const error = (await client(fetch, { auth: { username: 'u', password: 'hunter2' } }).retrieveStudyMetadata('1.2').catch((e: unknown) => e)) as DicomWebError;
-    expect(calls).toHaveLength(1);
-    expect(error).toMatchObject({ code: 'DICOMWEB_HTTP_4XX', retriable: false, status: 401 });
+    expect(calls).toHaveLength(3); // the first try and the configured 2 retries
+    expect(error).toMatchObject({ code: 'DICOMWEB_AUTH_REFUSED', retriable: true, status: 401 });
     expect(error.message).toMatch(/^GET \/dicom-web\/studies\/1\.2\/metadata: PACS answered 401 Unauthorized \(check DICOMWEB_USERNAME/);
     expect(error.message.length).toBeLessThan(500);
     expect(error.message).not.toMatch(/hunter2/);
+  });
+
+  it('retries 403, 408 and 429 too, and then succeeds', async () => {
+    const { fetch, calls } = fakeFetch([new Response('no', { status: 403 }), new Response('slow', { status: 408 }), json([])]);
+    await expect(client(fetch).searchStudies()).resolves.toEqual([]);
+    expect(calls).toHaveLength(3);
+  });
+
+  it('honours Retry-After on 429', async () => {
+    const slept: number[] = [];
+    const { fetch } = fakeFetch([new Response('slow down', { status: 429, headers: { 'Retry-After': '7' } }), json([])]);
+    await expect(client(fetch, { sleep: async (ms: number) => void slept.push(ms) }).searchStudies()).resolves.toEqual([]);
+    expect(slept).toEqual([7_000]);
+  });
+
+  it('never retries the other 4xx', async () => {
+    const { fetch, calls } = fakeFetch([new Response('bad query', { status: 400, statusText: 'Bad Request' })]);
+    await expect(client(fetch).searchStudies()).rejects.toMatchObject({ code: 'DICOMWEB_HTTP_4XX', retriable: false, status: 400 });
+    expect(calls).toHaveLength(1);
   });
 
   it('times out a stalled PACS (the abort reaches fetch) and marks it retriable', async () => {
     const hang = (call: Call): Promise<Response> =>
       new Promise((_, reject) => call.init.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))));
     const { fetch, calls } = fakeFetch([hang, hang]);
-    const c = client(fetch, { timeoutMs: 20, retry: { retries: 1, minDelayMs: 1, maxDelayMs: 1 } });
+    const c = client(fetch, { timeoutMs: 20, retry: { retries: 1, initialMs: 1, maxMs: 1 } });
     await expect(c.searchStudies()).rejects.toMatchObject({ code: 'DICOMWEB_TIMEOUT', retriable: true });
     expect(calls).toHaveLength(2);
   });
@@ -175,14 +194,5 @@ describe('DicomWebClient', () => {
     const { fetch, calls } = fakeFetch([json([])]);
     await DicomWebClient.fromSettings({ DICOMWEB_URL: 'http://h/dw', DICOMWEB_BEARER_TOKEN: 't', DICOMWEB_USERNAME: 'u' }, { fetch }).searchStudies();
     expect(header(calls[0], 'authorization')).toBe('Bearer t');
-  });
-});
-
-describe('backoff', () => {
-  it('grows exponentially up to the cap, with jitter between the minimum and the cap', () => {
-    const opts = { retries: 5, minDelayMs: 100, maxDelayMs: 1000 };
-    expect([0, 1, 2, 3, 4, 5].map((a) => backoff(a, opts, () => 1))).toEqual([100, 200, 400, 800, 1000, 1000]);
-    expect(backoff(3, opts, () => 0)).toBe(100);
-    expect(backoff(3, opts, () => 0.5)).toBe(450);
   });
 });

@@ -1,9 +1,8 @@
-import { DEFAULT_RETRY, type RetryOptions } from './backoff';
 import type { DicomJson } from './DicomJson';
 import { DicomWebError } from './DicomWebError';
 import { buildMultipart, contentType, MultipartError, parseMultipart } from './multipart';
 import { describeFailureReason, parseStowResponse, type StowResult } from './parseStowResponse';
-import { send, type DicomWebAuth, type HttpRequest, type HttpResponse, type QueryParams, type TransportOptions } from './transport';
+import { DEFAULT_RETRY, send, type DicomWebAuth, type RetryOptions, type HttpRequest, type HttpResponse, type QueryParams, type TransportOptions } from './transport';
 
 export const EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1';
 
@@ -99,9 +98,9 @@ export class DicomWebClient {
     if (result.failed.length > 0) {
       const names = result.failed.map((f, i) => `${f.sopInstanceUid ?? `instance #${i + 1}`} (${describeFailureReason(f.failureReason)})`);
       // Only "out of resources" may pass later; anything else is about the object itself.
-      const retriable = result.failed.every((f) => f.failureReason !== undefined && f.failureReason >= 0xa700 && f.failureReason <= 0xa7ff);
-      throw new DicomWebError('DICOMWEB_STORE_FAILED', `${where}: PACS refused ${result.failed.length} of ${instances.length} instance(s): ${names.join(', ')}`, {
-        retriable,
+      const outOfResources = result.failed.every((f) => f.failureReason !== undefined && f.failureReason >= 0xa700 && f.failureReason <= 0xa7ff);
+      const code = outOfResources ? 'DICOMWEB_STORE_OUT_OF_RESOURCES' : 'DICOMWEB_STORE_FAILED';
+      throw new DicomWebError(code, `${where}: PACS refused ${result.failed.length} of ${instances.length} instance(s): ${names.join(', ')}`, {
         status: response.status,
         details: { path, status: response.status, failed: result.failed, stored: result.stored },
       });

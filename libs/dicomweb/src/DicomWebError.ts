@@ -1,19 +1,11 @@
-import { LungFlowError, type LungFlowErrorOptions } from '@lungflow/errors';
+import { LungFlowError, type ErrorCode, type LungFlowErrorOptions } from '@lungflow/errors';
 
 /**
- * Codes: `DICOMWEB_HTTP_4XX` (the PACS refused the request: not retried), `DICOMWEB_HTTP_5XX` (PACS fault: retried),
- * `DICOMWEB_UNREACHABLE` (connection failed: retried), `DICOMWEB_TIMEOUT` (no full answer within timeoutMs: retried),
- * `DICOMWEB_STORE_FAILED` (STOW answered but refused some instances), `DICOMWEB_BAD_RESPONSE` (an answer we cannot
- * parse: not retried). `details` holds method, path (never the query string, which may carry patient attributes),
- * status and UIDs.
+ * A DICOMweb exchange that failed; the code (one of the DICOMWEB_* codes of the catalogue in @lungflow/errors) says
+ * why and whether a retry can help. `details` holds method, path (never the query string, which may carry patient
+ * attributes), status, UIDs, and `retryAfterMs` when the PACS said how long to wait.
  */
-export type DicomWebErrorCode =
-  | 'DICOMWEB_HTTP_4XX'
-  | 'DICOMWEB_HTTP_5XX'
-  | 'DICOMWEB_UNREACHABLE'
-  | 'DICOMWEB_TIMEOUT'
-  | 'DICOMWEB_STORE_FAILED'
-  | 'DICOMWEB_BAD_RESPONSE';
+export type DicomWebErrorCode = Extract<ErrorCode, `DICOMWEB_${string}`>;
 
 export class DicomWebError extends LungFlowError {
   declare readonly code: DicomWebErrorCode;

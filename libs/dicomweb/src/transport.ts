@@ -1,5 +1,13 @@
-import { backoff, type RetryOptions } from './backoff';
+import { parseRetryAfter, retryDelay, type BackoffPolicy } from '@lungflow/errors';
 import { DicomWebError } from './DicomWebError';
+
+/** Retries inside one DICOMweb call (the consumer's own policy retries the whole handler on top of these). */
+export interface RetryOptions extends BackoffPolicy {
+  /** Attempts after the first one. */
+  retries: number;
+}
+
+export const DEFAULT_RETRY: RetryOptions = { retries: 3, initialMs: 200, maxMs: 5_000 };
 
 export type DicomWebAuth = { username: string; password: string } | { bearerToken: string };
 
@@ -36,7 +44,7 @@ const ANSWER_MAX_CHARS = 300;
 
 /**
  * One HTTP exchange with the PACS, retried with jittered backoff when a retry can help (network failure, timeout,
- * 5xx) and never on 4xx. The timeout covers the whole exchange including reading the body, so a PACS that stalls
+ * 5xx, 401/403/408/429, honouring Retry-After) and never on other 4xx. The timeout covers the whole exchange including reading the body, so a PACS that stalls
  * mid-stream cannot hang a worker.
  */
 export async function send(options: TransportOptions, request: HttpRequest): Promise<HttpResponse> {
@@ -47,7 +55,7 @@ export async function send(options: TransportOptions, request: HttpRequest): Pro
       return await sendOnce(options, request, url, headers);
     } catch (error) {
       if (!(error instanceof DicomWebError) || !error.retriable || attempt >= options.retry.retries) throw error;
-      await options.sleep(backoff(attempt, options.retry, options.random));
+      await options.sleep(retryDelay(error, attempt + 1, options.retry, options.random));
     }
   }
 }
@@ -70,13 +78,11 @@ async function sendOnce(options: TransportOptions, request: HttpRequest, url: UR
   } catch (cause) {
     if (controller.signal.aborted) {
       throw new DicomWebError('DICOMWEB_TIMEOUT', `${where}: no complete answer from the PACS within ${options.timeoutMs} ms`, {
-        retriable: true,
         cause,
         details,
       });
     }
     throw new DicomWebError('DICOMWEB_UNREACHABLE', `${where}: PACS unreachable at ${url.host} (${networkReason(cause)})`, {
-      retriable: true,
       cause,
       details,
     });
@@ -91,8 +97,22 @@ async function sendOnce(options: TransportOptions, request: HttpRequest, url: UR
   const answer = describeAnswer(response.headers.get('content-type'), body);
   const hint = status === 401 || status === 403 ? ' (check DICOMWEB_USERNAME/DICOMWEB_PASSWORD or DICOMWEB_BEARER_TOKEN)' : '';
   const message = `${where}: PACS answered ${status} ${response.statusText}${hint}: ${answer}`;
-  if (status >= 500) throw new DicomWebError('DICOMWEB_HTTP_5XX', message, { retriable: true, status, details: { ...details, status } });
-  throw new DicomWebError('DICOMWEB_HTTP_4XX', message, { retriable: false, status, details: { ...details, status } });
+  const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+  const errorDetails = { ...details, status, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
+  throw new DicomWebError(statusCode(status, retryAfterMs), message, { status, details: errorDetails });
+}
+
+/**
+ * 401/403 are retried: in a hospital they mostly mean a credential that expired or is being rotated, and giving up
+ * would dead-letter every study until someone replays them. 408 is a timeout, 429 (and a 503 that says when to
+ * come back) is rate limiting: both pass with time. Any other 4xx is about the request itself.
+ */
+function statusCode(status: number, retryAfterMs: number | undefined): DicomWebError['code'] {
+  if (status === 401 || status === 403) return 'DICOMWEB_AUTH_REFUSED';
+  if (status === 408) return 'DICOMWEB_TIMEOUT';
+  if (status === 429 || (status === 503 && retryAfterMs !== undefined)) return 'DICOMWEB_THROTTLED';
+  if (status >= 500) return 'DICOMWEB_HTTP_5XX';
+  return 'DICOMWEB_HTTP_4XX';
 }
 
 /**

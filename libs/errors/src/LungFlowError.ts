@@ -1,11 +1,11 @@
+import { ERROR_CODES, type ErrorCode } from './codes';
+
 /**
  * The one error tree of LungFlow. Every error says what happened, to which object (by UID, never by patient
- * identity), and whether trying again can help (`retriable`). Handlers use `retriable` to choose between retrying
- * with backoff and sending the message to the dead-letter topic.
+ * identity), and, through its code's entry in the catalogue (codes.ts), whether trying again can help.
+ * Handlers use `retriable` to choose between retrying with backoff and sending the message to the dead-letter topic.
  */
 export interface LungFlowErrorOptions {
-  /** Whether the same operation may succeed later (network, PACS or broker outage). */
-  retriable?: boolean;
   /** The underlying error, kept for logs. */
   cause?: unknown;
   /** Identifiers of the object concerned (UIDs, topic, offset): never patient name, ID or birth date. */
@@ -13,15 +13,15 @@ export interface LungFlowErrorOptions {
 }
 
 export class LungFlowError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly retriable: boolean;
   readonly details: Record<string, unknown>;
 
-  constructor(code: string, message: string, options: LungFlowErrorOptions = {}) {
+  constructor(code: ErrorCode, message: string, options: LungFlowErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
-    this.retriable = options.retriable ?? false;
+    this.retriable = ERROR_CODES[code].retriable;
     this.details = options.details ?? {};
   }
 
@@ -33,11 +33,6 @@ export class LungFlowError extends Error {
 /** A setting is missing or invalid: the process must not start. */
 export class ConfigError extends LungFlowError {
   constructor(message: string, options: LungFlowErrorOptions = {}) {
-    super('CONFIG_INVALID', message, { ...options, retriable: false });
+    super('CONFIG_INVALID', message, options);
   }
-}
-
-/** True for errors that a retry with backoff may cure. Unknown errors are not retried: they are programming errors. */
-export function isRetriable(error: unknown): boolean {
-  return error instanceof LungFlowError && error.retriable;
 }

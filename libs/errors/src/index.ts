@@ -1,2 +1,5 @@
-export { LungFlowError, ConfigError, isRetriable } from './LungFlowError';
+export { LungFlowError, ConfigError } from './LungFlowError';
 export type { LungFlowErrorOptions } from './LungFlowError';
+export { ERROR_CODES, isErrorCode } from './codes';
+export type { ErrorCode, ErrorCodeEntry } from './codes';
+export * from './retry';

@@ -1,7 +1,7 @@
 import type { Consumer, Kafka } from 'kafkajs';
 import { TOPICS, deadLetter } from '@lungflow/contracts';
 import type { Contract } from '@lungflow/contracts';
-import type { BackoffOptions } from './backoff';
+import type { BackoffPolicy } from '@lungflow/errors';
 import type { EventProducer } from './EventProducer';
 import { kafkaError } from './kafkaError';
 import { processMessage } from './processMessage';
@@ -23,7 +23,7 @@ export interface ConsumerRunnerOptions<C extends Contract> {
    * so that inference can batch images of different studies.
    */
   partitionsConsumedConcurrently?: number;
-  backoff?: BackoffOptions;
+  backoff?: BackoffPolicy;
   maxAttempts?: number;
   onOutcome?: (outcome: ProcessOutcome, topic: string, partition: number, offset: string) => void;
   onRetry?: (error: unknown, attempt: number, delayMs: number) => void;

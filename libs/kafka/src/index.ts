@@ -7,6 +7,5 @@ export type { ConsumerRunnerOptions } from './ConsumerRunner';
 export { processMessage } from './processMessage';
 export type { EventHandler, HandlerContext, ProcessOptions, ProcessOutcome, RawMessage } from './processMessage';
 export { ensureTopics } from './ensureTopics';
-export { backoffDelay, sleep } from './backoff';
-export type { BackoffOptions } from './backoff';
+export { replicationFactor } from './replicationFactor';
 export { kafkaError } from './kafkaError';

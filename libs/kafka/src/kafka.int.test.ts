@@ -57,7 +57,7 @@ describe('producer and consumer runner (real Kafka)', () => {
       handler: async ({ value }) => {
         if (!failedOnce) {
           failedOnce = true;
-          throw new LungFlowError('PACS_UNREACHABLE', 'transient', { retriable: true });
+          throw new LungFlowError('PACS_UNREACHABLE', 'transient');
         }
         handled.push(value.studyVersion);
       },

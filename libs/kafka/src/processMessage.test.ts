@@ -1,27 +1,13 @@
 import { encodeMessage, studyReceived } from '@lungflow/contracts';
 import type { DeadLetter, StudyReceived } from '@lungflow/contracts';
 import { LungFlowError } from '@lungflow/errors';
+import { studyReceivedFixture } from '../../../test/helpers/studyReceivedFixture';
 import { processMessage } from './processMessage';
 import type { ProcessOptions, RawMessage } from './processMessage';
-import { backoffDelay } from './backoff';
 import { kafkaError } from './kafkaError';
 
 const STUDY = '1.2.826.0.1.3680043.8.498.10';
-const value: StudyReceived = {
-  schemaVersion: 1,
-  studyInstanceUid: STUDY,
-  studyVersion: 1,
-  contentHash: 'c'.repeat(64),
-  modalities: ['DX'],
-  bodyParts: [],
-  instanceCount: 1,
-  series: [{ seriesInstanceUid: '1.2.3', modality: 'DX', kind: 'cxr', instanceCount: 1, wadoRsUrl: 'http://p/s', instances: [{ sopInstanceUid: '1.2.4', sopClassUid: '1.2.840.10008.5.1.4.1.1.1.1', numberOfFrames: 1, wadoRsUrl: 'http://p/i' }] }],
-  wadoRsUrl: 'http://p/st',
-  receivedAt: '2026-11-26T15:00:00.000Z',
-  sourcePacsId: 'test',
-  source: 'qido',
-  traceId: 'trace-0001',
-};
+const value: StudyReceived = studyReceivedFixture(STUDY);
 
 function message(keyText: string | null, valueText: string | Buffer | null): RawMessage {
   return { topic: 't', partition: 2, offset: '41', key: keyText === null ? null : Buffer.from(keyText), value: typeof valueText === 'string' ? Buffer.from(valueText) : valueText, headers: {} };
@@ -56,7 +42,7 @@ describe('processMessage', () => {
     let calls = 0;
     const { opts, letters, waits } = options(async () => {
       calls += 1;
-      if (calls < 4) throw new LungFlowError('PACS_UNREACHABLE', 'down', { retriable: true });
+      if (calls < 4) throw new LungFlowError('PACS_UNREACHABLE', 'down');
     });
     expect(await processMessage(message(good.key, good.value), opts)).toBe('handled');
     expect(calls).toBe(4);
@@ -80,19 +66,65 @@ describe('processMessage', () => {
     expect(Buffer.from(letters[0].original.value ?? '', 'base64')).toEqual(Buffer.from([0xff, 0xfe, 0x00]));
   });
 
-  it('dead-letters non-retriable errors and unknown (programming) errors without retrying', async () => {
-    const first = options(async () => { throw new LungFlowError('STUDY_NOT_FOUND', 'study 1.2.3 is gone'); });
+  it('dead-letters non-retriable errors and programming errors without retrying', async () => {
+    const first = options(async () => { throw new LungFlowError('DICOM_MALFORMED', 'instance 1.2.3 is not DICOM'); });
     expect(await processMessage(message(good.key, good.value), first.opts)).toBe('dead-lettered');
-    expect(first.letters[0]).toMatchObject({ errorCode: 'STUDY_NOT_FOUND', reason: 'study 1.2.3 is gone', attempts: 1 });
+    expect(first.letters[0]).toMatchObject({ errorCode: 'DICOM_MALFORMED', reason: 'instance 1.2.3 is not DICOM', attempts: 1 });
     const second = options(async () => { throw new TypeError('x is undefined'); });
     await processMessage(message(good.key, good.value), second.opts);
     expect(second.letters[0].errorCode).toBe('UNEXPECTED');
     expect(second.waits).toEqual([]);
   });
 
+  it('retries a Redis that is restarting (ioredis gave up on the command) instead of dead-lettering at once', async () => {
+    let calls = 0;
+    const { opts, letters } = options(async () => {
+      calls += 1;
+      if (calls < 3) throw Object.assign(new Error('Reached the max retries per request limit (which is 2).'), { name: 'MaxRetriesPerRequestError' });
+    });
+    expect(await processMessage(message(good.key, good.value), opts)).toBe('handled');
+    expect(letters).toEqual([]);
+  });
+
+  it('gives an unclassified error three attempts before dead-lettering it as UNEXPECTED', async () => {
+    let calls = 0;
+    const { opts, letters } = options(async () => {
+      calls += 1;
+      throw new Error('something a library threw');
+    });
+    expect(await processMessage(message(good.key, good.value), opts)).toBe('dead-lettered');
+    expect(calls).toBe(3);
+    expect(letters[0]).toMatchObject({ errorCode: 'UNEXPECTED', attempts: 3 });
+  });
+
+  it('bounds maxAttempts 0 (no longer "for ever")', async () => {
+    let calls = 0;
+    const { opts, letters } = options(async () => {
+      calls += 1;
+      throw new LungFlowError('PACS_UNREACHABLE', 'down');
+    }, { maxAttempts: 0 });
+    expect(await processMessage(message(good.key, good.value), opts)).toBe('dead-lettered');
+    expect(calls).toBe(1_000);
+    expect(letters[0]).toMatchObject({ errorCode: 'PACS_UNREACHABLE', attempts: 1_000 });
+  });
+
+  it('writes a dead letter Kafka refuses as too large once more without the original value, instead of retrying it for ever', async () => {
+    const tries: DeadLetter[] = [];
+    const { opts } = options(async () => { throw new LungFlowError('DICOM_MALFORMED', 'bad'); }, {
+      deadLetter: async (_key, letter) => {
+        tries.push(letter);
+        if (letter.original.value !== null) throw kafkaError('send', Object.assign(new Error('The request included a message larger than the max message size the server will accept'), { name: 'KafkaJSProtocolError', type: 'MESSAGE_TOO_LARGE', retriable: false }));
+      },
+    });
+    expect(await processMessage(message(good.key, good.value), opts)).toBe('dead-lettered');
+    expect(tries).toHaveLength(2);
+    expect(tries[1]).toMatchObject({ errorCode: 'DICOM_MALFORMED', original: { topic: 't', partition: 2, offset: '41', value: null } });
+    expect(tries[1]?.reason).toMatch(/left out of this dead letter; read it at t\/2\/41/);
+  });
+
   it('gives up on retriable errors after maxAttempts, recording first and last failure', async () => {
     let t = Date.parse('2026-11-26T15:00:00Z');
-    const { opts, letters } = options(async () => { throw new LungFlowError('PACS_UNREACHABLE', 'down', { retriable: true }); }, { maxAttempts: 3, now: () => new Date((t += 1_000)) });
+    const { opts, letters } = options(async () => { throw new LungFlowError('PACS_UNREACHABLE', 'down'); }, { maxAttempts: 3, now: () => new Date((t += 1_000)) });
     expect(await processMessage(message(good.key, good.value), opts)).toBe('dead-lettered');
     expect(letters[0].attempts).toBe(3);
     expect(Date.parse(letters[0].lastFailureAt)).toBeGreaterThan(Date.parse(letters[0].firstFailureAt));
@@ -103,28 +135,22 @@ describe('processMessage', () => {
     const { opts } = options(async () => { throw new TypeError('bug'); }, {
       deadLetter: async () => {
         tries += 1;
-        if (tries < 3) throw new LungFlowError('KAFKA_UNAVAILABLE', 'no broker', { retriable: true });
+        if (tries < 3) throw new LungFlowError('KAFKA_UNAVAILABLE', 'no broker');
       },
     });
     expect(await processMessage(message(good.key, good.value), opts)).toBe('dead-lettered');
     expect(tries).toBe(3);
     const controller = new AbortController();
-    const aborting = options(async () => { controller.abort(); throw new LungFlowError('PACS_UNREACHABLE', 'down', { retriable: true }); }, { signal: controller.signal });
+    const aborting = options(async () => { controller.abort(); throw new LungFlowError('PACS_UNREACHABLE', 'down'); }, { signal: controller.signal });
     expect(await processMessage(message(good.key, good.value), aborting.opts)).toBe('aborted');
   });
 });
 
-describe('backoffDelay and kafkaError', () => {
-  it('grows exponentially to its cap, with jitter between half and all of it', () => {
-    const opts = { initialMs: 100, maxMs: 1_000 };
-    expect(backoffDelay(1, opts, () => 0)).toBe(50);
-    expect(backoffDelay(3, opts, () => 1)).toBe(400);
-    expect(backoffDelay(30, opts, () => 1)).toBe(1_000);
-  });
-
+describe('kafkaError', () => {
   it('treats broker connection failures as retriable', () => {
     const connection = Object.assign(new Error('Connection error: ECONNREFUSED'), { name: 'KafkaJSConnectionError' });
     expect(kafkaError('send', connection).retriable).toBe(true);
     expect(kafkaError('send', new TypeError('bad')).retriable).toBe(false);
+    expect(kafkaError('send', Object.assign(new Error('too big'), { name: 'KafkaJSProtocolError', type: 'MESSAGE_TOO_LARGE', retriable: false })).code).toBe('KAFKA_MESSAGE_TOO_LARGE');
   });
 });

@@ -1,8 +1,7 @@
 import { ContractError, decodeMessage } from '@lungflow/contracts';
 import type { Contract, DeadLetter, KeyOf, ValueOf } from '@lungflow/contracts';
-import { LungFlowError, isRetriable } from '@lungflow/errors';
-import { backoffDelay, sleep } from './backoff';
-import type { BackoffOptions } from './backoff';
+import { DEFAULT_BACKOFF, MAX_ATTEMPTS_CEILING, backoffDelay, errorCodeOf, isRetriable, retryDelay, shouldRetry, sleep } from '@lungflow/errors';
+import type { BackoffPolicy } from '@lungflow/errors';
 
 
 export interface RawMessage {
@@ -30,8 +29,11 @@ export interface ProcessOptions<C extends Contract> {
   /** The consumer group / service name written into dead letters. */
   service: string;
   deadLetter: (key: { topic: string; partition: number; offset: string }, value: DeadLetter) => Promise<void>;
-  backoff?: BackoffOptions;
-  /** Attempts before a retriable failure is dead-lettered too; Infinity (default) waits out any outage. */
+  backoff?: BackoffPolicy;
+  /**
+   * Attempts before a retriable failure is dead-lettered too. Default and upper bound: MAX_ATTEMPTS_CEILING of
+   * @lungflow/errors (hours of outage, never for ever); unclassified errors get a few attempts, bugs one.
+   */
   maxAttempts?: number;
   /** Called between attempts so the group coordinator does not evict a consumer that is waiting out an outage. */
   heartbeat?: () => Promise<void>;
@@ -58,16 +60,18 @@ function envelopeOriginal(message: RawMessage): DeadLetter['original'] {
 /**
  * The consumer policy for one message: decode against the contract, run the handler, and
  * - on success: `handled` (commit);
- * - on a retriable error: wait with backoff and jitter and try again, without committing;
+ * - on a retriable error (or an unclassified one, a few times): wait with backoff and jitter and try again, without
+ *   committing (the retry policy of @lungflow/errors: shouldRetry);
  * - on an invalid message or a non-retriable error (or retriable ones past `maxAttempts`): write a dead letter, then
  *   `dead-lettered` (commit and move on). A dead letter that cannot be written is retried like any retriable error.
  */
 export async function processMessage<C extends Contract>(message: RawMessage, options: ProcessOptions<C>): Promise<ProcessOutcome> {
-  const { backoff = { initialMs: 200, maxMs: 30_000 }, maxAttempts = Infinity, now = () => new Date(), wait = sleep } = options;
+  const { backoff = DEFAULT_BACKOFF, maxAttempts = MAX_ATTEMPTS_CEILING, now = () => new Date(), wait = sleep } = options;
   let firstFailureAt: Date | undefined;
   let failure: unknown;
   let attempt = 0;
   let deadLetterTries = 0;
+  let trimmed = false;
   for (;;) {
     if (options.signal?.aborted) return 'aborted';
     if (failure === undefined) {
@@ -78,9 +82,9 @@ export async function processMessage<C extends Contract>(message: RawMessage, op
         return 'handled';
       } catch (error) {
         firstFailureAt ??= now();
-        if (error instanceof ContractError || !isRetriable(error) || attempt >= maxAttempts) failure = error;
+        if (error instanceof ContractError || !shouldRetry(error, attempt, maxAttempts)) failure = error;
         else {
-          const delayMs = backoffDelay(attempt, backoff);
+          const delayMs = retryDelay(error, attempt, backoff);
           options.onRetry?.(error, attempt, delayMs);
           await options.heartbeat?.().catch(() => undefined);
           await wait(delayMs, options.signal);
@@ -89,26 +93,35 @@ export async function processMessage<C extends Contract>(message: RawMessage, op
       }
     }
     try {
-      const error = failure;
-      await options.deadLetter(
-        { topic: message.topic, partition: message.partition, offset: message.offset },
-        {
-          schemaVersion: 1,
-          original: envelopeOriginal(message),
-          errorCode: error instanceof LungFlowError ? error.code : 'UNEXPECTED',
-          reason: (error instanceof Error ? error.message : String(error)).slice(0, 4_000) || 'no message',
-          service: options.service,
-          attempts: attempt,
-          firstFailureAt: (firstFailureAt ?? now()).toISOString(),
-          lastFailureAt: now().toISOString(),
-        },
-      );
+      await options.deadLetter({ topic: message.topic, partition: message.partition, offset: message.offset }, deadLetterFor(message, failure, trimmed));
       return 'dead-lettered';
     } catch (error) {
+      // A dead letter Kafka refuses for good (MESSAGE_TOO_LARGE: it quotes a big original) would otherwise be
+      // retried for ever and block the partition: write it once more without the original's bytes, which stay
+      // readable at the topic, partition and offset it names.
+      if (!trimmed && !isRetriable(error)) {
+        trimmed = true;
+        continue;
+      }
       deadLetterTries += 1;
       const delayMs = backoffDelay(deadLetterTries, backoff);
       options.onRetry?.(error, attempt, delayMs);
       await wait(delayMs, options.signal);
     }
+  }
+
+  function deadLetterFor(raw: RawMessage, error: unknown, leaveOutOriginal: boolean): DeadLetter {
+    const original = envelopeOriginal(raw);
+    const reason = (error instanceof Error ? error.message : String(error)).slice(0, 4_000) || 'no message';
+    return {
+      schemaVersion: 1,
+      original: leaveOutOriginal ? { ...original, key: original.key?.slice(0, 1_000) ?? null, value: null } : original,
+      errorCode: errorCodeOf(error),
+      reason: leaveOutOriginal ? `${reason} (original value of ${raw.value?.length ?? 0} bytes left out of this dead letter; read it at ${raw.topic}/${raw.partition}/${raw.offset})` : reason,
+      service: options.service,
+      attempts: attempt,
+      firstFailureAt: (firstFailureAt ?? now()).toISOString(),
+      lastFailureAt: now().toISOString(),
+    };
   }
 }

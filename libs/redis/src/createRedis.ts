@@ -1,4 +1,5 @@
 import Redis from 'ioredis';
+import { backoffDelay } from '@lungflow/errors';
 
 export interface CreateRedisOptions {
   /** Prepended to every key (also inside scripts): one deployment, or one test, per prefix. */
@@ -15,7 +16,7 @@ export function createRedis(url: string, options: CreateRedisOptions = {}): Redi
   return new Redis(url, {
     keyPrefix: options.keyPrefix,
     maxRetriesPerRequest: options.maxRetriesPerRequest ?? 2,
-    retryStrategy: (times) => Math.min(100 * 2 ** times, 5_000),
+    retryStrategy: (times) => backoffDelay(times, { initialMs: 100, maxMs: 5_000 }),
     lazyConnect: false,
   });
 }

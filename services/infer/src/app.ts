@@ -4,7 +4,7 @@ import { inferenceCompleted, studyReceived } from '@lungflow/contracts';
 import { LungFlowError } from '@lungflow/errors';
 import { Metrics, healthRoutes } from '@lungflow/http';
 import { ModelSet } from '@lungflow/inference';
-import { ConsumerRunner, EventProducer, createKafka, ensureTopics, type TopicNames } from '@lungflow/kafka';
+import { ConsumerRunner, EventProducer, createKafka, ensureTopics, replicationFactor, type TopicNames } from '@lungflow/kafka';
 import { createLogger, type Logger } from '@lungflow/logging';
 import { IdempotencyStore, createRedis, pingRedis, type Redis } from '@lungflow/redis';
 import { modelDirs, type InferConfig } from './config';
@@ -113,7 +113,7 @@ export async function build(config: InferConfig, deps: InferDeps = {}): Promise<
       modelsReady = true;
       logger.info({ models: runners.map((r) => r.identity), dirs, executionProvider: config.INFER_EXECUTION_PROVIDER }, 'models loaded');
       if (config.INFER_CREATE_TOPICS && !deps.topicNames) {
-        await ensureTopics(kafka).catch((error) => logger.warn({ err: error }, 'could not create topics yet'));
+        await ensureTopics(kafka, undefined, replicationFactor(config.KAFKA_BROKERS, config.KAFKA_REPLICATION_FACTOR)).catch((error) => logger.warn({ err: error }, 'could not create topics yet'));
       }
       await producer.connect();
       await consumer.start();

@@ -27,7 +27,7 @@ export const inferSettings = commonSettings.extend({
   /** Studies in flight at once (Kafka partitions consumed concurrently): what lets batches span messages. */
   INFER_CONCURRENT_STUDIES: env.positiveInt(4),
   INFER_CONSUMER_GROUP: z.string().default('lungflow-infer'),
-  /** Attempts for a retriable failure (PACS outage) before the study is dead-lettered; 0: retry for ever. */
+  /** Attempts for a retriable failure (PACS outage) before the study is dead-lettered; 0: the retry policy's ceiling (1000, hours), never for ever. */
   INFER_MAX_ATTEMPTS: env.nonNegativeInt(0),
   INFER_RETRY_INITIAL_MS: env.positiveInt(500),
   INFER_RETRY_MAX_MS: env.positiveInt(30_000),

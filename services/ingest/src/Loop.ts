@@ -1,3 +1,5 @@
+import { backoffDelay } from '@lungflow/errors';
+
 /**
  * Runs `task` every `intervalMs` (after the previous run ended, never overlapping). Failures are reported and the
  * next run waits longer (doubling up to `maxBackoffMs`), so an unreachable PACS is not hammered.
@@ -25,7 +27,7 @@ export class Loop {
     this.timer = setTimeout(() => {
       this.running = this.runOnce().finally(() => {
         this.running = undefined;
-        this.schedule(this.failures === 0 ? this.intervalMs : Math.min(this.maxBackoffMs, this.intervalMs * 2 ** this.failures));
+        this.schedule(this.failures === 0 ? this.intervalMs : backoffDelay(this.failures + 1, { initialMs: this.intervalMs, maxMs: this.maxBackoffMs }));
       });
     }, delay);
   }

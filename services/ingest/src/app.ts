@@ -6,7 +6,7 @@ import { DicomWebClient } from '@lungflow/dicomweb';
 import { LungFlowError } from '@lungflow/errors';
 import { Metrics, healthRoutes } from '@lungflow/http';
 import type { Kafka } from 'kafkajs';
-import { EventProducer, createKafka, ensureTopics } from '@lungflow/kafka';
+import { EventProducer, createKafka, ensureTopics, replicationFactor } from '@lungflow/kafka';
 import type { TopicNames } from '@lungflow/kafka';
 import { createLogger } from '@lungflow/logging';
 import type { Logger } from '@lungflow/logging';
@@ -151,7 +151,7 @@ export async function build(config: IngestConfig, deps: IngestDeps): Promise<Ing
     async start() {
       if (config.INGEST_CREATE_TOPICS && !deps.topicNames) {
         // A broker that is down now is not fatal: sends retry, and nothing is acknowledged until they succeed.
-        await ensureTopics(kafka).catch((error) => logger.warn({ err: error }, 'could not create topics yet'));
+        await ensureTopics(kafka, undefined, replicationFactor(config.KAFKA_BROKERS, config.KAFKA_REPLICATION_FACTOR)).catch((error) => logger.warn({ err: error }, 'could not create topics yet'));
       }
       void producer.connect().catch((error) => logger.warn({ err: error }, 'Kafka not reachable yet; will retry on send'));
       for (const loop of loops) loop.start();

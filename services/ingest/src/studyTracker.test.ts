@@ -24,7 +24,7 @@ function setup(extra: { radiographSettleMs?: number; looksInParallel?: number } 
       classify: fakeClassify,
       toAttributes: fakeToAttributes,
       publish: async (event) => {
-        if (kafkaDown) throw new LungFlowError('KAFKA_UNAVAILABLE', 'no broker', { retriable: true });
+        if (kafkaDown) throw new LungFlowError('KAFKA_UNAVAILABLE', 'no broker');
         encodeMessage(studyReceived, { studyInstanceUid: event.studyInstanceUid }, event); // what the producer checks
         events.push(event);
       },

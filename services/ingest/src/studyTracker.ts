@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { StudyReceived } from '@lungflow/contracts';
 import type { DicomJson } from '@lungflow/dicomweb';
-import { LungFlowError, isRetriable } from '@lungflow/errors';
+import { errorCodeOf, isRetriable, retryDelay } from '@lungflow/errors';
 import type { Logger } from '@lungflow/logging';
 import { contentHash } from './contentHash';
 import { inParallel } from './inParallel';
@@ -187,12 +187,12 @@ export class StudyTracker {
    * an error log and a metric rather than blocking the queue forever.
    */
   private async failed(studyUid: string, item: { member: string; dueAt: number }, error: unknown): Promise<LookOutcome> {
-    const code = error instanceof LungFlowError ? error.code : 'UNEXPECTED';
+    const code = errorCodeOf(error);
     this.deps.metrics.errors.labels('settle', code).inc();
     const count = (this.failures.get(studyUid) ?? 0) + 1;
     this.failures.set(studyUid, count);
     const retriable = isRetriable(error);
-    const delay = Math.min(this.settings.maxRetryDelayMs ?? 60_000, 500 * 2 ** Math.min(count, 10));
+    const delay = retryDelay(error, count, { initialMs: 1_000, maxMs: this.settings.maxRetryDelayMs ?? 60_000 });
     this.deps.log.warn({ studyInstanceUid: studyUid, code, err: error, attempt: count, retryInMs: delay }, 'study look failed; will retry');
     if (!retriable && count >= 5) {
       // The same object failing the same non-retriable way five times: stop hammering the PACS, keep a log line.

@@ -52,7 +52,7 @@ export class ModelCatalog {
   get(id: string, version: string): ReportModelCard {
     const card = this.cards.get(`${id}@${version}`);
     if (!card) {
-      throw new LungFlowError('MODEL_CARD_UNKNOWN', `No model card for ${id}@${version} (known: ${[...this.cards.keys()].join(', ')})`, { retriable: false });
+      throw new LungFlowError('MODEL_CARD_UNKNOWN', `No model card for ${id}@${version} (known: ${[...this.cards.keys()].join(', ')})`);
     }
     return card;
   }

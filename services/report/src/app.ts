@@ -7,7 +7,7 @@ import type { Kafka } from 'kafkajs';
 import { inferenceCompleted, reportStored, reportStoredV2, type ReportStoredV2 } from '@lungflow/contracts';
 import { LungFlowError } from '@lungflow/errors';
 import { Metrics, healthRoutes } from '@lungflow/http';
-import { ConsumerRunner, EventProducer, createKafka, ensureTopics, type TopicNames } from '@lungflow/kafka';
+import { ConsumerRunner, EventProducer, createKafka, ensureTopics, replicationFactor, type TopicNames } from '@lungflow/kafka';
 import { createLogger, type Logger } from '@lungflow/logging';
 import { createRedis, pingRedis, type Redis } from '@lungflow/redis';
 import { modelDir, type ReportConfig } from './config';
@@ -152,7 +152,7 @@ export async function build(config: ReportConfig, deps: ReportDeps = {}): Promis
       });
       if (!consumer) return;
       if (config.REPORT_CREATE_TOPICS && !deps.topicNames) {
-        await ensureTopics(kafka).catch((error) => logger.warn({ err: error }, 'could not create topics yet'));
+        await ensureTopics(kafka, undefined, replicationFactor(config.KAFKA_BROKERS, config.KAFKA_REPLICATION_FACTOR)).catch((error) => logger.warn({ err: error }, 'could not create topics yet'));
       }
       await producer.connect();
       await consumer.start();

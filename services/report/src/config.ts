@@ -4,13 +4,18 @@ import { commonSettings, env, loadConfig } from '@lungflow/config';
 import { outputSettings } from './outputs/outputSettings';
 import { exportSettings } from './export/exportSettings';
 import { authAndReviewSettings } from './auth/authSettings';
+import { MAX_ATTEMPTS_CEILING } from '@lungflow/errors';
 
 /** Report's settings (environment variables; see README). */
 export const reportSettings = commonSettings.extend({
   REPORT_HTTP_PORT: env.port(8083),
   REPORT_CONSUMER_GROUP: z.string().default('lungflow-report'),
-  /** Attempts for a retriable failure (PACS outage) before the result is dead-lettered with the PACS's answer. */
-  REPORT_MAX_ATTEMPTS: env.positiveInt(12),
+  /**
+   * Attempts for a retriable failure (PACS outage) before the result is dead-lettered with the PACS's answer. The
+   * default, the retry policy's ceiling, waits out 4 to 8 hours of outage (the consumer heartbeats and commits
+   * nothing meanwhile, so the partition simply pauses); a dead letter after minutes would need a manual replay.
+   */
+  REPORT_MAX_ATTEMPTS: env.positiveInt(MAX_ATTEMPTS_CEILING),
   REPORT_RETRY_INITIAL_MS: env.positiveInt(500),
   REPORT_RETRY_MAX_MS: env.positiveInt(30_000),
   /**

@@ -28,7 +28,13 @@ export function resultHeader(result: AnalysisResult, kind: ResultKind, sopClassU
   const first = analysed[0];
   if (!first) throw new RangeError('no analysed instance to reference');
   const uids = resultUids(
-    { studyInstanceUid, seriesInstanceUid: first.seriesInstanceUid, sopInstanceUid: first.sopInstanceUid, modelVersion: `${model.id}@${model.version}` },
+    {
+      studyInstanceUid,
+      seriesInstanceUid: first.seriesInstanceUid,
+      sopInstanceUid: first.sopInstanceUid,
+      modelVersion: `${model.id}@${model.version}`,
+      analysedSopInstanceUids: analysed.map((instance) => instance.sopInstanceUid),
+    },
     kind,
   );
   const now = result.now ?? new Date();

@@ -22,6 +22,12 @@ export interface ResultSource {
   sopInstanceUid: string;
   /** The model's version (with its id when versions are not unique across models). */
   modelVersion: string;
+  /**
+   * Every instance the result was computed from. A late series makes a new study version with a different set, so
+   * its results get new UIDs (a PACS that keeps the first instance per UID, like Orthanc with OverwriteInstances
+   * false, would otherwise keep the stale v1 SR); the same set always gives the same UIDs, in any order.
+   */
+  analysedSopInstanceUids: readonly string[];
 }
 
 export type ResultKind = 'sr' | 'sc';
@@ -32,10 +38,12 @@ export interface ResultUids {
 }
 
 /**
- * Series and instance UIDs for one kind of result. The series depends on the source series and the model, so all
- * results of one model for one source series land in one new series; the instance also on the source instance.
+ * Series and instance UIDs for one kind of result. The series depends on the source series, the model and the
+ * analysed instance set (i.e. the study version's content), so all results of one model for one version of a source
+ * series land in one new series; the instance also on the source instance.
  */
 export function resultUids(source: ResultSource, kind: ResultKind): ResultUids {
-  const base = ['lungflow', kind, source.modelVersion, source.studyInstanceUid, source.seriesInstanceUid];
+  const instanceSet = createHash('sha256').update([...source.analysedSopInstanceUids].sort().join('\u0000')).digest('hex');
+  const base = ['lungflow', kind, source.modelVersion, source.studyInstanceUid, source.seriesInstanceUid, instanceSet];
   return { seriesInstanceUid: derivedUid(...base, 'series'), sopInstanceUid: derivedUid(...base, source.sopInstanceUid, 'instance') };
 }

@@ -16,7 +16,7 @@ jest.setTimeout(60_000);
 const client = new DicomWebClient({
   baseUrl: process.env.DICOMWEB_URL ?? 'http://127.0.0.1:8042/dicom-web',
   auth: { username: process.env.DICOMWEB_USERNAME ?? 'lungflow', password: process.env.DICOMWEB_PASSWORD ?? 'lungflow' },
-  retry: { retries: 1, minDelayMs: 100, maxDelayMs: 500 },
+  retry: { retries: 1, initialMs: 100, maxMs: 500 },
 });
 
 describe('SR and SC in the local Orthanc', () => {

@@ -6,6 +6,6 @@ import { LungFlowError } from '@lungflow/errors';
  */
 export class MultipartError extends LungFlowError {
   constructor(message: string) {
-    super('DICOMWEB_BAD_MULTIPART', message, { retriable: false });
+    super('DICOMWEB_BAD_MULTIPART', message);
   }
 }

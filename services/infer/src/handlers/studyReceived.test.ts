@@ -105,7 +105,7 @@ describe('handleStudyReceived', () => {
       readInstance: async (s, se, sop, n) => {
         if (outages > 0) {
           outages -= 1;
-          throw new DicomWebError('DICOMWEB_UNREACHABLE', 'connection refused', { retriable: true });
+          throw new DicomWebError('DICOMWEB_UNREACHABLE', 'connection refused');
         }
         return pacsOf({ '1.2.3.4.1': ECT, '1.2.3.4.2': CT_SMALL }).readInstance(s, se, sop, n);
       },

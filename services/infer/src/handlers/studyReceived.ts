@@ -142,7 +142,7 @@ async function analyzeStudy(event: StudyReceived, deps: StudyReceivedDeps): Prom
       }
     }
     if (classifications.length === 0) {
-      throw new LungFlowError('INFER_NOTHING_TO_ANALYSE', `series ${series.seriesInstanceUid} of study ${event.studyInstanceUid} gave no image`, { details: { studyInstanceUid: event.studyInstanceUid } });
+      throw new LungFlowError('NOTHING_TO_ANALYSE', `series ${series.seriesInstanceUid} of study ${event.studyInstanceUid} gave no image`, { details: { studyInstanceUid: event.studyInstanceUid } });
     }
     deps.onImages?.(series.kind, classifications.length);
     aggregates.push(aggregateClassifications(classifications, runner.aggregation));

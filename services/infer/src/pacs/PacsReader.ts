@@ -1,5 +1,12 @@
-import { fromDicomWebMetadata, readPart10, type DicomInstance } from '@lungflow/dicom';
-import { DicomWebClient, DicomWebError } from '@lungflow/dicomweb';
+import { DEFAULT_READ_LIMITS, DicomError, fromDicomWebMetadata, readPart10, type DicomInstance } from '@lungflow/dicom';
+import { DicomWebClient, DicomWebError, type DicomJson } from '@lungflow/dicomweb';
+
+/**
+ * Frames per instance LungFlow downloads at most. The largest enhanced CT instances hold a few thousand frames; a
+ * count beyond this (QIDO once answered 999999999) is a broken or hostile header, and allocating the frame list
+ * for it aborted the process.
+ */
+export const MAX_FRAMES_PER_INSTANCE = 65_536;
 
 /** Where the handler gets an instance's header and pixels: a DICOMweb PACS in production, a fake in unit tests. */
 export interface PacsReader {
@@ -26,7 +33,8 @@ export class DicomWebPacsReader implements PacsReader {
     if (!metadata) {
       throw new DicomWebError('DICOMWEB_BAD_RESPONSE', `WADO-RS metadata of instance ${sopUid} is empty`, { details: { studyUid, seriesUid, sopUid } });
     }
-    const frameNumbers = Array.from({ length: Math.max(1, numberOfFrames) }, (_, i) => i + 1);
+    const frameCount = checkDeclaredSize(metadata, numberOfFrames, { studyUid, seriesUid, sopUid });
+    const frameNumbers = Array.from({ length: frameCount }, (_, i) => i + 1);
     let frames: Uint8Array[];
     try {
       frames = await this.client.retrieveFrames(studyUid, seriesUid, sopUid, frameNumbers);
@@ -41,4 +49,29 @@ export class DicomWebPacsReader implements PacsReader {
 function cannotTranscode(error: unknown): boolean {
   if (!(error instanceof DicomWebError) || error.status === undefined) return false;
   return error.status >= 500 || error.status === 400 || error.status === 406 || error.status === 415;
+}
+
+function firstNumber(dataset: DicomJson, tag: string): number | undefined {
+  const value = (dataset[tag] as { Value?: unknown[] } | undefined)?.Value?.[0];
+  const number = typeof value === 'string' ? Number(value) : value;
+  return typeof number === 'number' && Number.isFinite(number) ? number : undefined;
+}
+
+/**
+ * The frame count to download, after checking the declared size against the read limits BEFORE any frame is
+ * requested: the larger of the event's count (from QIDO) and the header's NumberOfFrames, times Rows × Columns.
+ * A poison pill becomes a DicomError (dead letter with its reason), never an allocation the size of its claim.
+ */
+function checkDeclaredSize(metadata: DicomJson, eventFrames: number, ids: { studyUid: string; seriesUid: string; sopUid: string }): number {
+  const frames = Math.max(1, eventFrames, firstNumber(metadata, '00280008') ?? 1);
+  const rows = firstNumber(metadata, '00280010') ?? 0;
+  const columns = firstNumber(metadata, '00280011') ?? 0;
+  const details = { sopInstanceUid: ids.sopUid, studyInstanceUid: ids.studyUid, seriesInstanceUid: ids.seriesUid, frames, rows, columns };
+  if (!Number.isSafeInteger(frames) || frames > MAX_FRAMES_PER_INSTANCE) {
+    throw new DicomError('DICOM_TOO_LARGE', `instance ${ids.sopUid} declares ${frames} frames, over the cap of ${MAX_FRAMES_PER_INSTANCE}; not downloaded`, details);
+  }
+  if (rows * columns > DEFAULT_READ_LIMITS.maxFramePixels || rows * columns * frames > DEFAULT_READ_LIMITS.maxTotalPixels) {
+    throw new DicomError('DICOM_TOO_LARGE', `instance ${ids.sopUid} declares ${rows} × ${columns} × ${frames} frames, over the pixel caps; not downloaded`, details);
+  }
+  return frames;
 }

@@ -73,7 +73,7 @@ export class FakePacs implements PacsReader {
   }
 
   private check(): void {
-    if (this.down) throw new LungFlowError('DICOMWEB_UNREACHABLE', 'GET /studies: connect ECONNREFUSED', { retriable: true });
+    if (this.down) throw new LungFlowError('DICOMWEB_UNREACHABLE', 'GET /studies: connect ECONNREFUSED');
   }
 
   async searchInstances(query: Record<string, string | number | string[]>, studyUid?: string): Promise<DicomJson[]> {

@@ -44,19 +44,20 @@ export class OrthancRestClient {
     try {
       response = await this.fetch(this.options.baseUrl + path, { headers: this.headers, signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000) });
     } catch (cause) {
-      throw new LungFlowError('PACS_UNREACHABLE', `Orthanc GET ${path.split('?')[0]} failed: ${(cause as Error).message}`, { retriable: true, cause, details: { path: path.split('?')[0] } });
+      throw new LungFlowError('PACS_UNREACHABLE', `Orthanc GET ${path.split('?')[0]} failed: ${(cause as Error).message}`, { cause, details: { path: path.split('?')[0] } });
     }
     if (response.status === 404) return undefined;
     if (!response.ok) {
-      const retriable = response.status >= 500 || response.status === 429;
-      throw new LungFlowError(retriable ? 'PACS_UNREACHABLE' : 'PACS_REFUSED', `Orthanc GET ${path.split('?')[0]} answered ${response.status}`, { retriable, details: { status: response.status } });
+      // As in @lungflow/dicomweb: an expired credential, a timeout or rate limiting pass with time.
+      const retriable = response.status >= 500 || [401, 403, 408, 429].includes(response.status);
+      throw new LungFlowError(retriable ? 'PACS_UNREACHABLE' : 'PACS_REFUSED', `Orthanc GET ${path.split('?')[0]} answered ${response.status}`, { details: { status: response.status } });
     }
     return (await response.json()) as T;
   }
 
   async changes(since: number, limit = 200): Promise<OrthancChanges> {
     const result = await this.get<OrthancChanges>(`/changes?since=${since}&limit=${limit}`);
-    if (!result) throw new LungFlowError('PACS_REFUSED', 'Orthanc has no /changes endpoint', { retriable: false });
+    if (!result) throw new LungFlowError('PACS_REFUSED', 'Orthanc has no /changes endpoint');
     return result;
   }
 

@@ -7,7 +7,7 @@ function feed(changes: OrthancChange[]) {
   return {
     failAt: (seq: number | undefined) => (failAt = seq),
     async changes(since: number, limit: number) {
-      if (failAt !== undefined && since >= failAt) throw new LungFlowError('PACS_UNREACHABLE', 'down', { retriable: true });
+      if (failAt !== undefined && since >= failAt) throw new LungFlowError('PACS_UNREACHABLE', 'down');
       const page = changes.filter((c) => c.Seq > since).slice(0, limit);
       const last = page.length ? page[page.length - 1].Seq : Math.max(since, ...changes.map((c) => c.Seq));
       return { Changes: page, Last: last, Done: page.length < limit };

@@ -40,7 +40,7 @@ describe('STOW-RS push route', () => {
   it('answers 503 (retry later) and records nothing when the PACS is unreachable', async () => {
     const touch = jest.fn();
     const app = await build(async () => {
-      throw new LungFlowError('DICOMWEB_UNREACHABLE', 'connect ECONNREFUSED', { retriable: true });
+      throw new LungFlowError('DICOMWEB_UNREACHABLE', 'connect ECONNREFUSED');
     }, touch);
     const response = await app.inject(request());
     expect(response.statusCode).toBe(503);
@@ -50,7 +50,7 @@ describe('STOW-RS push route', () => {
 
   it('answers 409 when the PACS refuses the objects, and 503 when the study cannot be recorded', async () => {
     const refused = await build(async () => {
-      throw new LungFlowError('DICOMWEB_STORE_FAILED', 'refused', { retriable: false });
+      throw new LungFlowError('DICOMWEB_STORE_FAILED', 'refused');
     }, jest.fn());
     expect((await refused.inject(request())).statusCode).toBe(409);
     const noRedis = await build(async () => stored, async () => {

@@ -123,7 +123,7 @@ describe('inference.completed handler', () => {
   });
 
   it('retries a PACS outage without listing or publishing, then dead-letters it with the PACS answer', async () => {
-    const outage = new DicomWebError('DICOMWEB_HTTP_5XX', 'POST /studies/1.2: PACS answered 503 Service Unavailable: "database locked"', { retriable: true, status: 503 });
+    const outage = new DicomWebError('DICOMWEB_HTTP_5XX', 'POST /studies/1.2: PACS answered 503 Service Unavailable: "database locked"', { status: 503 });
     const { handler, stored, listed, published } = harness(async () => {
       throw outage;
     });

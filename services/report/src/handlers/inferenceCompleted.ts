@@ -60,8 +60,9 @@ function storedObject(written: WrittenResult, sopClassUid: string, dicomWebUrl: 
 
 /**
  * Every analysed instance with its SOP Class (QIDO-RS; the event does not carry it), sorted by UID: the first one
- * names the result (libs/dicom uids.ts), so a redelivery or a later version of the same images gets the same UIDs
- * and the PACS overwrites instead of duplicating.
+ * names the result and the whole set goes into its UIDs (libs/dicom uids.ts), so a redelivery or a later version
+ * of the same images gets the same UIDs and the PACS overwrites instead of duplicating, while a version with a late
+ * series gets new ones instead of hiding behind the stale result.
  */
 async function analysedInstances(pacs: ReportPacs, event: InferenceCompleted, source: ReferencedInstance): Promise<ReferencedInstance[]> {
   // A single-image study (the common radiograph) references only the source, whose class its header gave: no query.

@@ -26,6 +26,22 @@ export interface Thumbnails {
 export const THUMBNAIL_SIZE = 256;
 
 const ORDER = 'worklist';
+
+/**
+ * KEYS: study hash, order set. ARGV: studyVersion, entry JSON, score, StudyInstanceUID[, image PNG, heatmap PNG].
+ * Entries written before the `studyVersion` field existed are read through their JSON.
+ */
+const UPSERT_IF_NOT_OLDER = `
+local stored = redis.call('HGET', KEYS[1], 'studyVersion')
+if not stored then
+  local json = redis.call('HGET', KEYS[1], 'entry')
+  if json then stored = cjson.decode(json).studyVersion end
+end
+if stored and tonumber(stored) > tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'entry', ARGV[2], 'studyVersion', ARGV[1])
+if ARGV[5] then redis.call('HSET', KEYS[1], 'thumbnail:image', ARGV[5], 'thumbnail:heatmap', ARGV[6]) end
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
+return 1`;
 const study = (uid: string): string => `study:${uid}`;
 
 /**
@@ -42,19 +58,22 @@ export class WorklistStore {
 
   /**
    * Lists or updates a study. `listedAt` is set once (HSETNX), so a redelivered or newer result keeps its place in
-   * the queue's age; a newer study version replaces the result and resets nothing else.
+   * the queue's age; a newer study version replaces the result and resets nothing else. An OLDER version (a late
+   * redelivery of v1 after v2 was listed) changes nothing: the check and the write are one Lua script, so two
+   * replicas cannot interleave them. Returns the entry the worklist holds afterwards.
    */
   async upsert(entry: Omit<WorklistEntry, 'listedAt'>, now: Date, thumbnails?: Thumbnails): Promise<WorklistEntry> {
     const key = study(entry.studyInstanceUid);
     await this.redis.hsetnx(key, 'listedAt', now.toISOString());
     const listedAt = (await this.redis.hget(key, 'listedAt')) ?? now.toISOString();
     const full: WorklistEntry = { ...entry, listedAt };
-    const pictures = thumbnails ? { 'thumbnail:image': Buffer.from(thumbnails.image), 'thumbnail:heatmap': Buffer.from(thumbnails.heatmap) } : {};
-    await this.redis
-      .multi()
-      .hset(key, { entry: JSON.stringify(full), ...pictures })
-      .zadd(ORDER, sortKey({ positive: full.decision.positive, probability: full.probability, listedAt }), full.studyInstanceUid)
-      .exec();
+    const score = sortKey({ positive: full.decision.positive, probability: full.probability, listedAt });
+    const pictures = thumbnails ? [Buffer.from(thumbnails.image), Buffer.from(thumbnails.heatmap)] : [];
+    const written = await this.redis.eval(UPSERT_IF_NOT_OLDER, 2, key, ORDER, String(full.studyVersion), JSON.stringify(full), String(score), full.studyInstanceUid, ...pictures);
+    if (written !== 1) {
+      const current = await this.redis.hget(key, 'entry');
+      return current ? (JSON.parse(current) as WorklistEntry) : full;
+    }
     await this.publish({ type: 'listed', studyInstanceUid: entry.studyInstanceUid });
     return full;
   }

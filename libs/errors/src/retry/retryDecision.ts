@@ -1,0 +1,28 @@
+import { classifyFailure } from './classifyFailure';
+
+/** Attempts an unclassified error gets: a library error we do not know is more often a blip than a bad message. */
+export const UNKNOWN_ERROR_ATTEMPTS = 3;
+
+/**
+ * The ceiling on attempts for a retriable failure, whatever a setting asks: with the default 30 s backoff cap it is
+ * about 8 hours of outage, long enough for a night of PACS maintenance, short enough that one message that can
+ * never succeed does not block its partition until retention deletes what queued behind it.
+ */
+export const MAX_ATTEMPTS_CEILING = 1_000;
+
+/**
+ * Whether attempt number `attempt` (1-based, just failed with `error`) is followed by another. Permanent and
+ * programming errors: never. Unknown errors: up to UNKNOWN_ERROR_ATTEMPTS. Transient ones: up to `maxAttempts`
+ * (capped by MAX_ATTEMPTS_CEILING; 0, Infinity or a negative number mean the ceiling).
+ */
+export function shouldRetry(error: unknown, attempt: number, maxAttempts: number = MAX_ATTEMPTS_CEILING): boolean {
+  const limit = maxAttempts > 0 && Number.isFinite(maxAttempts) ? Math.min(maxAttempts, MAX_ATTEMPTS_CEILING) : MAX_ATTEMPTS_CEILING;
+  switch (classifyFailure(error)) {
+    case 'transient':
+      return attempt < limit;
+    case 'unknown':
+      return attempt < Math.min(UNKNOWN_ERROR_ATTEMPTS, limit);
+    default:
+      return false;
+  }
+}
