@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One-command set-up (`npm run setup`; scripts/test.sh and scripts/demo.sh call it first). Idempotent, and quick when
 # everything is present: it installs only what is missing.
-#   1. Debian packages: orthanc orthanc-dicomweb redis-server dicom3tools dcmtk chromium fonts-dejavu-core (the SC legend is SVG text that sharp renders with a system font), libopenjp2-7 (the JPEG 2000 reference decode in the pixel tests)
+#   1. Debian packages: orthanc orthanc-dicomweb redis-server dicom3tools dcmtk chromium fonts-dejavu-core (the SC legend is SVG text that sharp renders with a system font), libopenjp2-7 (the JPEG 2000 reference decode in the pixel tests), gcc libc6-dev (stack.sh builds the loopback-only bind shim for Orthanc)
 #   2. npm dependencies: `npm ci` when node_modules is missing or older than package-lock.json
 #   3. Kafka jars: Maven copies them into deploy/local/kafka/lib when they are missing
 #   4. TypeScript build (tsc -b, incremental): services and the `lungflow` command run from dist/
@@ -19,7 +19,7 @@ for tool in node npm java mvn; do
 done
 
 # ---- 1. Debian packages -----------------------------------------------------------------------------------------
-PACKAGES=(orthanc orthanc-dicomweb redis-server dicom3tools dcmtk chromium fonts-dejavu-core libopenjp2-7)
+PACKAGES=(orthanc orthanc-dicomweb redis-server dicom3tools dcmtk chromium fonts-dejavu-core libopenjp2-7 gcc libc6-dev)
 # Started by their packages (name:PID file of the init script); the stack runs its own copies instead.
 SERVICES=(orthanc:/run/orthanc.pid redis-server:/run/redis/redis-server.pid)
 
