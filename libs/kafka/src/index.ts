@@ -10,3 +10,5 @@ export { ensureTopics } from './ensureTopics';
 export { backoffDelay, sleep } from './backoff';
 export type { BackoffOptions } from './backoff';
 export { kafkaError } from './kafkaError';
+export { DeadLetterTopic, DEAD_LETTER_REVIEWED_GROUP, matchesDeadLetter } from './deadLetter';
+export type { DeadLetterBacklog, DeadLetterFilter, StoredDeadLetter } from './deadLetter';

@@ -8,6 +8,7 @@ import { inferenceCompleted, reportStored } from '@lungflow/contracts';
 import { DicomWebClient } from '@lungflow/dicomweb';
 import { LungFlowError } from '@lungflow/errors';
 import { Metrics, healthRoutes } from '@lungflow/http';
+import { watchDeadLetters } from './deadLetterMetrics';
 import { ConsumerRunner, EventProducer, createKafka, ensureTopics, type TopicNames } from '@lungflow/kafka';
 import { createLogger, type Logger } from '@lungflow/logging';
 import { createRedis, pingRedis, type Redis } from '@lungflow/redis';
@@ -92,6 +93,8 @@ export async function build(config: ReportConfig, deps: ReportDeps = {}): Promis
           },
         });
 
+  let deadLetterWatch: { stop(): void } | undefined;
+
   const app: FastifyInstance = Fastify({ loggerInstance: logger as FastifyBaseLogger });
   app.addSchema(worklistItem);
   await app.register(fastifySwagger, {
@@ -143,9 +146,11 @@ export async function build(config: ReportConfig, deps: ReportDeps = {}): Promis
       }
       await producer.connect();
       await consumer.start();
+      deadLetterWatch = watchDeadLetters(kafka, metrics, logger, deps.topicNames?.deadLetter ? { topic: deps.topicNames.deadLetter } : {});
       logger.info({ group: config.REPORT_CONSUMER_GROUP, topic: consumer.topic }, 'report started');
     },
     async stop() {
+      deadLetterWatch?.stop();
       await consumer?.stop().catch((error) => logger.warn({ err: error }, 'consumer stop failed'));
       await app.close();
       await producer.disconnect().catch(() => undefined);
