@@ -72,6 +72,10 @@ async function main(): Promise<number> {
   const studies: SoakStudy[] = Array.from({ length: total }, (_, i) => factory.make(i));
   const fleet = new ServiceFleet(base, ports, logDir);
   say('starting two replicas of ingest, infer and report');
+  // Interrupted (Ctrl-C, a CI timeout): the replicas are this process's children and must not outlive it.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => void fleet.stopAll().finally(() => process.exit(130)));
+  }
   try {
     return await soak({ seed, total, spanMs, settleMs, faultCount, stack, stateDir, logDir, proxy, ports, fleet, random, studies });
   } finally {

@@ -40,10 +40,10 @@ export async function consumerLag(kafka: Kafka): Promise<Record<string, number>>
   }
 }
 
-/** SR and SC instances the PACS holds for a study, by class. */
-export async function derivedInstances(pacs: DicomWebClient, studyInstanceUid: string): Promise<{ sr: number; sc: number }> {
-  const found = await pacs.searchInstances({ includefield: ['00080016'] }, studyInstanceUid).catch(() => []);
-  const classes = found.map((json) => firstString(json, '00080016'));
+/** SR and SC instances the PACS holds for a study outside the series the soak stored, by class. */
+export async function derivedInstances(pacs: DicomWebClient, study: SoakStudy): Promise<{ sr: number; sc: number }> {
+  const found = await pacs.searchInstances({ includefield: ['00080016', '0020000E'] }, study.studyInstanceUid).catch(() => []);
+  const classes = found.filter((json) => !study.sourceSeries.includes(firstString(json, '0020000E') ?? '')).map((json) => firstString(json, '00080016'));
   return { sr: classes.filter((c) => c === SR_CLASS).length, sc: classes.filter((c) => c === SC_CLASS).length };
 }
 
@@ -89,7 +89,7 @@ export async function verify(
   for (const study of studies) {
     const uid = study.studyInstanceUid;
     const expected = EXPECTED[study.kind];
-    const { sr, sc } = await derivedInstances(pacs, uid);
+    const { sr, sc } = await derivedInstances(pacs, study);
     const published = versions.get(uid)?.size ?? 0;
     const verdict = (outcome: StudyVerdict['outcome'], detail: string) => verdicts.push({ study, outcome, detail });
     if (expected === 'result') {

@@ -35,6 +35,8 @@ export interface SoakStudy {
   studyInstanceUid: string;
   patient: SoakPatient;
   instances: Buffer[];
+  /** The series the soak stored (the CXR samples are themselves Secondary Captures: not LungFlow's SC). */
+  sourceSeries: string[];
 }
 
 /** mulberry32: a small seeded generator, so `SOAK_SEED` replays the same studies and the same fault schedule. */
@@ -94,8 +96,9 @@ export class SoakStudyFactory {
       AccessionNumber: patient.accessionNumber,
     };
     const sample = this.samples[index % this.samples.length]!;
+    // Not every sample names the body part; ingest rightly filters those (body-part-unknown), so the soak says CHEST.
     const one = (source: Buffer, set: Record<string, string | null> = {}, stripPixels = false) =>
-      rewriteDicom(source, { studyUid, seriesUid: seededUid(this.seed, `series/${index}/0`), sopUid: seededUid(this.seed, `sop/${index}/0`), set: { ...identity, ...set }, stripPixels });
+      rewriteDicom(source, { studyUid, seriesUid: seededUid(this.seed, `series/${index}/0`), sopUid: seededUid(this.seed, `sop/${index}/0`), set: { ...identity, BodyPartExamined: 'CHEST', ...set }, stripPixels });
     let instances: Buffer[];
     switch (kind) {
       case 'cxr':
@@ -135,7 +138,8 @@ export class SoakStudyFactory {
         );
         break;
     }
-    return { index, kind, door, studyInstanceUid: studyUid, patient, instances };
+    const sourceSeries = [0, 1].map((series) => seededUid(this.seed, `series/${index}/${series}`));
+    return { index, kind, door, studyInstanceUid: studyUid, patient, instances, sourceSeries };
   }
 
   private pickKind(): SoakKind {
