@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { REPO_ROOT } from '../helpers/paths';
-import type { PacsProxy } from './PacsProxy';
+import type { PacsProxy } from '../helpers/PacsProxy';
 import type { ServiceFleet } from './ServiceFleet';
 
 const run = promisify(execFile);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { prng } from '../../libs/dicom/src/read/__tests__/prng';
 import { rewriteDicom, sharedDicom } from '../helpers/dicomFixtures';
 import { REPO_ROOT } from '../helpers/paths';
 
@@ -39,17 +40,8 @@ export interface SoakStudy {
   sourceSeries: string[];
 }
 
-/** mulberry32: a small seeded generator, so `SOAK_SEED` replays the same studies and the same fault schedule. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded generator of the DICOM fuzz tests (mulberry32), so `SOAK_SEED` replays studies and faults. */
+export const seededRandom = prng;
 
 /** A UID under 2.25 derived from the seed and a label: the same seed gives the same UIDs. */
 export function seededUid(seed: number, label: string): string {

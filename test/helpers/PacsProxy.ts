@@ -1,25 +1,33 @@
 import net from 'node:net';
 
 /**
- * A TCP forwarder between the services and the PACS (as report's outage test uses): `down` refuses every
- * connection and drops open ones; `slow` delays every chunk in both directions by `latencyMs`.
+ * A TCP forwarder between services and the real PACS, for outage tests and the soak. `up` pipes both ways;
+ * `down` refuses every connection and drops open ones; `slow` delays every chunk each way by `latencyMs`;
+ * `refuse-stow` lets reads through and answers every POST with a 503 carrying `refusal`.
  */
 export class PacsProxy {
-  mode: 'up' | 'down' | 'slow' = 'up';
+  mode: 'up' | 'down' | 'slow' | 'refuse-stow';
   latencyMs = 0;
+  /** The text of the 503 in `refuse-stow` mode. */
+  refusal = 'maintenance: database locked';
   private readonly server = net.createServer((client) => this.accept(client));
   private readonly sockets = new Set<net.Socket>();
 
+  /** `port` 0 picks a free one (read `port` after `start`). */
   constructor(
-    readonly port: number,
+    public port: number,
     private readonly upstreamPort: number,
-  ) {}
+    initialMode: PacsProxy['mode'] = 'up',
+  ) {
+    this.mode = initialMode;
+  }
 
   async start(): Promise<void> {
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(this.port, '127.0.0.1', resolve);
     });
+    this.port = (this.server.address() as net.AddressInfo).port;
   }
 
   set(mode: PacsProxy['mode'], latencyMs = 0): void {
@@ -47,17 +55,21 @@ export class PacsProxy {
     });
     upstream.on('error', () => client.destroy());
     client.on('close', () => upstream.destroy());
-    const forward = (from: net.Socket, to: net.Socket) =>
+    const forward = (from: net.Socket, to: net.Socket, isRequest: boolean) =>
       from.on('data', (chunk: Buffer) => {
-        if (this.mode === 'slow') {
-          from.pause();
-          setTimeout(() => {
-            to.write(chunk);
-            from.resume();
-          }, this.latencyMs);
-        } else to.write(chunk);
+        if (isRequest && this.mode === 'refuse-stow' && chunk.subarray(0, 5).toString('latin1') === 'POST ') {
+          upstream.destroy();
+          client.end(`HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(this.refusal)}\r\nConnection: close\r\n\r\n${this.refusal}`);
+          return;
+        }
+        if (this.mode !== 'slow') return void to.write(chunk);
+        from.pause();
+        setTimeout(() => {
+          to.write(chunk);
+          from.resume();
+        }, this.latencyMs);
       });
-    forward(client, upstream);
-    forward(upstream, client);
+    forward(client, upstream, true);
+    forward(upstream, client, false);
   }
 }
