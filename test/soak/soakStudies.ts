@@ -49,7 +49,8 @@ export function seededUid(seed: number, label: string): string {
   return `2.25.${BigInt(`0x${digest}`).toString()}`;
 }
 
-const SAMPLES = ['LF-DEMO-0001.dcm', 'LF-DEMO-0002.dcm', 'LF-DEMO-0003.dcm', 'LF-DEMO-0004.dcm', 'LF-DEMO-0005.dcm', 'LF-DEMO-0006.dcm', 'LF-DEMO-0007.dcm'];
+// The CR/DX samples only: LF-DEMO-0007 is a single CT slice, which ingest rightly filters (too-few-slices).
+const SAMPLES = ['LF-DEMO-0001.dcm', 'LF-DEMO-0002.dcm', 'LF-DEMO-0003.dcm', 'LF-DEMO-0004.dcm', 'LF-DEMO-0005.dcm', 'LF-DEMO-0006.dcm'];
 const CT_SLICES = ['tcia_covid19_ny_sbu/A048383/axial/19001231-30.dcm', 'tcia_covid19_ny_sbu/A048383/axial/19010410-30.dcm'];
 const HEAD_CT = 'pydicom_data/693_J2KR.dcm';
 /** Slices per CT series; the soak's ingest runs with INGEST_CT_MIN_SLICES at this value so each series counts. */
