@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import type { Kafka } from 'kafkajs';
 import { deadLetter, inferenceCompleted, reportStored, type InferenceCompleted } from '@lungflow/contracts';
@@ -7,7 +8,6 @@ import { DicomWebClient } from '@lungflow/dicomweb';
 import { EventProducer } from '@lungflow/kafka';
 import { createRedis, type Redis } from '@lungflow/redis';
 import { newUid, rewriteDicom } from '../../../../test/helpers/dicomFixtures';
-import { PacsProxy } from '../../../../test/helpers/PacsProxy';
 import { createTestTopic, testKafka, waitForMessages } from '../../../../test/helpers/kafka';
 import { stackSettings } from '../../../../test/helpers/stackSettings';
 import { build, type ReportService } from '../app';
@@ -23,6 +23,51 @@ const REPO = path.resolve(__dirname, '../../../..');
 const stack = stackSettings();
 const card = JSON.parse(readFileSync(path.join(REPO, 'models/cxr-v1/card.json'), 'utf8')) as { id: string; version: string; files: { sha256: string } };
 const PACS_ANSWER = 'maintenance: database locked';
+
+/** `up`: pipe to Orthanc; `down`: drop every connection; `refuse-stow`: reads pass, every POST gets a 503. */
+class PacsProxy {
+  mode: 'up' | 'down' | 'refuse-stow' = 'down';
+  private readonly server = net.createServer((client) => this.accept(client));
+  private readonly sockets = new Set<net.Socket>();
+  port = 0;
+
+  async start(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.port = (this.server.address() as net.AddressInfo).port;
+  }
+
+  set(mode: PacsProxy['mode']): void {
+    this.mode = mode;
+    // Kept-alive connections would otherwise carry on in the old mode.
+    for (const socket of this.sockets) socket.destroy();
+  }
+
+  async stop(): Promise<void> {
+    this.set('down');
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+
+  private accept(client: net.Socket): void {
+    this.sockets.add(client);
+    client.on('close', () => this.sockets.delete(client));
+    client.on('error', () => undefined);
+    if (this.mode === 'down') return void client.destroy();
+    const upstream = net.connect(stack.orthancHttpPort, '127.0.0.1');
+    this.sockets.add(upstream);
+    upstream.on('close', () => client.destroy());
+    upstream.on('error', () => client.destroy());
+    client.on('close', () => upstream.destroy());
+    upstream.pipe(client);
+    client.on('data', (chunk: Buffer) => {
+      if (this.mode === 'refuse-stow' && chunk.subarray(0, 5).toString('latin1') === 'POST ') {
+        upstream.destroy();
+        client.end(`HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(PACS_ANSWER)}\r\nConnection: close\r\n\r\n${PACS_ANSWER}`);
+        return;
+      }
+      upstream.write(chunk);
+    });
+  }
+}
 
 function completedEvent(study: { studyUid: string; seriesUid: string; sopUid: string }): InferenceCompleted {
   const probabilities = { covid19: 0.62, other_pneumonia: 0.25, no_finding: 0.13 };
@@ -40,7 +85,7 @@ function completedEvent(study: { studyUid: string; seriesUid: string; sopUid: st
 }
 
 describe('report service during a PACS outage', () => {
-  const proxy = new PacsProxy(0, stack.orthancHttpPort, 'down');
+  const proxy = new PacsProxy();
   const groupId = `test-report-${randomUUID()}`;
   const prefix = `lungflow:test:report:${randomUUID()}:`;
   let kafka: Kafka;
