@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One-command set-up (`npm run setup`; scripts/test.sh and scripts/demo.sh call it first). Idempotent, and quick when
 # everything is present: it installs only what is missing.
-#   1. Debian packages: orthanc orthanc-dicomweb redis-server dicom3tools dcmtk chromium fonts-dejavu-core (the SC legend is SVG text that sharp renders with a system font), libopenjp2-7 (the JPEG 2000 reference decode in the pixel tests)
+#   1. Debian packages: orthanc orthanc-dicomweb redis-server dicom3tools dcmtk chromium fonts-dejavu-core (the SC legend is SVG text that sharp renders with a system font), libopenjp2-7 (the JPEG 2000 reference decode in the pixel tests), gcc libc6-dev (stack.sh builds the loopback-only bind shim for Orthanc)
 #   2. npm dependencies: `npm ci` when node_modules is missing or older than package-lock.json
 #   3. Kafka jars: Maven copies them into deploy/local/kafka/lib when they are missing; the HAPI peers of the result
 #      outputs (MLLP receiver, FHIR server: deploy/local/hapi) are compiled by Maven when missing or older than their sources
@@ -20,7 +20,7 @@ for tool in node npm java mvn; do
 done
 
 # ---- 1. Debian packages -----------------------------------------------------------------------------------------
-PACKAGES=(orthanc orthanc-dicomweb redis-server dicom3tools dcmtk chromium fonts-dejavu-core libopenjp2-7)
+PACKAGES=(orthanc orthanc-dicomweb redis-server dicom3tools dcmtk chromium fonts-dejavu-core libopenjp2-7 gcc libc6-dev)
 # Started by their packages (name:PID file of the init script); the stack runs its own copies instead.
 SERVICES=(orthanc:/run/orthanc.pid redis-server:/run/redis/redis-server.pid)
 

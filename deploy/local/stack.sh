@@ -77,7 +77,8 @@ SERVICES=" ingest infer report "
 start_redis() {
   mkdir -p "$STATE/redis"
   CMD=(redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --protected-mode yes --dir "$STATE/redis"
-    --dbfilename dump.rdb --save "60 1000" --appendonly no --daemonize no --logfile "")
+    --dbfilename dump.rdb --save "60 1000" --appendonly yes --appendfsync everysec --appenddirname appendonly \
+    --daemonize no --logfile "")
 }
 ready_redis() {
   # Bash's /dev/tcp keeps redis-cli optional; a server that is loading its dump answers -LOADING, not PONG.
@@ -90,9 +91,19 @@ ready_redis() {
 }
 describe_redis() { echo "redis://127.0.0.1:$REDIS_PORT"; }
 
-prepare_orthanc() { mkdir -p "$LUNGFLOW_ORTHANC_STATE/db"; }
+prepare_orthanc() {
+  mkdir -p "$LUNGFLOW_ORTHANC_STATE/db"
+  # Orthanc 1.10 cannot be told which address to listen on (see orthanc/loopbackOnly.c): a preloaded bind() keeps
+  # its HTTP and DICOM ports on 127.0.0.1. Rebuilt only when the source is newer than the library.
+  ORTHANC_LOOPBACK_SHIM=$LUNGFLOW_ORTHANC_STATE/loopbackOnly.so
+  if [ ! -f "$ORTHANC_LOOPBACK_SHIM" ] || [ "$HERE/orthanc/loopbackOnly.c" -nt "$ORTHANC_LOOPBACK_SHIM" ]; then
+    command -v cc >/dev/null || fail "orthanc: no C compiler (cc) to build the loopback shim; run: npm run setup"
+    cc -shared -fPIC -O2 -o "$ORTHANC_LOOPBACK_SHIM" "$HERE/orthanc/loopbackOnly.c" -ldl >>"$LOGS/build.log" 2>&1 ||
+      fail "orthanc: building orthanc/loopbackOnly.c failed; read $LOGS/build.log"
+  fi
+}
 start_orthanc() {
-  CMD=(Orthanc "--logfile=$LOGS/orthanc.log" "$HERE/orthanc/orthanc.json")
+  CMD=(env "LD_PRELOAD=$ORTHANC_LOOPBACK_SHIM" Orthanc "--logfile=$LOGS/orthanc.log" "$HERE/orthanc/orthanc.json")
 }
 ready_orthanc() {
   # Through DICOMweb with the credentials: proves the plugin loaded and authentication works.
@@ -122,10 +133,11 @@ prepare_kafka() {
     KAFKA_PORT KAFKA_CONTROLLER_PORT LUNGFLOW_KAFKA_STATE
   if [ ! -f "$LUNGFLOW_KAFKA_STATE/data/meta.properties" ]; then
     local cluster_id
+    # base64url may start with '-': passed as "--cluster-id=ID" so the argument parser never reads it as an option.
     cluster_id=$(node -e "process.stdout.write(require('crypto').randomBytes(16).toString('base64url'))")
     say "kafka: formatting storage in $LUNGFLOW_KAFKA_STATE/data (cluster $cluster_id)"
     java -Xmx256m -Dlog4j.configuration="file:$HERE/kafka/log4j.properties" -cp "$KAFKA_LIB/*" \
-      kafka.tools.StorageTool format -t "$cluster_id" -c "$LUNGFLOW_KAFKA_STATE/server.properties" \
+      kafka.tools.StorageTool format "--cluster-id=$cluster_id" -c "$LUNGFLOW_KAFKA_STATE/server.properties" \
       >>"$LOGS/kafka.log" 2>&1 || fail "kafka: formatting storage failed; read $LOGS/kafka.log"
   fi
 }

@@ -3,6 +3,7 @@ import dcmjs from 'dcmjs';
 import sharp from 'sharp';
 import { wrapImageAsDicom, type WrappedDicom } from '@lungflow/dicom';
 import { DicomWebClient, firstString } from '@lungflow/dicomweb';
+import { listeningAddresses } from '../helpers/listeningAddresses';
 import { orthancAuthHeader, stackSettings } from '../helpers/stackSettings';
 
 // The real Orthanc of deploy/local (npm run stack:up), through DICOMweb (PS3.18) with the development credentials.
@@ -93,5 +94,10 @@ describe('local Orthanc (DICOMweb)', () => {
   it('listens on the configured DICOM port too', async () => {
     const system = (await (await orthanc('/system')).json()) as { DicomPort: number; HttpPort: number; DicomAet: string };
     expect(system).toMatchObject({ DicomPort: settings.orthancDicomPort, HttpPort: settings.orthancHttpPort, DicomAet: 'LUNGFLOW' });
+  });
+
+  it('listens on loopback only, HTTP and DICOM ports (Orthanc 1.10 has no bind setting; stack.sh preloads a shim)', () => {
+    expect(listeningAddresses(settings.orthancHttpPort)).toEqual(['127.0.0.1']);
+    expect(listeningAddresses(settings.orthancDicomPort)).toEqual(['127.0.0.1']);
   });
 });

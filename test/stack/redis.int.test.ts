@@ -37,6 +37,12 @@ describe('local Redis', () => {
     expect(await redis.get(`${prefix}string`)).toBeNull();
   });
 
+  it('keeps an append-only file fsynced every second, so a crash loses at most about a second of writes', async () => {
+    const [, appendonly] = (await redis.config('GET', 'appendonly')) as [string, string];
+    const [, appendfsync] = (await redis.config('GET', 'appendfsync')) as [string, string];
+    expect({ appendonly, appendfsync }).toEqual({ appendonly: 'yes', appendfsync: 'everysec' });
+  });
+
   it('is bound to loopback only', async () => {
     const [, bind] = (await redis.config('GET', 'bind')) as [string, string];
     expect(bind.split(/\s+/)).toEqual(['127.0.0.1']);

@@ -15,6 +15,8 @@ Rules (deploy/k8s/README.md explains why each exists):
   env-known-to-service     every environment variable the chart gives a service is one that service reads
                            (libs/config commonSettings, services/<name>/src/config.ts, process.env uses); the
                            services ignore unknown variables, so a misspelt setting would otherwise go unnoticed
+  redis-durability         a Redis container runs with `--appendonly yes` and `--appendfsync everysec` (or always):
+                           without the append-only file a crash loses cursors, due sets and idempotency keys
 
 Usage: policy.py MANIFESTS.yaml [--contracts libs/contracts/src/topics.ts] [--repo REPO_ROOT]
 """
@@ -106,6 +108,23 @@ def check_workload(doc):
     for init, key in ((False, 'containers'), (True, 'initContainers')):
         for container in spec.get(key) or []:
             out += check_container(kind, name, container, pod_security, kind in LONG_RUNNING, init)
+    return out
+
+
+def check_redis_durability(doc):
+    """Cursors, due sets and idempotency keys live in Redis; RDB snapshots alone lose up to minutes of them."""
+    kind, name = doc['kind'], doc['metadata']['name']
+    out = []
+    for container in pod_spec(doc).get('containers') or []:
+        if not re.search(r'(^|/)redis[:@]', str(container.get('image', ''))):
+            continue
+        args = [str(arg) for arg in (container.get('command') or []) + (container.get('args') or [])]
+        setting = {flag: args[i + 1] for i, flag in enumerate(args[:-1]) if flag.startswith('--')}
+        if setting.get('--appendonly') != 'yes':
+            out.append(('redis-durability', f'{kind}/{name} {container.get("name")}', 'needs --appendonly yes'))
+        if setting.get('--appendfsync') not in ('everysec', 'always'):
+            out.append(('redis-durability', f'{kind}/{name} {container.get("name")}',
+                        'needs --appendfsync everysec (or always)'))
     return out
 
 
@@ -269,6 +288,7 @@ def main():
     for doc in docs:
         if doc['kind'] in POD_KINDS:
             violations += check_workload(doc)
+            violations += check_redis_durability(doc)
         elif doc['kind'] in ('KafkaNodePool', 'Kafka'):
             violations += check_strimzi(doc)
     if args.contracts:

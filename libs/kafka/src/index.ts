@@ -9,3 +9,5 @@ export type { EventHandler, HandlerContext, ProcessOptions, ProcessOutcome, RawM
 export { ensureTopics } from './ensureTopics';
 export { replicationFactor } from './replicationFactor';
 export { kafkaError } from './kafkaError';
+export { DeadLetterTopic, DEAD_LETTER_REVIEWED_GROUP, matchesDeadLetter } from './deadLetter';
+export type { DeadLetterBacklog, DeadLetterFilter, StoredDeadLetter } from './deadLetter';

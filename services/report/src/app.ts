@@ -7,6 +7,7 @@ import type { Kafka } from 'kafkajs';
 import { inferenceCompleted, reportStored, reportStoredV2, type ReportStoredV2 } from '@lungflow/contracts';
 import { LungFlowError } from '@lungflow/errors';
 import { Metrics, healthRoutes } from '@lungflow/http';
+import { watchDeadLetters } from './deadLetterMetrics';
 import { ConsumerRunner, EventProducer, createKafka, ensureTopics, replicationFactor, type TopicNames } from '@lungflow/kafka';
 import { createLogger, type Logger } from '@lungflow/logging';
 import { createRedis, pingRedis, type Redis } from '@lungflow/redis';
@@ -101,6 +102,7 @@ export async function build(config: ReportConfig, deps: ReportDeps = {}): Promis
         });
 
   const outputs = deps.consume === false ? undefined : buildOutputs(config, { kafka, producer, redis, logger, metrics, ...(deps.topicNames ? { topicNames: deps.topicNames } : {}) });
+  let deadLetterWatch: { stop(): void } | undefined;
 
   const app: FastifyInstance = Fastify({ loggerInstance: logger as FastifyBaseLogger });
   app.addSchema(worklistItem);
@@ -158,9 +160,11 @@ export async function build(config: ReportConfig, deps: ReportDeps = {}): Promis
       await consumer.start();
       await outputs?.start();
       await review.start();
+      deadLetterWatch = watchDeadLetters(kafka, metrics, logger, deps.topicNames?.deadLetter ? { topic: deps.topicNames.deadLetter } : {});
       logger.info({ group: config.REPORT_CONSUMER_GROUP, topic: consumer.topic }, 'report started');
     },
     async stop() {
+      deadLetterWatch?.stop();
       await consumer?.stop().catch((error) => logger.warn({ err: error }, 'consumer stop failed'));
       await outputs?.stop();
       await review.stop();
