@@ -63,7 +63,7 @@ export class PacsDirectory<T> {
   for(sourcePacsId: string): T {
     const found = this.byId.get(sourcePacsId) ?? this.fallback;
     if (found === undefined) {
-      throw new LungFlowError('PACS_UNKNOWN', `no PACS "${sourcePacsId}" in LUNGFLOW_PACS (known: ${[...this.byId.keys()].join(', ')})`, { retriable: false, details: { sourcePacsId } });
+      throw new LungFlowError('PACS_UNKNOWN', `no PACS "${sourcePacsId}" in LUNGFLOW_PACS (known: ${[...this.byId.keys()].join(', ')})`, { details: { sourcePacsId } });
     }
     return found;
   }

@@ -38,8 +38,11 @@ export const ERROR_CODES = {
   DICOMWEB_BAD_RESPONSE: { retriable: false, meaning: 'An answer from the PACS that cannot be parsed.' },
   DICOMWEB_BAD_MULTIPART: { retriable: false, meaning: 'A multipart body that does not follow RFC 2046.' },
 
-  PACS_UNREACHABLE: { retriable: true, meaning: "Orthanc's REST API did not answer, or answered 5xx or 429." },
-  PACS_REFUSED: { retriable: false, meaning: "Orthanc's REST API refused the request, or lacks the endpoint." },
+  PACS_UNREACHABLE: { retriable: true, meaning: "Orthanc's REST API did not answer, or answered 5xx or 429; or a DIMSE C-STORE timed out, failed on the network, had its association rejected transiently, or was answered Out of Resources." },
+  PACS_REFUSED: { retriable: false, meaning: "Orthanc's REST API refused the request, or lacks the endpoint; or a DIMSE C-STORE association was rejected permanently, or instances were refused for a reason that will not change." },
+  PACS_UNKNOWN: { retriable: false, meaning: 'An event names a source PACS id that is not in LUNGFLOW_PACS.' },
+  CALLED_AE_UNKNOWN: { retriable: false, meaning: "A DIMSE association called an AE title other than ingest's INGEST_DIMSE_AE_TITLE; rejected." },
+  CALLING_AE_NOT_ALLOWED: { retriable: false, meaning: 'A DIMSE association came from a calling AE title not in INGEST_DIMSE_ALLOWED_CALLING_AE_TITLES; rejected.' },
 
   KAFKA_UNAVAILABLE: { retriable: true, meaning: 'A broker is unreachable, electing a leader, rebalancing or timing out.' },
   KAFKA_REFUSED: { retriable: false, meaning: 'Kafka refused the request for a reason a retry does not cure (authorisation, invalid request).' },
@@ -48,6 +51,17 @@ export const ERROR_CODES = {
   CONNECTION_LOST: { retriable: true, meaning: 'A network connection was refused, reset or timed out (ECONNREFUSED, ECONNRESET, ETIMEDOUT...) outside a client that classifies its own errors.' },
 
   STATE_UNAVAILABLE: { retriable: true, meaning: "Ingest could not record a pushed study in its state store (Redis); the STOW answer says so." },
+
+  HL7_ACK_AE: { retriable: false, meaning: 'The RIS answered AE/CE (application error: e.g. no accession number to attach the result to).' },
+  HL7_ACK_AR: { retriable: true, meaning: 'The RIS answered AR/CR (rejected: RIS unavailable, or type/version not supported); retried, then dead-lettered.' },
+  HL7_ACK_INVALID: { retriable: true, meaning: 'An HL7 ACK without MSA, with an unknown code, or for another control id; retried, then dead-lettered.' },
+  MLLP_UNAVAILABLE: { retriable: true, meaning: 'The MLLP connection to the RIS was refused, reset or closed before the ACK, or no ACK came within the timeout.' },
+  FHIR_REJECTED: { retriable: false, meaning: 'The FHIR server refused a resource with a 4xx other than 408/429 (e.g. 422 validation), or named no id for it.' },
+  FHIR_UNAVAILABLE: { retriable: true, meaning: 'The FHIR server answered 5xx, 408 or 429, timed out or could not be reached.' },
+  STUDY_NOT_IN_PACS: { retriable: true, meaning: "QIDO-RS or Orthanc's lookup does not know the study (it may still be indexing)." },
+  PACS_PRIORITY_FAILED: { retriable: false, meaning: 'Orthanc refused the priority metadata write (e.g. the name is not declared in UserMetadata).' },
+  PACS_PRIORITY_UNAVAILABLE: { retriable: true, meaning: 'Orthanc answered 5xx to the priority metadata write, timed out or could not be reached.' },
+  REVIEW_INVALID: { retriable: false, meaning: "A radiologist's review cannot be saved: the study is not on the worklist, or the review does not fit it (e.g. a lesion mask too small)." },
 
   MODEL_CARD_INVALID: { retriable: false, meaning: 'A model card does not match its schema or names something serving does not know.' },
   MODEL_CARD_UNREADABLE: { retriable: false, meaning: 'A model card is missing or cannot be read.' },

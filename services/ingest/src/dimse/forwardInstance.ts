@@ -1,6 +1,6 @@
 import { readPart10Header } from '@lungflow/dicom';
 import type { StowResult } from '@lungflow/dicomweb';
-import { LungFlowError, isRetriable } from '@lungflow/errors';
+import { LungFlowError, isRetriable, type ErrorCode } from '@lungflow/errors';
 import type { StudyTracker } from '../studyTracker';
 
 /** C-STORE response statuses (PS3.4 Annex B.2.3, PS3.7 Annex C). */
@@ -14,8 +14,8 @@ export const STORE_STATUS = {
 
 export interface StoreOutcome {
   status: number;
-  /** Error code of the failure (metric label), absent on success. */
-  code?: string;
+  /** Error code of the failure (metric label, from the catalogue), absent on success. */
+  code?: ErrorCode;
   studyInstanceUid?: string;
   comment?: string;
 }
@@ -41,7 +41,7 @@ export async function forwardInstance(deps: ForwardDeps, part10: Uint8Array): Pr
   try {
     result = await deps.pacs.storeInstances([part10]);
   } catch (error) {
-    const code = error instanceof LungFlowError ? error.code : 'UNEXPECTED';
+    const code: ErrorCode = error instanceof LungFlowError ? error.code : 'UNEXPECTED';
     if (isRetriable(error)) return { status: STORE_STATUS.outOfResources, code, comment: 'PACS of record unavailable; retry later' };
     return { status: STORE_STATUS.cannotUnderstand, code, comment: `PACS of record refused the instance (${code})` };
   }
@@ -51,7 +51,7 @@ export async function forwardInstance(deps: ForwardDeps, part10: Uint8Array): Pr
   } catch {
     studyInstanceUid = undefined;
   }
-  if (!studyInstanceUid) return { status: STORE_STATUS.cannotUnderstand, code: 'DICOM_INVALID', comment: 'stored, but the instance names no Study Instance UID' };
+  if (!studyInstanceUid) return { status: STORE_STATUS.cannotUnderstand, code: 'DICOM_MALFORMED', comment: 'stored, but the instance names no Study Instance UID' };
   try {
     await deps.tracker.touch(studyInstanceUid, 'dimse');
   } catch {

@@ -55,13 +55,13 @@ export class DimseStoreClient {
       };
       const timer = setTimeout(() => {
         client.abort();
-        fail(new LungFlowError('PACS_UNREACHABLE', `C-STORE to ${where} timed out after ${timeoutMs} ms`, { retriable: true, details: { host, port } }));
+        fail(new LungFlowError('PACS_UNREACHABLE', `C-STORE to ${where} timed out after ${timeoutMs} ms`, { details: { host, port } }));
       }, timeoutMs);
       client.on('associationRejected', (result: { result: number; reason: number }) => {
         const retriable = result.result === RejectResult.Transient;
-        fail(new LungFlowError(retriable ? 'PACS_UNREACHABLE' : 'PACS_REFUSED', `${where} rejected the association (result ${result.result}, reason ${result.reason})`, { retriable, details: { host, port } }));
+        fail(new LungFlowError(retriable ? 'PACS_UNREACHABLE' : 'PACS_REFUSED', `${where} rejected the association (result ${result.result}, reason ${result.reason})`, { details: { host, port } }));
       });
-      client.on('networkError', (error: Error) => fail(new LungFlowError('PACS_UNREACHABLE', `C-STORE to ${where} failed: ${error.message}`, { retriable: true, cause: error, details: { host, port } })));
+      client.on('networkError', (error: Error) => fail(new LungFlowError('PACS_UNREACHABLE', `C-STORE to ${where} failed: ${error.message}`, { cause: error, details: { host, port } })));
       client.on('closed', () => {
         clearTimeout(timer);
         resolve();
@@ -76,7 +76,6 @@ export class DimseStoreClient {
       const retriable = statuses.some((s) => s === undefined || retriableStatus(s));
       const answer = statuses.map((s) => (s === undefined ? 'no answer' : `0x${s.toString(16).padStart(4, '0')}`)).join(', ');
       throw new LungFlowError(retriable ? 'PACS_UNREACHABLE' : 'PACS_REFUSED', `${where} did not store ${failed.length} of ${headers.length} instances (C-STORE status ${answer})`, {
-        retriable,
         details: { host, port, failed: failed.map((h) => h.sopInstanceUid) },
       });
     }

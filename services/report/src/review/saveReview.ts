@@ -33,7 +33,7 @@ export interface SaveReviewDeps {
 
 export class ReviewRefused extends LungFlowError {
   constructor(message: string, readonly status: 400 | 404) {
-    super('REVIEW_INVALID', message, { retriable: false });
+    super('REVIEW_INVALID', message);
   }
 }
 
