@@ -34,7 +34,7 @@ from ..golden import DICOM_FILES, encode, outputs_json
 from ..manifest import CXR_CLASSES
 from ..paths import CACHE_DIR, REPO_ROOT, RUNS_DIR, shared_data_dir
 from ..preprocess import load_model_input
-from .data import SITES, load_cxr_manifest, with_split
+from .data import LOSO_SITES, load_cxr_manifest, with_split
 from .graph import INPUT_SIZE, OUTPUT_NAMES, CxrV2, count_flops
 
 TARGET_SENSITIVITY = 0.90
@@ -43,15 +43,16 @@ RESAMPLES = 1000
 SEED = 20261202
 
 
-def pooled_loso(runs: Path, lut: str) -> pd.DataFrame:
-    parts = [pd.read_csv(runs / f"{lut}-{s}" / "predictions.csv", dtype={"group_id": str}) for s in SITES
-             if (runs / f"{lut}-{s}" / "predictions.csv").exists()]
-    return pd.concat(parts, ignore_index=True)
+def pooled_loso(runs: Path, lut: str, sites: list[str] = LOSO_SITES) -> pd.DataFrame:
+    """Every held-out-site prediction of one arm; `loso_site` names the fold that predicted each image."""
+    parts = [pd.read_csv(runs / f"{lut}-{s}" / "predictions.csv", dtype={"group_id": str}).assign(loso_site=s)
+             for s in sites if (runs / f"{lut}-{s}" / "predictions.csv").exists()]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["label", "p_covid19", "loso_site", "group_id"])
 
 
-def site_table(pred: pd.DataFrame, threshold: float) -> list[dict]:
+def site_table(pred: pd.DataFrame, threshold: float, by: str = "loso_site") -> list[dict]:
     rows = []
-    for site, part in pred.groupby("site"):
+    for site, part in pred.groupby(by):
         pos = (part["label"] == "covid19").to_numpy()
         flag = part["p_covid19"].to_numpy() >= threshold
         b = binary_metrics(pos, flag)
@@ -82,6 +83,19 @@ def build_model(runs: Path, lut: str, seg_path: Path) -> tuple[CxrV2, dict]:
     return model.eval(), ck
 
 
+def finite(o):
+    """JSON has no NaN: undefined numbers (e.g. an AUC on a one-class site) are written as null."""
+    if isinstance(o, dict):
+        return {k: finite(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [finite(v) for v in o]
+    if isinstance(o, (float, np.floating)):
+        return None if o != o else float(o)
+    if isinstance(o, np.integer):
+        return int(o)
+    return o
+
+
 def decide(probs: np.ndarray, area: np.ndarray, threshold: float) -> np.ndarray:
     """'positive' | 'negative' | 'indeterminate' (no lungs found), as serving decides."""
     return np.where(area < MIN_LUNG_AREA, "indeterminate", np.where(probs[:, 0] >= threshold, "positive", "negative"))
@@ -109,8 +123,10 @@ def main(argv: list[str] | None = None) -> int:
         log = json.loads((args.runs / f"{lut}-none" / "train_log.json").read_text())
         arms[lut] = {"pooled_loso_covid_auc": roc_auc(pos, pooled["p_covid19"].to_numpy()) if len(pooled) else float("nan"),
                      "validation_covid_auc": log["val_covid_auc"], "loso_images": int(len(pooled)),
-                     "folds": sorted(pooled["site"].unique().tolist()) if len(pooled) else []}
-    lut = max(arms, key=lambda k: (arms[k]["pooled_loso_covid_auc"], arms[k]["validation_covid_auc"]))
+                     "folds": sorted(pooled["loso_site"].unique().tolist()) if len(pooled) else [],
+                     "complete": bool(len(pooled)) and set(pooled["loso_site"]) == set(LOSO_SITES)}
+    # only arms whose every fold ran compete on the leave-one-site-out figure
+    lut = max(arms, key=lambda k: (arms[k]["complete"], arms[k]["pooled_loso_covid_auc"], arms[k]["validation_covid_auc"]))
     pooled = pooled_loso(args.runs, lut)
     pos_l = (pooled["label"] == "covid19").to_numpy()
     # 2. threshold on the held-out-source predictions
@@ -119,6 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     loso_flag = pooled["p_covid19"].to_numpy() >= threshold
     loso_ci = ci_metrics(pos_l, pooled["p_covid19"].to_numpy(), loso_flag, list(pooled["group_id"]))
     loso_sites = site_table(pooled, threshold)
+    # The stricter fold: the whole ieee8023 collection out (COVID-19 then comes from Hannover alone).
+    whole = pooled_loso(args.runs, lut, ["ieee8023"])
+    whole_collection = site_table(whole, threshold)[0] if len(whole) else None
 
     # 3. export, then the test split, once
     model, ck = build_model(args.runs, lut, args.seg / "lungseg.pt")
@@ -137,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     test_ci = ci_metrics(pos_t, probs[:, 0], flag_t, list(test["group_id"]))
     adult = (test["age_group"] != "pediatric").to_numpy()
     adult_ci = ci_metrics(pos_t[adult], probs[adult, 0], flag_t[adult], list(test["group_id"][adult]))
-    test_sites = site_table(test.assign(p_covid19=np.where(decision == "positive", 1.0, probs[:, 0] * 0) if False else probs[:, 0]), threshold)
+    test_sites = site_table(test.assign(p_covid19=probs[:, 0]), threshold, by="site")
     subgroups = subgroup_table(test, probs, CXR_CLASSES, "covid19", threshold, ["label", "age_group"])
     by_site = subgroup_table(test, probs, CXR_CLASSES, "covid19", threshold, ["label", "site"])
 
@@ -172,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
         "dicom": [{"file": f, "pixelPath": info, **encode(xi), "expected": outputs_json(g_out, len(g_inputs) + i)}
                   for i, (f, xi, info) in enumerate(zip(DICOM_FILES["cxr"], d_inputs, d_info))],
     }
-    (out / "golden.json").write_text(json.dumps(golden) + "\n")
+    (out / "golden.json").write_text(json.dumps(finite(golden), allow_nan=False) + "\n")
 
     # 6. card
     v1 = json.loads((REPO_ROOT / "models" / "cxr-v1" / "card.json").read_text())
@@ -180,14 +199,15 @@ def main(argv: list[str] | None = None) -> int:
     evaluation = {
         "segmentation": seg_log, "arms": arms, "chosenArm": lut,
         "operatingPoint": {**op, "chosenOn": "pooled leave-one-source-out predictions"},
-        "leaveOneSourceOut": {"pooled": loso_ci, "sites": loso_sites},
+        "leaveOneSourceOut": {"pooled": loso_ci, "sites": loso_sites, "wholeIeee8023Collection": whole_collection},
         "test": {"all": test_ci, "adult": adult_ci, "sites": test_sites, "subgroups": subgroups, "bySite": by_site,
                  "indeterminate": int((decision == "indeterminate").sum()), "images": int(len(test)),
                  "groups": int(test["group_id"].nunique())},
         "audits": {"sourceProbe": probe, "lungMasking": masking},
         "onnxMaxAbsDiff": diff, "flops": flops,
     }
-    (out / "evaluation" / "evaluation.json").write_text(json.dumps(evaluation, indent=1, default=float))
+    evaluation = finite(evaluation)
+    (out / "evaluation" / "evaluation.json").write_text(json.dumps(evaluation, indent=1, allow_nan=False))
     card = {k: v1[k] for k in ("task", "modality", "intendedUse", "classes")}
     card.update({
         "id": "cxr-v2", "version": "2.0.0",
@@ -225,7 +245,8 @@ def main(argv: list[str] | None = None) -> int:
             "Studies where no lungs are found are reported indeterminate, never negative.",
         ],
     })
-    (out / "card.json").write_text(json.dumps(card, indent=2, default=float) + "\n")
+    card = finite(card)
+    (out / "card.json").write_text(json.dumps(card, indent=2, allow_nan=False) + "\n")
     from .card import write_model_card
     write_model_card(out / "model-card.md", card, evaluation)
     print(json.dumps({"arm": lut, "threshold": threshold, "loso": {k: v["value"] for k, v in loso_ci.items()},

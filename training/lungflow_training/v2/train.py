@@ -29,7 +29,7 @@ from ..paths import CACHE_DIR, RUNS_DIR, shared_data_dir
 from ..temperature import fit_temperature
 from ..train import sample_weights
 from .crops import cached_crops
-from .data import SITES, load_cxr_manifest, with_split
+from .data import LOSO_SITES, SITES, load_cxr_manifest, with_split
 from .graph import CLS_PLAN, INPUT_SIZE, Classifier
 
 SEG_PATH = RUNS_DIR / "lungseg" / "lungseg.pt"
@@ -63,7 +63,7 @@ def covid_auc(y: np.ndarray, p: np.ndarray) -> float:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--lut", choices=["jet", "gray"], default="jet")
-    ap.add_argument("--holdout", choices=["none", *SITES], default="none")
+    ap.add_argument("--holdout", choices=["none", *SITES, *LOSO_SITES], default="none")
     ap.add_argument("--epochs", type=int, default=14)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=3e-3)
@@ -80,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(args.threads)
     m, _, crops, areas = load_all(args.limit, args.seg)
     y_all = m["label"].map(CXR_CLASSES.index).to_numpy()
-    site = m["site"].to_numpy()
+    # the whole-collection fold `ieee8023` holds out every ieee8023 row; the others are loso_site units
+    site = (m["site"] if args.holdout in SITES else m["loso_site"]).to_numpy()
     split = m["split"].to_numpy()
     if args.holdout == "none":
         train, val, predict = split == "train", split == "val", np.isin(split, ["val", "test"])
@@ -134,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     temperature, nll_before, nll_after = fit_temperature(vl, y_all[val])
     pl = logits_of(model, crops[predict, 0]) / temperature
     probs = torch.softmax(torch.from_numpy(pl), 1).numpy()
-    pred = m[predict][["path", "label", "site", "source", "group_id", "patient_id", "split", "age_group", "view"]].copy()
+    pred = m[predict][["path", "label", "site", "loso_site", "source", "group_id", "patient_id", "split", "age_group", "view"]].copy()
     for k, c in enumerate(CXR_CLASSES):
         pred[f"p_{c}"] = probs[:, k]
     pred["lung_area"] = areas[predict, 0]
