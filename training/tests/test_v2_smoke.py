@@ -20,7 +20,7 @@ def test_smoke_release(tmp_path: Path) -> None:
     seg = tmp_path / "lungseg"
     assert lungseg.main(["--epochs", "1", "--max-steps", "2", "--limit", "8", "--threads", "1", "--out", str(seg)]) == 0
     runs = tmp_path / "runs"
-    for holdout in ("none", "ieee8023", "rsna_normal"):
+    for holdout in ("none", "hannover", "rsna_normal"):
         assert train.main(["--lut", "gray", "--holdout", holdout, "--limit", "2", "--epochs", "1", "--max-steps", "2",
                            "--threads", "1", "--seg", str(seg / "lungseg.pt"), "--out", str(runs / f"gray-{holdout}")]) == 0
     loso = json.loads((runs / "gray-rsna_normal" / "train_log.json").read_text())
