@@ -4,9 +4,10 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { attr, readPart10 } from '@lungflow/dicom';
 import { decodePicture, loadModelRelease, OnnxClassifier, toModelInput } from '@lungflow/inference';
+import { defaultModelDir } from './analyze/defaultModelDir';
 import { run } from './main';
 
-// Runs the command in-process on real shared files with the released models (models/cxr-v1, models/ct-v1).
+// Runs the command in-process on real shared files with the released models (the newest cxr-vN and ct-vN of models/).
 jest.setTimeout(120_000);
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -33,7 +34,8 @@ describe('lungflow analyze', () => {
     expect(code).toBe(0);
     expect(lines).toHaveLength(2);
     const first = lines.find((l) => l.input === jpg) as { ok: boolean; model: { id: string; version: string }; probabilities: Record<string, number>; decision: { className: string; positive: boolean }; outputs: { heatmap: string } };
-    const release = await loadModelRelease(path.join(ROOT, 'models/cxr-v1'));
+    // The release the command picks with no option: the newest cxr-vN (cxr-v2 once released), as infer does.
+    const release = await loadModelRelease(defaultModelDir('cxr'));
     expect(first.model).toMatchObject({ id: release.card.id, version: release.card.version, sha256: release.card.files.sha256 });
     expect(Object.keys(first.probabilities)).toEqual(release.card.classes.map((c) => c.name));
     const classifier = await OnnxClassifier.create(release);
