@@ -89,10 +89,8 @@ def full_size_dice(prob112: np.ndarray, rows: pd.DataFrame, d: Path) -> np.ndarr
     out = []
     for p, (_, r) in zip(prob112, rows.iterrows()):
         with Image.open(d / r["mask"]) as img:
-            w, h = img.size
-        target = load_mask(d / r["mask"], 0) if False else None
-        with Image.open(d / r["mask"]) as img:
             a = np.asarray(img.convert("L"))
+        h, w = a.shape
         t = np.where(a >= 192, 1, np.where(a > 64, 255, 0)).astype(np.uint8)
         up = F.interpolate(torch.from_numpy(p)[None, None], size=(h, w), mode="bilinear", align_corners=False)[0, 0]
         out.append(dice_scores(up.numpy()[None], t[None])[0])
