@@ -13,6 +13,9 @@ step() { printf '\n== %s\n' "$*"; }
 
 step "set-up (idempotent)"
 bash deploy/local/install.sh
+# The Python environment is set up here, not only before the pytest step: the review browser test runs
+# training/.venv's python to export reviewed studies for training.
+bash training/setup.sh
 
 step "typecheck and lint"
 npx tsc -b

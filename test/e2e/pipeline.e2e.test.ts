@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { hasSharedData, REPO_ROOT } from '../helpers/paths';
 import { priorityAt } from '../../services/report/src/worklist/priority';
@@ -34,8 +34,10 @@ interface Card {
   files: { sha256: string };
 }
 const codeToClass = new Map<string, string>();
+// Every release in models/: infer serves the newest of each task, and the test must not pin which one that is.
 const modelFiles = new Set<string>();
-for (const release of ['cxr-v1', 'ct-v1']) {
+const releases = readdirSync(join(REPO_ROOT, 'models')).filter((name) => existsSync(join(REPO_ROOT, 'models', name, 'card.json')));
+for (const release of releases) {
   const card = JSON.parse(readFileSync(join(REPO_ROOT, 'models', release, 'card.json'), 'utf8')) as Card;
   for (const c of card.classes) codeToClass.set(`${release.split('-')[0]}:${c.code.value}`, c.name);
   modelFiles.add(card.files.sha256);
