@@ -9,4 +9,5 @@ export { segmentation, packBits, unpackBits, SEGMENTATION_STORAGE, REVIEW_SEG_SE
 export { reviewReport, REVIEW_CODES, REVIEW_SR_SERIES_NUMBER, LUNGFLOW_CODING_SCHEME } from './reviewReport';
 export { REVIEW_SERIES_DESCRIPTION } from './reviewHeader';
 export { reviewUids, type ReviewKind } from './reviewUids';
+export type { LesionFindings, LungZone, LungSide, RegionMeasurement, ZoneMeasurement, ClinicalPrediction, FindingsMask } from './LesionFindings';
 export type { ReviewResult, Reviewer, BinaryMask, SeverityScore } from './ReviewResult';
