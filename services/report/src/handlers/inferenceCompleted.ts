@@ -8,6 +8,7 @@ import type { Logger } from '@lungflow/logging';
 import type { ModelCatalog } from '../ModelCatalog';
 import type { ReportPacs } from '../pacs/ReportPacs';
 import { renderSource } from '../renderSource';
+import { deviceOf } from '../worklist/sourceDevice';
 import { THUMBNAIL_SIZE, type WorklistStore } from '../worklist/WorklistStore';
 
 /**
@@ -148,6 +149,7 @@ export function handleInferenceCompleted(deps: InferenceCompletedDeps): EventHan
     const scObject = storedObject(sc, attr.string(sc.dataset, 'SOPClassUID') ?? '', dicomWebUrl);
 
     const decision = event.aggregate.decision;
+    const sourceDevice = deviceOf(dataset);
     await deps.worklist.upsert(
       {
         studyInstanceUid: event.studyInstanceUid,
@@ -161,6 +163,7 @@ export function handleInferenceCompleted(deps: InferenceCompletedDeps): EventHan
         sr: srObject,
         sc: scObject,
         analysedImages: event.aggregate.analysedImages,
+        ...(sourceDevice ? { sourceDevice } : {}),
         reportedAt: storedAt.toISOString(),
         inferredAt: event.provenance.finishedAt,
       },

@@ -27,6 +27,7 @@ export const worklistItem = {
     sr: storedObject,
     sc: storedObject,
     analysedImages: { type: 'integer' },
+    sourceDevice: { type: 'string', description: "the acquiring device: Manufacturer and Manufacturer's Model Name of the analysed image" },
     listedAt: { type: 'string', format: 'date-time' },
     reportedAt: { type: 'string', format: 'date-time' },
     inferredAt: { type: 'string', format: 'date-time' },
