@@ -10,22 +10,19 @@ export interface SourceSpacing {
   columnSpacingMm: number;
 }
 
-const SECONDARY_CAPTURE = '1.2.840.10008.5.1.4.1.1.7';
-
 /**
  * The pixel spacing lesion areas may be given in (README rule 7): Pixel Spacing (0028,0030), else Imager Pixel
  * Spacing (0018,1164), with Rows and Columns; null when neither is there or usable.
  *
  * Also null for a picture wrapped as DICOM: its spacing is nominal (libs/dicom wrapImageAsDicom writes a 430 mm
- * detector for every PNG/JPEG), and a nominal mm² is worse than none. Such images are marked SECONDARY in Image Type
- * value 2 (PS3.3 C.7.6.1.1.2: created after the examination, e.g. a digitised figure), as are Secondary Captures by
- * their SOP class; neither has a measured geometry, so both count as unknown.
+ * detector for every PNG/JPEG), and a nominal mm² is worse than none. Such images say SECONDARY in Image Type value 2
+ * (PS3.3 C.7.6.1.1.2: created after the examination, e.g. a digitised figure), which no acquisition's geometry does.
+ * A Secondary Capture object that states Pixel Spacing keeps it: that attribute claims a spacing in the patient (the
+ * RSNA/NIH radiographs in ../shared/data are SC objects with their detector's 0.168 mm).
  */
 export function sourcePixelSpacing(dataset: NaturalizedDataset): SourceSpacing | null {
   const imageType = attr.strings(dataset, 'ImageType').map((v) => v.toUpperCase());
   if (imageType[1] === 'SECONDARY') return null;
-  const sopClassUid = attr.string(dataset, 'SOPClassUID') ?? '';
-  if (sopClassUid === SECONDARY_CAPTURE || sopClassUid.startsWith(`${SECONDARY_CAPTURE}.`)) return null;
   const rows = attr.number(dataset, 'Rows');
   const columns = attr.number(dataset, 'Columns');
   if (!rows || !columns) return null;
