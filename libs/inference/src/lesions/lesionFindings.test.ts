@@ -73,6 +73,14 @@ describe('lesionGrid (README rules 1–6, 9)', () => {
     expect(f['leftLower.lungFraction']).toBeCloseTo(2 / 36, 12);
   });
 
+  it('puts a column exactly on the midline in the patient\'s left (x < mid is right)', () => {
+    // Lung cells at x = 0, 3, 5 of row 0: mid = (0 + 5 + 1) / 2 = 3, so x = 3 is left, with x = 5.
+    const lungs = new Float32Array(36);
+    for (const x of [0, 3, 5]) lungs[x] = 0.9;
+    const onMid = lesionGrid({ lungs: { width: 6, height: 6, data: lungs }, lungThreshold: 0.5, cam: { width: 3, height: 3, data: new Float32Array(9).fill(1) }, normalise: 'none', lesionThreshold: 0.5, modelInput: modelInput() });
+    expect([onMid.lungPixels.right, onMid.lungPixels.left]).toEqual([1, 2]);
+  });
+
   it('normalises the CAM by its maximum over lung pixels only and marks lesions at >= the threshold', () => {
     expect(grid.camScale).toBe(8);
     expect(grid.lesionPixels).toEqual({ total: 6, right: 4, left: 2, rightUpper: 4, rightMiddle: 0, rightLower: 0, leftUpper: 0, leftMiddle: 0, leftLower: 2 });
