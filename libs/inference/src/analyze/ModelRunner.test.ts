@@ -42,7 +42,7 @@ describe('ModelRunner lesions', () => {
       expect(lesions?.clinical).toEqual([{ id: 'crp', display: 'C-reactive protein', unit: 'mg/L', value: null, modelId: 'cxr-v2/lesions/crp' }]);
       expect(lesions?.total.areaMm2).toBeNull();
       const spaced = await runner.classifyInput(input, { rows: 2240, columns: 1120, rowSpacingMm: 0.1, columnSpacingMm: 0.2 });
-      const cells = (spaced.lesions?.lesionMask.data ?? []).reduce((a, b) => a + b, 0);
+      const cells = Array.from(spaced.lesions?.lesionMask.data ?? []).reduce((a, b) => a + b, 0);
       // One grid cell: (2240 × 0.1 / 112) × (1120 × 0.2 / 112) = 2 × 2 = 4 mm².
       expect(spaced.lesions?.total.areaMm2).toBeCloseTo(cells * 4, 9);
       expect(cells).toBeGreaterThan(0);
