@@ -1,4 +1,4 @@
-import { TOPICS, ContractError, auditEvent, decodeMessage, deadLetter, encodeMessage, inferenceCompleted, reportStored, studyReceived } from './index';
+import { TOPICS, ContractError, auditEvent, decodeMessage, deadLetter, encodeMessage, inferenceCompleted, packMask, reportStored, studyReceived, unpackMask } from './index';
 import type { InferenceCompleted, StudyReceived } from './index';
 
 const STUDY = '1.2.826.0.1.3680043.8.498.1';
@@ -148,6 +148,14 @@ describe('contracts', () => {
     const withLesions = (changed: object) => ({ ...event, results: [{ ...result, lesions: { ...lesions, ...changed } }] }) as InferenceCompleted;
     expect(() => encodeMessage(inferenceCompleted, { studyInstanceUid: STUDY }, withLesions({ lesionMask: { ...mask, width: 111 } }))).toThrow(/width × height bits/);
     expect(() => encodeMessage(inferenceCompleted, { studyInstanceUid: STUDY }, withLesions({ severity: { extent: 9, opacity: null, brixiaGlobal: null } }))).toThrow(/extent/);
+  });
+
+  it('packs masks least significant bit first to an even length, and unpacks them unchanged', () => {
+    const data = Uint8Array.from({ length: 5 * 3 }, (_, i) => (i % 3 === 0 ? 1 : 0));
+    const packed = packMask({ width: 5, height: 3, data });
+    expect([...Buffer.from(packed.data, 'base64')]).toEqual([0b01001001, 0b00010010]); // pixels 0, 3, 6 | 9, 12 (bits 1 and 4)
+    expect(unpackMask(packed)).toEqual({ width: 5, height: 3, data });
+    expect(() => packMask({ width: 4, height: 4, data })).toThrow(/15 values/);
   });
 
   it('validates report.stored and the dead-letter envelope', () => {

@@ -50,3 +50,28 @@ export const lesionFindings = z
   .strict();
 
 export type LesionFindingsMessage = z.infer<typeof lesionFindings>;
+
+/** A 0/1-per-pixel mask (libs/dicom's FindingsMask has this shape). */
+export interface BitMask {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+/** Packs a mask for the event: bit i of the stream is pixel i (least significant bit first), even length. */
+export function packMask(mask: BitMask): z.infer<typeof packedMask> {
+  const pixels = mask.width * mask.height;
+  if (mask.data.length !== pixels) throw new RangeError(`mask has ${mask.data.length} values for ${mask.width}×${mask.height}`);
+  const bytes = Math.ceil(pixels / 8);
+  const out = Buffer.alloc(bytes + (bytes % 2));
+  for (let i = 0; i < pixels; i += 1) if (mask.data[i]) out[i >> 3] = (out[i >> 3] as number) | (1 << (i & 7));
+  return { width: mask.width, height: mask.height, encoding: 'bits-base64', data: out.toString('base64') };
+}
+
+/** The inverse of packMask: one byte (0/1) per pixel. */
+export function unpackMask(packed: z.infer<typeof packedMask>): BitMask {
+  const bits = Buffer.from(packed.data, 'base64');
+  const data = new Uint8Array(packed.width * packed.height);
+  for (let i = 0; i < data.length; i += 1) data[i] = ((bits[i >> 3] as number) >> (i & 7)) & 1;
+  return { width: packed.width, height: packed.height, data };
+}
