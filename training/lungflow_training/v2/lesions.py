@@ -44,6 +44,7 @@ GRID = SEG_SIZE  # every measure lives on the 112 x 112 lung grid (README rule 1
 ZONES = ["rightUpper", "rightMiddle", "rightLower", "leftUpper", "leftMiddle", "leftLower"]
 REGIONS = ["total", "right", "left", *ZONES]
 MEASURES = ["lesionFraction", "meanCam", "meanIntensity", "lungFraction"]
+CAM_MEASURES = ("lesionFraction", "meanCam")  # the measures the lesion map (the CAM) changes
 FEATURES = [f"{r}.{m}" for r in REGIONS for m in MEASURES]
 # Brixia zones (BS-Net layout): A-C the patient's right lung top to bottom, D-F the left.
 BRIXIA_ZONES = dict(zip("ABCDEF", ZONES))
@@ -400,6 +401,11 @@ def model_json(intercept: float, w: np.ndarray, names: list[str], rng: tuple[flo
 
 def choose_indicators(images: pd.DataFrame) -> list[dict]:
     """The N_INDICATORS labs with the most patients (images with a value in the window), each with its counts."""
+    return indicator_counts(images)[:N_INDICATORS]
+
+
+def indicator_counts(images: pd.DataFrame) -> list[dict]:
+    """Every lab with its counts, most patients first (then most images, then LABS order)."""
     rows = []
     for order, (ident, col, display, unit) in enumerate(LABS):
         has = images[f"lab_{ident}"].notna()
@@ -407,11 +413,10 @@ def choose_indicators(images: pd.DataFrame) -> list[dict]:
                      "nPatients": int(images.loc[has, "patient_id"].nunique()),
                      "nGroups": int(images.loc[has, "group_id"].nunique()), "nImages": int(has.sum())})
     rows.sort(key=lambda r: (-r["nPatients"], -r["nImages"], r["order"]))
-    chosen = rows[:N_INDICATORS]
-    for r in chosen:
+    for r in rows:
         # groups, not patient ids, are the unit of the CV; they coincide for Hannover but never count more
         r["estimable"] = min(r["nPatients"], r["nGroups"]) >= MIN_PATIENTS
-    return chosen
+    return rows
 
 
 def cross_validate(images: pd.DataFrame, tables: dict[LesionMap, np.ndarray], indicators: list[dict],
@@ -478,6 +483,29 @@ def cross_validate(images: pd.DataFrame, tables: dict[LesionMap, np.ndarray], in
     results["oof"] = {"path": list(images["path"]), "brixiaZones": pred6.tolist(),
                       **{k: v.tolist() for k, v in pred.items()}}
     return results
+
+
+def cam_contribution(images: pd.DataFrame, with_cam: dict, without: dict, indicators: list[dict],
+                     resamples: int) -> dict:
+    """Paired patient-group bootstrap of MAE(with the CAM) - MAE(without it) on the same held-out images."""
+    groups = images["group_id"].to_numpy()
+    y6 = images[[f"brixia{z}" for z in "ABCDEF"]].to_numpy(dtype=float)
+    cases = {"brixiaGlobal": (y6.sum(axis=1), np.asarray(with_cam["brixiaZones"], dtype=float).sum(axis=1),
+                              np.asarray(without["brixiaZones"], dtype=float).sum(axis=1))}
+    for name in ["extent", "opacity", *[i["id"] for i in indicators if i["estimable"]]]:
+        if name in with_cam and name in without:
+            y = images[name if name in ("extent", "opacity") else f"lab_{name}"].to_numpy(dtype=float)
+            cases[name] = (y, np.asarray(with_cam[name], dtype=float), np.asarray(without[name], dtype=float))
+    out = {}
+    for name, (y, a, b) in cases.items():
+        ok = ~(np.isnan(y) | np.isnan(a) | np.isnan(b))
+        if len(np.unique(groups[ok])) < 2:
+            continue
+        ya, aa, bb = y[ok], a[ok], b[ok]
+        out[name] = bootstrap(list(groups[ok]), lambda i: {
+            "value": float(np.mean(np.abs(aa[i] - ya[i])) - np.mean(np.abs(bb[i] - ya[i])))},
+            n_resamples=resamples, seed=SEED)["value"]
+    return out
 
 
 def readers(images: pd.DataFrame, resamples: int) -> dict:
@@ -561,26 +589,36 @@ def _ci(m: dict | None, digits: int = 2) -> str:
     return f"{m['value']:.{digits}f} ({m['ci_low']:.{digits}f} to {m['ci_high']:.{digits}f})"
 
 
+def _map_name(lm: dict) -> str:
+    return f"{lm['className']}/{lm['normalise']}/{lm['threshold']:g}"
+
+
 def card_section(ev: dict) -> str:
     cv, lm = ev["crossValidation"], ev["final"]["lesionMap"]
+    ablation = cv.get("withoutCam", {})
     r = ev["readers"]
+    picked: dict[str, int] = {}
+    for f in cv["folds"]:
+        picked[_map_name(f["lesionMap"])] = picked.get(_map_name(f["lesionMap"]), 0) + 1
     lines = [
         CARD_HEADING, "",
         f"**Supervision.** {ev['supervision']}", "",
         f"Lesion map shipped: CAM of `{lm['className']}`, normalised `{lm['normalise']}`, threshold {lm['threshold']:g} "
-        f"(chosen from {len(LESION_MAP_GRID)} candidates by grouped inner CV of the Brixia zone MAE). Measurements "
-        "follow libs/inference/src/lesions/README.md: per lung (image left = patient's right) and per lung third "
-        "(Brixia zones A-C right, D-F left), lesion fraction of the lung and, when the DICOM has (Imager) Pixel "
-        "Spacing, mm².",
+        f"(chosen from {len(LESION_MAP_GRID)} candidates, class × normalisation × threshold, by grouped inner CV of "
+        "the Brixia zone MAE; the outer folds chose " + ", ".join(f"{k} in {v}" for k, v in picked.items()) +
+        f" of {len(cv['folds'])}). Measurements follow libs/inference/src/lesions/README.md: per lung (image left = "
+        "patient's right) and per lung third (Brixia zones A–C right, D–F left), lesion fraction of the lung and, "
+        "when the DICOM has (Imager) Pixel Spacing, mm².",
         f"{ev['data']['labelledImages']} staged images with labels ({ev['data']['groups']} patient groups: "
         f"{ev['data']['brixiaImages']} Brixia, {ev['data']['cohenImages']} of Cohen et al.'s 94, "
         f"{ev['data']['hannoverImages']} Hannover, {ev['data']['hannoverWithLab']} of them with a lab value in the "
-        f"window) were run through the ONNX graph; {ev['data']['noLungs']} whose lungs "
-        "cover less than the card's minimum area were left out.", "",
+        f"window) were run through the ONNX graph; {ev['data']['noLungs']} whose lungs cover less than the card's "
+        "minimum area were left out.", "",
         f"### Severity (outer {ev['outerFolds']}-fold patient-group CV; every choice made on the training folds; "
         f"95% patient-group bootstrap CIs, {ev['resamples']} resamples)", "",
-        "| target | images | groups | model MAE | predict-the-training-mean MAE | model − baseline | reference |",
-        "|---|---|---|---|---|---|---|",
+        "| target | images | groups | model MAE | without the CAM | predict-the-training-mean | model − baseline | "
+        "reference |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     refs = {"brixiaZone": "–",
             "brixiaGlobal": f"readers S vs J (human ceiling): {_ci(r['meanAbsDiff'])} on {r['images']} images"
@@ -592,35 +630,55 @@ def card_section(ev: dict) -> str:
     for k, label in names.items():
         t = cv.get(k)
         if t is None:
-            lines.append(f"| {label} | 0 | 0 | not run | | | {refs[k]} |")
+            lines.append(f"| {label} | 0 | 0 | not run | | | | {refs[k]} |")
             continue
-        lines.append(f"| {label} | {t['images']} | {t['groups']} | {_ci(t['mae'])} | {_ci(t['baselineMae'])} | "
-                     f"{_ci(t['maeMinusBaseline'])} | {refs[k]} |")
+        n = f"{t['images'] // 6} × 6 zones" if k == "brixiaZone" else str(t["images"])
+        lines.append(f"| {label} | {n} | {t['groups']} | {_ci(t['mae'])} | {_ci(ablation.get(k, {}).get('mae'))} | "
+                     f"{_ci(t['baselineMae'])} | {_ci(t['maeMinusBaseline'])} | {refs[k]} |")
     lines += [
-        "", "The readers' disagreement is between two single readers; the model is scored against their mean, which "
-        "is closer to each reader than they are to each other (a reader's MAE to the mean is half the disagreement). "
-        "Cohen et al.'s figure is their own evaluation on these images, not recomputed here.",
+        "", "*Without the CAM*: the same nested CV with the two CAM measures (lesionFraction, meanCam) removed, i.e. "
+        "from the lungs' grey level and size alone. What the lesion map adds, MAE with minus without the CAM (paired "
+        "patient-group bootstrap): " + "; ".join(f"{names.get(k, k).split(' (')[0]} {_ci(v)}"
+                                                  for k, v in cv.get("maeMinusWithoutCam", {}).items()
+                                                  if k in names) + ". "
+        "The readers' disagreement is between two single readers; the model is scored against their mean, which is "
+        "closer to each reader than they are to each other (a reader's absolute difference to the mean is half the "
+        "disagreement). Cohen et al.'s figures are their own evaluation on these images, not recomputed here.",
     ]
     u = cv.get("brixiaGlobalClassifierUnseen")
     if u:
-        lines += ["", f"The classifier that draws the CAM was trained on most of these images (for its own labels, "
+        lines += ["", "The classifier that draws the CAM was trained on most of these images (for its own labels, "
                   f"not severity). On the {u['images']} Brixia images ({u['groups']} groups) in its validation/test "
                   f"split only, the same out-of-fold Brixia global MAE is {_ci(u['mae'])} "
                   f"(baseline {_ci(u['baselineMae'])})."]
     lines += ["", f"### Clinical indicators (Hannover labels.csv, lab within ±{LAB_WINDOW_DAYS:g} day of the exam, one "
-              "value per image, censored values (±inf) left out; five with the most patients; same CV)", "",
-              "| indicator | unit | patients | images | model MAE | mean-baseline MAE | model − baseline | "
-              "Spearman ρ |", "|---|---|---|---|---|---|---|---|"]
+              "value per image, censored values (±inf) left out; the five with the most patients; same CV)", "",
+              "| indicator | unit | patients | images | model MAE | without the CAM | mean-baseline MAE | "
+              "model − baseline | Spearman ρ |", "|---|---|---|---|---|---|---|---|---|"]
     for ind in ev["indicators"]:
         t = cv.get(ind["id"])
-        if not ind["estimable"] or t is None:
+        if not ind["estimable"]:
             lines.append(f"| {ind['display']} | {ind['unit']} | {ind['nPatients']} | {ind['nImages']} | "
-                         f"not estimable (fewer than {MIN_PATIENTS} patients) | | | |")
+                         f"not estimable (fewer than {MIN_PATIENTS} patients) | | | | |")
+            continue
+        if t is None:
+            lines.append(f"| {ind['display']} | {ind['unit']} | {ind['nPatients']} | {ind['nImages']} | not run | | | | |")
             continue
         lines.append(f"| {ind['display']} | {ind['unit']} | {ind['nPatients']} | {t['images']} | {_ci(t['mae'])} | "
-                     f"{_ci(t['baselineMae'])} | {_ci(t['maeMinusBaseline'])} | {_ci(t['spearman'])} |")
-    lines += ["", "The baseline's Spearman ρ is not given: it is a constant within each fold. Lab values come in "
-              "the source's rounded intervals; one Hannover patient has many images, so intervals are wide.",
+                     f"{_ci(ablation.get(ind['id'], {}).get('mae'))} | {_ci(t['baselineMae'])} | "
+                     f"{_ci(t['maeMinusBaseline'])} | {_ci(t['spearman'])} |")
+    rest = [c for c in ev.get("labCounts", []) if c["id"] not in {i["id"] for i in ev["indicators"]}]
+    if rest:
+        lines += ["", "Not chosen (ranked by patients, then images, then the order CRP, LDH, lymphocytes, "
+                  "neutrophils, pO2, pCO2, D-dimer): " +
+                  ", ".join(f"{c['display']} ({c['nPatients']} patients, {c['nImages']} images)" for c in rest) + "."]
+    extra = "; ".join(f"{i['display']} {_ci(cv['maeMinusWithoutCam'][i['id']])}" for i in ev["indicators"]
+                      if i["id"] in cv.get("maeMinusWithoutCam", {}))
+    if extra:
+        lines += ["", f"MAE with minus without the CAM (paired bootstrap): {extra}."]
+    lines += ["", "A clinical prediction is clipped to the range of the values it was fitted on. The baseline's "
+              "Spearman ρ is not given: it is a constant within each fold. Lab values come in the source's rounded "
+              "intervals; one Hannover patient has many images, so intervals are wide.",
               "", "Produced by `training/train.sh lesions`; every number above is read from "
               "evaluation/lesions.json (out-of-fold predictions only; the released regressions are refit on all "
               "labelled images and never scored on them).", ""]
@@ -676,8 +734,19 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{n_labelled} labelled images, {no_lungs} without lungs; features under {len(tables)} lesion maps "
           f"({time.time() - t0:.0f} s)", flush=True)
 
-    indicators = choose_indicators(images)
+    counts = indicator_counts(images)
+    indicators = counts[:N_INDICATORS]
     cv = cross_validate(images, tables, indicators, args.resamples, args.folds)
+    # Ablation: does the CAM add anything to the lungs' grey level and size? The same CV with the CAM's measures
+    # zeroed (constant columns get no weight), one table since the lesion map no longer matters.
+    cam_cols = [i for i, f in enumerate(FEATURES) if f.split(".")[1] in CAM_MEASURES]
+    no_cam = {}
+    for lm, F in list(tables.items())[:1]:
+        no_cam[lm] = F.copy()
+        no_cam[lm][:, cam_cols] = 0.0
+    ablation = cross_validate(images, no_cam, indicators, args.resamples, args.folds)
+    cv["withoutCam"] = {k: v for k, v in ablation.items() if k not in ("folds", "oof")}
+    cv["maeMinusWithoutCam"] = cam_contribution(images, cv["oof"], ablation["oof"], indicators, args.resamples)
     models, chosen = fit_final(images, tables, indicators)
     nb, nc = int(images["brixiaA"].notna().sum()), int(images["extent"].notna().sum())
     supervision = SUPERVISION.format(cls=models["lesionMap"]["className"], seg=seg_threshold, nb=nb, nc=nc,
@@ -694,7 +763,7 @@ def main(argv: list[str] | None = None) -> int:
                  "hannoverImages": int(images["hannover"].sum()),
                  "hannoverWithLab": int(images[[f"lab_{i}" for i, *_ in LABS]].notna().any(axis=1).sum()),
                  "limit": args.limit},
-        "readers": readers(images, args.resamples), "indicators": indicators,
+        "readers": readers(images, args.resamples), "indicators": indicators, "labCounts": counts,
         "crossValidation": cv, "final": chosen, "goldenMargins": margins,
     }
     ev["seconds"] = time.time() - t0
