@@ -48,6 +48,8 @@ shutil.copyfile("runs/lungseg/lungseg.pt", "released/lungseg-v1.pt")
 shutil.copyfile(f"runs/cxr-v2/{lut}-none/classifier.pt", "released/cxr-v2-classifier.pt")
 print(f"shipped arm {lut}; weights -> training/released/")
 PYEOF
+  # a new graph invalidates lesions.json (it names the model's sha) and release.py rewrote the model card: refit
+  "$PY" -m lungflow_training.v2.lesions --release ../models/cxr-v2
   echo "== released models/cxr-v2"
   exit 0
 fi

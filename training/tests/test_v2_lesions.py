@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -239,7 +240,7 @@ def test_smoke_writes_the_release_files(tmp_path: Path) -> None:
     assert L.main(["--out", str(tmp_path), "--limit", "10", "--resamples", "20", "--folds", "3",
                    "--cache", str(tmp_path / "cache")]) == 0
     lesions = json.loads((tmp_path / "lesions.json").read_text())
-    assert lesions["lesionMap"] in [L.asdict(L.LesionMap(*g)) for g in L.LESION_MAP_GRID]
+    assert lesions["lesionMap"] in [asdict(L.LesionMap(*g)) for g in L.LESION_MAP_GRID]
     assert all(not c["estimable"] for c in lesions["clinical"])  # 10 Hannover images: too few patients
     ev = json.loads((tmp_path / "evaluation" / "lesions.json").read_text())
     assert ev["data"]["limit"] == 10 and "brixiaGlobal" in ev["crossValidation"]

@@ -48,6 +48,7 @@ CAM_MEASURES = ("lesionFraction", "meanCam")  # the measures the lesion map (the
 FEATURES = [f"{r}.{m}" for r in REGIONS for m in MEASURES]
 # Brixia zones (BS-Net layout): A-C the patient's right lung top to bottom, D-F the left.
 BRIXIA_ZONES = dict(zip("ABCDEF", ZONES))
+BRIXIA_COLUMNS = [f"brixia{z}" for z in BRIXIA_ZONES]  # zone targets, in ZONES order
 RANGES = {"brixiaZone": (0.0, 3.0), "extent": (0.0, 8.0), "opacity": (0.0, 6.0)}
 # Published MAE of Cohen et al. 2020 (arXiv 2005.11856) on the same 94 images, as quoted in issue 12.
 COHEN_PUBLISHED_MAE = {"extent": 1.14, "opacity": 0.78}
@@ -207,7 +208,7 @@ def labelled_images(d: Path) -> pd.DataFrame:
                            "brixiaS": bi["S-Global"].astype(float), "brixiaJ": bi["J-Global"].astype(float)})
     brixia["brixiaReadersAbsDiff"] = (brixia["brixiaS"] - brixia["brixiaJ"]).abs()
     brixia["brixiaScorings"] = 1
-    for z in "ABCDEF":
+    for z in BRIXIA_ZONES:
         brixia[f"brixia{z}"] = (bi[f"S-{z}"].astype(float) + bi[f"J-{z}"].astype(float)).to_numpy() / 2
     # Two images were scored twice, under their old and new ieee8023 names (4-x-day1/8 = extubation-1/8): one image,
     # the mean of all its readings.
@@ -425,7 +426,7 @@ def cross_validate(images: pd.DataFrame, tables: dict[LesionMap, np.ndarray], in
     groups = images["group_id"].to_numpy()
     outer = group_folds(groups, folds, SEED)
     is_b = images["brixiaA"].notna().to_numpy()
-    y6 = images[[f"brixia{z}" for z in "ABCDEF"]].to_numpy(dtype=float)
+    y6 = images[BRIXIA_COLUMNS].to_numpy(dtype=float)
     targets = {"extent": images["extent"].to_numpy(dtype=float), "opacity": images["opacity"].to_numpy(dtype=float)}
     for ind in indicators:
         if ind["estimable"]:
@@ -489,7 +490,7 @@ def cam_contribution(images: pd.DataFrame, with_cam: dict, without: dict, indica
                      resamples: int) -> dict:
     """Paired patient-group bootstrap of MAE(with the CAM) - MAE(without it) on the same held-out images."""
     groups = images["group_id"].to_numpy()
-    y6 = images[[f"brixia{z}" for z in "ABCDEF"]].to_numpy(dtype=float)
+    y6 = images[BRIXIA_COLUMNS].to_numpy(dtype=float)
     cases = {"brixiaGlobal": (y6.sum(axis=1), np.asarray(with_cam["brixiaZones"], dtype=float).sum(axis=1),
                               np.asarray(without["brixiaZones"], dtype=float).sum(axis=1))}
     for name in ["extent", "opacity", *[i["id"] for i in indicators if i["estimable"]]]:
@@ -522,7 +523,7 @@ def fit_final(images: pd.DataFrame, tables: dict[LesionMap, np.ndarray], indicat
     """The released models: the same selection as inside each outer fold, on every labelled image."""
     groups = images["group_id"].to_numpy()
     b_rows = np.nonzero(images["brixiaA"].notna().to_numpy())[0]
-    y6 = images[[f"brixia{z}" for z in "ABCDEF"]].to_numpy(dtype=float)
+    y6 = images[BRIXIA_COLUMNS].to_numpy(dtype=float)
     lm, a, e = choose_brixia(tables, y6[b_rows], groups[b_rows], b_rows, SEED)
     F = tables[lm]
     b, w = fit_ridge(zone_rows(F, b_rows), y6[b_rows].ravel(), a)
