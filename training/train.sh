@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# One command per model: training/train.sh cxr|ct|cxr-v2 [--include-reviewed DIR]
+# One command per model: training/train.sh cxr|ct|cxr-v2|lesions [--include-reviewed DIR]
 # set-up -> frozen split -> train both LUT arms (pseudo-colour 'jet' and the gray ablation; same seed, budget,
 # split) -> evaluate each exported ONNX on the test split -> card (ships the arm best on VALIDATION) -> golden vectors.
 # LUNGFLOW_REUSE_RUNS=1 keeps an arm whose training/runs/<task>-<colour>/train_log.json already exists.
 set -euo pipefail
-usage="usage: training/train.sh cxr|ct|cxr-v2 [--include-reviewed DIR]"
+usage="usage: training/train.sh cxr|ct|cxr-v2|lesions [--include-reviewed DIR]"
 task=${1:?$usage}
 shift
-case "$task" in cxr|ct|cxr-v2) ;; *) echo "unknown task $task" >&2; exit 2 ;; esac
+case "$task" in cxr|ct|cxr-v2|lesions) ;; *) echo "unknown task $task" >&2; exit 2 ;; esac
 here="$(cd "$(dirname "$0")" && pwd)"
 # --include-reviewed DIR: add the reviewed cases exported from a PACS by `python -m lungflow_training.reviewed --out DIR`
 # (the review feedback loop) to cxr-v2 training as their own site; their split is fixed per patient by a hash.
@@ -26,6 +26,15 @@ cd "$here"
 bash setup.sh
 PY="$here/.venv/bin/python"
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
+
+if [ "$task" = lesions ]; then
+  # issue 12: lesion measurements from the released cxr-v2 graph (CAM inside its lungs, no lesion masks exist), severity
+  # and clinical-indicator regressions with patient-group nested CV -> models/cxr-v2/lesions.json, lesions-golden.json,
+  # evaluation/lesions.json and the model card's section. Needs only models/cxr-v2 and ../shared/data (a few minutes).
+  "$PY" -m lungflow_training.v2.lesions --release ../models/cxr-v2
+  echo "== models/cxr-v2 lesions"
+  exit 0
+fi
 
 if [ "$task" = cxr-v2 ]; then
   # v2 (issue 11): frozen group-level split -> lung segmentation -> classifier per LUT arm, on all sites and with each
@@ -54,6 +63,8 @@ shutil.copyfile("runs/lungseg/lungseg.pt", "released/lungseg-v1.pt")
 shutil.copyfile(f"runs/cxr-v2/{lut}-none/classifier.pt", "released/cxr-v2-classifier.pt")
 print(f"shipped arm {lut}; weights -> training/released/")
 PYEOF
+  # a new graph invalidates lesions.json (it names the model's sha) and release.py rewrote the model card: refit
+  "$PY" -m lungflow_training.v2.lesions --release ../models/cxr-v2
   echo "== released models/cxr-v2"
   exit 0
 fi
