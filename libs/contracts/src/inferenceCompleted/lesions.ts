@@ -29,7 +29,7 @@ export const packedMask = z
 
 export const lesionFindings = z
   .object({
-    supervision: z.string().min(1).max(500),
+    supervision: z.string().min(1).max(2_000),
     total: region,
     lungs: z.object({ right: region, left: region }).strict(),
     zones: z.object({ rightUpper: zone, rightMiddle: zone, rightLower: zone, leftUpper: zone, leftMiddle: zone, leftLower: zone }).strict(),

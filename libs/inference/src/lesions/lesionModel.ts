@@ -30,7 +30,8 @@ const clinical = z.discriminatedUnion('estimable', [
 export const lesionModelSchema = z.looseObject({
   schema: z.literal('lungflow.lesions.v1'),
   appliesTo: z.looseObject({ model: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/) }),
-  supervision: z.string().min(1),
+  // Travels in every inference.completed (libs/contracts caps it there too): a longer text would fail every event.
+  supervision: z.string().min(1).max(2_000),
   lesionMap: z.looseObject({ className: z.string(), normalise: z.enum(['none', 'maxInLungs']), threshold: z.number() }),
   brixiaZone: linear(MEASURE_NAMES, `measures (${LESION_MEASURES.join(', ')})`).optional(),
   extent: byFeature.optional(),
