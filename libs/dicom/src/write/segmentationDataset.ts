@@ -54,8 +54,8 @@ export function packFrames(masks: readonly BinaryMask[]): Uint8Array {
 /**
  * A binary DICOM Segmentation (PS3.3 A.51) on the source image: one frame per segment, each on the source's grid.
  * Projection radiographs have no Frame of Reference, so each frame is tied to the source by the Derivation Image
- * functional group instead of plane position (PS3.3 C.7.6.16.2.6); a source with a Frame of Reference (CT) also gets
- * it and its pixel measures, position and orientation. Shared by the review SEG and the analysis SEG.
+ * functional group instead of plane position (PS3.3 C.7.6.16.2.6), with the identity plane orientation; a source
+ * with a Frame of Reference (CT) also gets it and its pixel measures, position and orientation. Shared by the review SEG and the analysis SEG.
  */
 export function segmentationDataset(content: SegmentationContent): NaturalizedDataset {
   const { header, source, segments } = content;
@@ -86,7 +86,10 @@ export function segmentationDataset(content: SegmentationContent): NaturalizedDa
         PixelMeasuresSequence: [{ PixelSpacing: spacing, SliceThickness: attr.number(source, 'SliceThickness') ?? 1 }],
         PlaneOrientationSequence: [{ ImageOrientationPatient: orientation }],
       }
-    : {};
+    : // No Frame of Reference: the identity orientation says only that the frame lies on the image's own rows and
+      // columns. OHIF's SEG loader (@cornerstonejs/adapters) needs an orientation to match frames to the image and
+      // throws without one; cornerstone gives such images the same identity orientation. dciodvfy accepts it.
+      { PlaneOrientationSequence: [{ ImageOrientationPatient: [1, 0, 0, 0, 1, 0] }] };
   const dimensionOrganizationUid = `${header.sopInstanceUid}.1`.length <= 64 ? `${header.sopInstanceUid}.1` : header.sopInstanceUid;
   return {
     ...header.dataset,
