@@ -15,6 +15,8 @@ export interface WorklistEntry {
   source: { seriesInstanceUid: string; sopInstanceUid: string; frame: number };
   sr: StoredObject;
   sc: StoredObject;
+  /** The lung and lesion SEG, for results with lesion findings (models that quantify lesions). */
+  seg?: StoredObject;
   analysedImages: number;
   /** When the worklist first listed this study (the priority's age counts from here). */
   listedAt: string;
