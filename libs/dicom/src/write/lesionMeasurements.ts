@@ -1,6 +1,7 @@
 import { attr, type NaturalizedDataset } from '../read';
 import type { Code, ReferencedInstance } from './AnalysisResult';
-import type { LesionFindings, LungZone, RegionMeasurement } from './LesionFindings';
+import type { FindingsMask, LesionFindings, LungZone, RegionMeasurement } from './LesionFindings';
+import { lesionOutline } from './lesionOutline';
 import { LUNGFLOW_CODING_SCHEME, srItems } from './srItems';
 import { derivedUid } from './uids';
 
@@ -57,18 +58,39 @@ export interface ImageAnchor {
 }
 
 export function imageAnchor(source: NaturalizedDataset, image: ReferencedInstance, peak: LesionFindings['peak'] | undefined): ImageAnchor {
-  const rows = attr.number(source, 'Rows') ?? 1;
-  const columns = attr.number(source, 'Columns') ?? 1;
-  const selectedFrom = srItems.image('CONTAINS', image.sopClassUid, image.sopInstanceUid);
+  const { rows, columns } = gridOf(source);
   const [graphicType, points] = peak
     ? (['POINT', [peak.x * columns, peak.y * rows]] as const)
     : (['POLYLINE', [0, 0, columns, 0, columns, rows, 0, rows, 0, 0]] as const);
+  return polylineOrPoint(image, graphicType, points);
+}
+
+/**
+ * The lesion's outline as a closed POLYLINE in the source's pixel coordinates: the outer boundary of the largest
+ * lesion region on the model grid (lesionOutline), scaled from the grid (stretched over the whole image) to
+ * Columns × Rows. undefined when the mask has no lesion.
+ */
+export function outlineAnchor(source: NaturalizedDataset, image: ReferencedInstance, lesionMask: FindingsMask): ImageAnchor | undefined {
+  const outline = lesionOutline(lesionMask);
+  if (!outline) return undefined;
+  const { rows, columns } = gridOf(source);
+  return polylineOrPoint(image, 'POLYLINE', outline.map((v, i) => (i % 2 === 0 ? (v * columns) / lesionMask.width : (v * rows) / lesionMask.height)));
+}
+
+function gridOf(source: NaturalizedDataset) {
+  return { rows: attr.number(source, 'Rows') ?? 1, columns: attr.number(source, 'Columns') ?? 1 };
+}
+
+function polylineOrPoint(image: ReferencedInstance, graphicType: 'POINT' | 'POLYLINE', points: readonly number[]): ImageAnchor {
+  const selectedFrom = srItems.image('CONTAINS', image.sopClassUid, image.sopInstanceUid);
   return { image, scoord: (relationship, name) => srItems.scoord(relationship, name, graphicType, points, selectedFrom) };
 }
 
 export interface LesionGroupContext {
   lesions: LesionFindings;
   anchor: ImageAnchor;
+  /** The lesion outline (outlineAnchor): one more group, drawn as the outline; none when absent. */
+  outline?: ImageAnchor;
   /** Tracking UIDs derive from the SR instance and the group's name, so a rewrite keeps them. */
   srInstanceUid: string;
   /** Algorithm Name/Version/Parameters (TID 4019) of the model, shared with the class groups. */
@@ -80,15 +102,15 @@ export interface LesionGroupContext {
 /**
  * The lesion quantification as TID 1501 Measurement Groups anchored to the image: one per region (both lungs, each
  * lung, each Brixia zone) with the lesion area fraction in % (×100) and the area in mm² when the pixel spacing was
- * known, the zone's Brixia score; one for the global severity scores; one per clinical prediction that has a value.
+ * known, the zone's Brixia score; one for the global severity scores; one per clinical prediction that has a value;
+ * one with the lesion's outline as a POLYLINE when the mask has a lesion.
  * Every group carries the image region as a SCOORD (POINT at the CAM peak) SELECTED FROM the image, and every NUM is
  * INFERRED FROM the same SCOORD, so a viewer places each group on the image whichever of the two it reads.
  */
 export function lesionGroups(context: LesionGroupContext): NaturalizedDataset[] {
   const { lesions, anchor } = context;
-  const inferred = () => anchor.scoord('INFERRED FROM');
-  const num = (name: Code, value: number, unit: Code) => srItems.num('CONTAINS', name, value, unit, inferred());
-  const group = (trackingId: string, finding: Code, site: Code | undefined, items: NaturalizedDataset[], extra: NaturalizedDataset[] = []): NaturalizedDataset =>
+  const num = (name: Code, value: number, unit: Code) => srItems.num('CONTAINS', name, value, unit, anchor.scoord('INFERRED FROM'));
+  const group = (trackingId: string, finding: Code, site: Code | undefined, items: NaturalizedDataset[], extra: NaturalizedDataset[] = [], region?: ImageAnchor): NaturalizedDataset =>
     srItems.container(
       'CONTAINS',
       { value: '125007', scheme: 'DCM', meaning: 'Measurement Group' },
@@ -98,26 +120,30 @@ export function lesionGroups(context: LesionGroupContext): NaturalizedDataset[] 
         srItems.code('CONTAINS', { value: '121071', scheme: 'DCM', meaning: 'Finding' }, finding),
         ...(site ? [srItems.code('HAS CONCEPT MOD', C.findingSite, site)] : []),
         ...context.algorithm,
-        anchor.scoord('CONTAINS', C.imageRegion),
+        (region ?? anchor).scoord('CONTAINS', C.imageRegion),
         ...items,
         ...extra,
       ],
       '1501',
     );
-  const region = (measurement: RegionMeasurement): NaturalizedDataset[] => [
+  const measured = (measurement: RegionMeasurement): NaturalizedDataset[] => [
     num(C.areaFraction, measurement.areaFraction * 100, C.percent),
     ...(measurement.areaMm2 === null ? [] : [num(C.area, measurement.areaMm2, C.squareMillimetre)]),
   ];
   const seg = context.segmentation;
+  const lesionSegment = seg ? [srItems.image('CONTAINS', seg.sopClassUid, seg.sopInstanceUid, C.referencedSegment, seg.lesionSegmentNumber)] : [];
   const groups = [
-    group('LungFlow lesion both lungs', C.lesion, C.lung, region(lesions.total), seg ? [srItems.image('CONTAINS', seg.sopClassUid, seg.sopInstanceUid, C.referencedSegment, seg.lesionSegmentNumber)] : []),
-    group('LungFlow lesion right lung', C.lesion, C.rightLung, region(lesions.lungs.right)),
-    group('LungFlow lesion left lung', C.lesion, C.leftLung, region(lesions.lungs.left)),
+    group('LungFlow lesion both lungs', C.lesion, C.lung, measured(lesions.total), lesionSegment),
+    group('LungFlow lesion right lung', C.lesion, C.rightLung, measured(lesions.lungs.right)),
+    group('LungFlow lesion left lung', C.lesion, C.leftLung, measured(lesions.lungs.left)),
     ...ZONES.map(([zone, code]) => {
       const measurement = lesions.zones[zone];
-      return group(`LungFlow lesion ${zone} zone`, C.lesion, code, [...region(measurement), ...(measurement.brixia === null ? [] : [num(C.brixiaZone, measurement.brixia, C.score)])]);
+      return group(`LungFlow lesion ${zone} zone`, C.lesion, code, [...measured(measurement), ...(measurement.brixia === null ? [] : [num(C.brixiaZone, measurement.brixia, C.score)])]);
     }),
   ];
+  // The lesion drawn as its outline (TID 1410 style: the Image Region is the only graphic, nothing is measured on it,
+  // so no NUM). A viewer's SR display draws it; the numbers stay on the groups above, at the peak.
+  if (context.outline) groups.push(group('LungFlow lesion outline', C.lesion, C.lung, [], lesionSegment, context.outline));
   const { extent, opacity, brixiaGlobal } = lesions.severity;
   const scores = [
     ...(brixiaGlobal === null ? [] : [num(C.brixiaGlobal, brixiaGlobal, C.score)]),

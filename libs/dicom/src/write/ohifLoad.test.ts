@@ -53,7 +53,9 @@ describe.each([SAMPLE.crJpegBaseline, SAMPLE.ctSmall])('%s: SR and SEG through @
 
   it('hydrates every measurement group, each on the source image at the CAM peak', () => {
     expect(loaded.sr.warnings).toEqual([]);
-    // 3 class groups, 9 region groups, 1 severity group, 1 clinical prediction (the null one is not written).
+    // 3 class groups, 9 region groups, 1 severity group, 1 clinical prediction (the null one is not written). The
+    // 15th, the lesion outline (a free POLYLINE, no NUM), is for SR display: the adapters hydrate free polylines only
+    // from their own tools' SRs (PlanarFreehandROI has no geometry test), and skip it without a warning.
     expect(loaded.sr.measurements).toHaveLength(14);
     const trackingUids = new Set(loaded.sr.measurements.map((m) => m.trackingUniqueIdentifier));
     expect(trackingUids.size).toBe(14);

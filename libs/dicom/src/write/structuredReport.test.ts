@@ -89,8 +89,8 @@ describe('structuredReport with lesion findings (measurements anchored to the im
     if (check.warnings.length) process.stderr.write(`dciodvfy warnings for lesion SR of ${sample}:\n${check.warnings.join('\n')}\n`);
     expect(check.errors).toEqual([]);
     const tree = dsrdump(sr.part10);
-    // 3 classes + both lungs, right, left, 6 zones + severity + 1 clinical prediction with a value (LDH is null).
-    expect(tree.match(/\(125007,DCM,"Measurement Group"\)/g)).toHaveLength(3 + 9 + 1 + 1);
+    // 3 classes + both lungs, right, left, 6 zones + severity + 1 clinical prediction with a value (LDH is null) + outline.
+    expect(tree.match(/\(125007,DCM,"Measurement Group"\)/g)).toHaveLength(3 + 9 + 1 + 1 + 1);
     expect(tree).toMatch(/\(LESFRAC,99LUNGFLOW,"Lesion area fraction of lung region"\)="9\.26" \(%,UCUM,"percent"\)/);
     expect(tree).toMatch(/\(42798000,SCT,"Area"\)="1234\.5" \(mm2,UCUM,"square millimeter"\)/);
     expect(tree).toMatch(/\(BRIXIA,99LUNGFLOW,"Brixia score"\)="4\.5" \(\{score\},UCUM,"score"\)/);
@@ -131,6 +131,25 @@ describe('structuredReport with lesion findings (measurements anchored to the im
     expect(JSON.stringify(back.PertinentOtherEvidenceSequence)).toContain('2.25.22');
   });
 
+  it('draws the lesion as its outline: a closed POLYLINE along the mask cells, scaled from the model grid to the image', () => {
+    const source = readPart10(readSample(SAMPLE.crJpegBaseline)).dataset;
+    const sr = structuredReport(analysis(source, { lesions: lesionFindings() }));
+    const measurements = (sr.dataset.ContentSequence as Array<Record<string, unknown>>).find((i) => JSON.stringify(i.ConceptNameCodeSequence).includes('126010'));
+    const groups = measurements?.ContentSequence as Array<Record<string, unknown>>;
+    const outlineGroup = groups.find((g) => JSON.stringify(g.ContentSequence).includes('"LungFlow lesion outline"'));
+    const items = outlineGroup?.ContentSequence as Array<Record<string, unknown>>;
+    expect(items.filter((i) => i.ValueType === 'NUM')).toHaveLength(0);
+    const [scoord] = items.filter((i) => i.ValueType === 'SCOORD');
+    expect(scoord).toMatchObject({ RelationshipType: 'CONTAINS', GraphicType: 'POLYLINE' });
+    const points = scoord?.GraphicData as number[];
+    const sx = (source.Columns as number) / 112;
+    const sy = (source.Rows as number) / 112;
+    // The fixture's L-shaped lesion (cells x 20..39, y 60..83 without x >= 34, y < 66): 6 corners, then closed.
+    const expected = [20, 60, 34, 60, 34, 66, 40, 66, 40, 84, 20, 84, 20, 60].map((v, i) => (i % 2 === 0 ? v * sx : v * sy));
+    expect(points).toHaveLength(expected.length);
+    points.forEach((p, i) => expect(p).toBeCloseTo(expected[i] as number, 2));
+  });
+
   it('leaves out mm² when the spacing is unknown and the severity group when no score model exists', () => {
     const source = readPart10(readSample(SAMPLE.crJpegBaseline)).dataset;
     const lesions = lesionFindings({
@@ -143,7 +162,7 @@ describe('structuredReport with lesion findings (measurements anchored to the im
     const zones = Object.fromEntries(Object.entries(lesions.zones).map(([k, z]) => [k, { ...z, brixia: null }]));
     const tree = dsrdump(structuredReport(analysis(source, { lesions: { ...lesions, zones: zones as typeof lesions.zones } })).part10);
     expect(tree).not.toMatch(/mm2|score\)|\(42798000/);
-    expect(tree.match(/\(125007,DCM,"Measurement Group"\)/g)).toHaveLength(3 + 9);
+    expect(tree.match(/\(125007,DCM,"Measurement Group"\)/g)).toHaveLength(3 + 9 + 1);
     // Without a peak the values refer to the whole image: a closed POLYLINE around it.
     expect(tree).toMatch(/SCOORD:.*=\(POLYLINE,/);
   });

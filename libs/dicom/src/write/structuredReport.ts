@@ -1,7 +1,7 @@
 import { attr, type NaturalizedDataset } from '../read';
 import type { AnalysisResult, ClassResult, Code } from './AnalysisResult';
 import { ANALYSIS_SEGMENTS } from './analysisSegmentation';
-import { imageAnchor, LESION_CODES, lesionGroups } from './lesionMeasurements';
+import { imageAnchor, LESION_CODES, lesionGroups, outlineAnchor } from './lesionMeasurements';
 import { evidenceSequence, resultHeader, sourceInstance } from './resultHeader';
 import { SECONDARY_CAPTURE_IMAGE_STORAGE } from './secondaryCapture';
 import { SEGMENTATION_STORAGE } from './segmentationDataset';
@@ -82,6 +82,7 @@ export function structuredReport(result: AnalysisResult, options: StructuredRepo
   // Every NUM is INFERRED FROM a SCOORD on the source image and every group carries it (lesionMeasurements.ts says why).
   const source = sourceInstance(result.source);
   const anchor = imageAnchor(result.source, source, result.lesions?.peak);
+  const outline = result.lesions && outlineAnchor(result.source, source, result.lesions.lesionMask);
   const heatmap = options.heatmap && { sopClassUid: SECONDARY_CAPTURE_IMAGE_STORAGE, sopInstanceUid: options.heatmap.sopInstanceUid, seriesInstanceUid: options.heatmap.seriesInstanceUid };
   const seg = options.segmentation && { sopClassUid: SEGMENTATION_STORAGE, sopInstanceUid: options.segmentation.sopInstanceUid, seriesInstanceUid: options.segmentation.seriesInstanceUid };
   const group = (cls: ClassResult): NaturalizedDataset => {
@@ -126,6 +127,7 @@ export function structuredReport(result: AnalysisResult, options: StructuredRepo
         ? lesionGroups({
             lesions: result.lesions,
             anchor,
+            ...(outline ? { outline } : {}),
             srInstanceUid: header.sopInstanceUid,
             algorithm,
             ...(seg ? { segmentation: { ...seg, lesionSegmentNumber: ANALYSIS_SEGMENTS.lesion, lungSegmentNumber: ANALYSIS_SEGMENTS.lung } } : {}),

@@ -23,7 +23,7 @@ export function analysis(source: NaturalizedDataset, overrides: Partial<Analysis
 
 /**
  * Lesion findings made by hand on a 112×112 model grid: two lungs as rectangles (the patient's right lung on the
- * image's left), a lesion in the lower right lung, the CAM peak inside it. Numbers are what a writer must copy, not
+ * image's left), an L-shaped lesion in the lower right lung, the CAM peak inside it. Numbers are what a writer must copy, not
  * a model's output.
  */
 export function lesionFindings(overrides: Partial<LesionFindings> = {}): LesionFindings {
@@ -34,7 +34,8 @@ export function lesionFindings(overrides: Partial<LesionFindings> = {}): LesionF
     for (let x = 14; x < 50; x += 1) lungMask[y * size + x] = 1;
     for (let x = 62; x < 98; x += 1) lungMask[y * size + x] = 1;
   }
-  for (let y = 60; y < 84; y += 1) for (let x = 20; x < 40; x += 1) lesionMask[y * size + x] = 1;
+  // An irregular lesion: a 20×24 block without its top right corner (so its outline is no rectangle).
+  for (let y = 60; y < 84; y += 1) for (let x = 20; x < 40; x += 1) if (!(y < 66 && x >= 34)) lesionMask[y * size + x] = 1;
   const zone = (areaFraction: number, brixia: number | null) => ({ areaFraction, areaMm2: null, brixia });
   return {
     supervision: 'weakly supervised from the classifier CAM inside the lungs (hand-made test fixture)',
