@@ -126,6 +126,14 @@ describe('structuredReport with lesion findings (measurements anchored to the im
       expect(image).toMatchObject({ RelationshipType: 'SELECTED FROM', ValueType: 'IMAGE' });
       expect((image?.ReferencedSOPSequence as Array<Record<string, unknown>>)[0]).toMatchObject({ ReferencedSOPInstanceUID: source.SOPInstanceUID });
     }
+    // Every Measurement Group also carries its SCOORD at the top (where OHIF's SR display and the adapters look first).
+    const measurements = (sr.dataset.ContentSequence as Array<Record<string, unknown>>).find((i) => JSON.stringify(i.ConceptNameCodeSequence).includes('126010'));
+    for (const group of measurements?.ContentSequence as Array<Record<string, unknown>>) {
+      const scoord = (group.ContentSequence as Array<Record<string, unknown>>).find((i) => i.ValueType === 'SCOORD');
+      expect(scoord).toMatchObject({ RelationshipType: 'CONTAINS' });
+      const [image] = scoord?.ContentSequence as Array<Record<string, unknown>>;
+      expect((image?.ReferencedSOPSequence as Array<Record<string, unknown>>)[0]).toMatchObject({ ReferencedSOPInstanceUID: source.SOPInstanceUID });
+    }
     const back = readPart10(sr.part10).dataset;
     expect(JSON.stringify(back.PertinentOtherEvidenceSequence)).toContain('2.25.12');
     expect(JSON.stringify(back.PertinentOtherEvidenceSequence)).toContain('2.25.22');
