@@ -1,12 +1,27 @@
 #!/usr/bin/env bash
-# One command per model: training/train.sh cxr|ct|cxr-v2
+# One command per model: training/train.sh cxr|ct|cxr-v2 [--include-reviewed DIR]
 # set-up -> frozen split -> train both LUT arms (pseudo-colour 'jet' and the gray ablation; same seed, budget,
 # split) -> evaluate each exported ONNX on the test split -> card (ships the arm best on VALIDATION) -> golden vectors.
 # LUNGFLOW_REUSE_RUNS=1 keeps an arm whose training/runs/<task>-<colour>/train_log.json already exists.
 set -euo pipefail
-task=${1:?usage: training/train.sh cxr|ct|cxr-v2}
+usage="usage: training/train.sh cxr|ct|cxr-v2 [--include-reviewed DIR]"
+task=${1:?$usage}
+shift
 case "$task" in cxr|ct|cxr-v2) ;; *) echo "unknown task $task" >&2; exit 2 ;; esac
 here="$(cd "$(dirname "$0")" && pwd)"
+# --include-reviewed DIR: add the reviewed cases exported from a PACS by `python -m lungflow_training.reviewed --out DIR`
+# (the review feedback loop) to cxr-v2 training as their own site; their split is fixed per patient by a hash.
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --include-reviewed)
+      [ "$task" = cxr-v2 ] || { echo "--include-reviewed applies to cxr-v2" >&2; exit 2; }
+      dir=${2:?$usage}
+      [ -f "$dir/manifest.csv" ] || { echo "no manifest.csv in $dir (export it with python -m lungflow_training.reviewed)" >&2; exit 2; }
+      export LUNGFLOW_REVIEWED_DIR="$(cd "$dir" && pwd)"
+      shift 2 ;;
+    *) echo "$usage" >&2; exit 2 ;;
+  esac
+done
 cd "$here"
 bash setup.sh
 PY="$here/.venv/bin/python"

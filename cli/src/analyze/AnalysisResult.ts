@@ -1,4 +1,5 @@
 import type { Aggregate, Classification, ModelIdentity } from '@lungflow/inference';
+import type { LesionsJson } from './lesionsJson';
 
 /** One image's result inside a DICOM study (an instance, and a frame of it for multi-frame objects). */
 export interface ImageResult {
@@ -12,6 +13,11 @@ export interface ImageResult {
   decision: Classification['decision'];
   /** Models that segment (v2): the share of the model's lung map above the card's threshold (what the no-lungs rule uses). */
   lungs?: { areaFraction: number };
+  /**
+   * CXR with a model that segments: lesion area per lung, zone and in total (mm² only with the file's own (Imager)
+   * Pixel Spacing, null for wrapped pictures), severity and clinical predictions, and what supervised them.
+   */
+  lesions?: LesionsJson;
 }
 
 /** What one `--json` line holds: the verdict for one input, or why it failed. */
@@ -29,6 +35,8 @@ export type AnalysisResult =
       analysedImages: number;
       /** A picture analysed by a model that segments (v2); DICOM studies have it per image. */
       lungs?: { areaFraction: number };
+      /** A picture analysed by a CXR model that segments (areas in mm² always null: a picture has no spacing). */
+      lesions?: LesionsJson;
       studyInstanceUid?: string;
       images?: ImageResult[];
       /** Images of the study that were not analysed, and why (a lateral view, a scout, a non-chest series). */

@@ -1,7 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Classification, GrayImage } from '@lungflow/inference';
+import type { Classification, GrayImage, LesionMapRule } from '@lungflow/inference';
 import { renderHeatmapPng } from './renderHeatmapPng';
+import { renderLesionsPng } from './renderLesionsPng';
 import { renderLungsPng } from './renderLungsPng';
 
 /**
@@ -43,6 +44,18 @@ export class OutputWriter {
     const target = await this.reserve(input, `${label}.lungs.png`);
     if (!target) return undefined;
     await writeFile(target, (await renderLungsPng(result.lungs, image.width, image.height)).png);
+    return target;
+  }
+
+  /**
+   * `<stem>.lesions.png`: the lesion mask at the image's own size (0/255), for a result with lesion findings (CXR of a
+   * model that segments), drawn with the map rule they were measured with; `label` as for `lungsPng`.
+   */
+  async lesionsPng(input: string, image: { width: number; height: number }, result: Classification, rule: LesionMapRule, label = ''): Promise<string | undefined> {
+    if (!result.lesions || !result.lungs || !this.outDir) return undefined;
+    const target = await this.reserve(input, `${label}.lesions.png`);
+    if (!target) return undefined;
+    await writeFile(target, await renderLesionsPng(result, rule, image.width, image.height));
     return target;
   }
 

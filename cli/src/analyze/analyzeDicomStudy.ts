@@ -9,6 +9,7 @@ import type { AnalysisResult, ImageResult } from './AnalysisResult';
 import type { OutputWriter } from './OutputWriter';
 import { chestTaskOf } from './chestTaskOf';
 import { writeDicomOutputs } from './writeDicomOutputs';
+import { lesionsJson } from './lesionsJson';
 
 /**
  * A DICOM study from files: every in-scope image through the same pipeline as the service (analyzeInstance), then
@@ -23,6 +24,7 @@ export async function analyzeDicomStudy(input: Extract<AnalysisInput, { kind: 'd
   let mostSuspicious: { margin: number; file: string; image: GrayImage; classification: Classification; dataset: Record<string, unknown>; card: ModelCard } | undefined;
   const analysed = new Map<string, ReferencedInstance>();
   const lungMasks: string[] = [];
+  const lesionMasks: string[] = [];
   for (const file of input.files) {
     const instance = readPart10(new Uint8Array(await readFile(file)));
     const scope = chestTaskOf(instance.dataset);
@@ -43,9 +45,13 @@ export async function analyzeDicomStudy(input: Extract<AnalysisInput, { kind: 'd
       images.push({
         file, seriesInstanceUid, sopInstanceUid, frame, task: scope.task, model: runner.identity, probabilities: classification.probabilities, decision: classification.decision,
         ...(classification.lungs ? { lungs: { areaFraction: classification.lungs.areaFraction } } : {}),
+        ...(classification.lesions ? { lesions: lesionsJson(classification.lesions) } : {}),
       });
-      const lungsFile = await outputs.lungsPng(file, image, classification, frames > 1 ? `.frame${frame}` : '');
+      const label = frames > 1 ? `.frame${frame}` : '';
+      const lungsFile = await outputs.lungsPng(file, image, classification, label);
       if (lungsFile) lungMasks.push(lungsFile);
+      const lesionsFile = await outputs.lesionsPng(file, image, classification, runner.lesionMap, label);
+      if (lesionsFile) lesionMasks.push(lesionsFile);
       // An image in which the model found no lungs is drawn only when no image has lungs (its CAM is all zero).
       const margin = classification.probabilities[classification.decision.className] - classification.decision.threshold - (classification.decision.reason === 'no-lungs' ? 2 : 0);
       if (!mostSuspicious || margin > mostSuspicious.margin) mostSuspicious = { margin, file, image, classification, dataset: instance.dataset, card: runner.release.card };
@@ -65,6 +71,7 @@ export async function analyzeDicomStudy(input: Extract<AnalysisInput, { kind: 'd
   const heatmap = await outputs.heatmapPng(stem, mostSuspicious.image, mostSuspicious.classification);
   if (heatmap) written.heatmap = heatmap;
   if (lungMasks.length > 0) written.lungs = lungMasks;
+  if (lesionMasks.length > 0) written.lesions = lesionMasks;
   Object.assign(written, await writeDicomOutputs(stem, outputs, { study, analysed: [...analysed.values()], card: mostSuspicious.card, lungflowVersion: lungflowVersion(), source: mostSuspicious }));
   return {
     input: input.input,

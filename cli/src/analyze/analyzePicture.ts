@@ -2,14 +2,19 @@ import { readFile } from 'node:fs/promises';
 import { decodePicture, type ModelSet, type Task } from '@lungflow/inference';
 import type { AnalysisResult } from './AnalysisResult';
 import type { OutputWriter } from './OutputWriter';
+import { lesionsJson } from './lesionsJson';
 
-/** A PNG/JPEG is taken as already windowed gray; the user says which model applies (`--modality`). */
+/**
+ * A PNG/JPEG is taken as already windowed gray; the user says which model applies (`--modality`). A picture carries no
+ * pixel spacing, so its lesion areas are fractions only.
+ */
 export async function analyzePicture(file: string, input: string, task: Task, models: ModelSet, outputs: OutputWriter): Promise<AnalysisResult> {
   const gray = await decodePicture(new Uint8Array(await readFile(file)), file);
   const runner = await models.get(task);
   const result = await runner.classifyGray(gray);
   const heatmap = await outputs.heatmapPng(file, gray, result);
   const lungs = await outputs.lungsPng(file, gray, result);
+  const lesions = await outputs.lesionsPng(file, gray, result, runner.lesionMap);
   return {
     input,
     ok: true,
@@ -21,6 +26,7 @@ export async function analyzePicture(file: string, input: string, task: Task, mo
     aggregation: 'single',
     analysedImages: 1,
     ...(result.lungs ? { lungs: { areaFraction: result.lungs.areaFraction } } : {}),
-    outputs: { ...(heatmap ? { heatmap } : {}), ...(lungs ? { lungs } : {}) },
+    ...(result.lesions ? { lesions: lesionsJson(result.lesions) } : {}),
+    outputs: { ...(heatmap ? { heatmap } : {}), ...(lungs ? { lungs } : {}), ...(lesions ? { lesions } : {}) },
   };
 }

@@ -1,4 +1,4 @@
-import { TOPICS, ContractError, auditEvent, decodeMessage, deadLetter, encodeMessage, inferenceCompleted, reportStored, studyReceived } from './index';
+import { TOPICS, ContractError, auditEvent, decodeMessage, deadLetter, encodeMessage, inferenceCompleted, packMask, reportStored, studyReceived, unpackMask } from './index';
 import type { InferenceCompleted, StudyReceived } from './index';
 
 const STUDY = '1.2.826.0.1.3680043.8.498.1';
@@ -115,6 +115,47 @@ describe('contracts', () => {
     expect(() => encodeMessage(inferenceCompleted, { studyInstanceUid: STUDY }, withAggregate({ ...base, positive: true, status: 'indeterminate' }))).toThrow(/positive must equal/);
     expect(() => encodeMessage(inferenceCompleted, { studyInstanceUid: STUDY }, withAggregate({ ...base, positive: true, status: 'positive', reason: 'uncertain' }))).toThrow(/reason/);
     expect(() => encodeMessage(inferenceCompleted, { studyInstanceUid: STUDY }, withAggregate({ ...base, positive: false, status: 'maybe' }))).toThrow(/status/);
+  });
+
+  it('carries optional lesion findings with their packed masks, and refuses a mask whose bits do not fit its size', () => {
+    const region = { areaFraction: 0.25, areaMm2: null };
+    const zone = { ...region, brixia: 1.5 };
+    const mask = { width: 112, height: 112, encoding: 'bits-base64' as const, data: Buffer.alloc((112 * 112) / 8, 0xff).toString('base64') };
+    const lesions = {
+      supervision: 'weak: thresholded CAM inside the predicted lungs',
+      total: region,
+      lungs: { right: region, left: { areaFraction: 0.1, areaMm2: 1234.5 } },
+      zones: { rightUpper: zone, rightMiddle: zone, rightLower: zone, leftUpper: zone, leftMiddle: zone, leftLower: { ...zone, brixia: null } },
+      severity: { extent: 3.2, opacity: null, brixiaGlobal: 9 },
+      clinical: [{ id: 'crp', display: 'C-reactive protein', unit: 'mg/L', value: 42, modelId: 'cxr-v2/lesions/crp' }],
+      lungMask: mask,
+      lesionMask: mask,
+      peak: { x: 0.3, y: 0.6 },
+    };
+    const result = { seriesInstanceUid: SERIES, sopInstanceUid: SOP, frame: 1, model: { id: 'cxr-v2', version: '2.0.0', sha256: 'b'.repeat(64) }, probabilities: { covid: 0.9 }, decision: { className: 'covid', threshold: 0.5, positive: true }, lesions };
+    const event: InferenceCompleted = {
+      schemaVersion: 1,
+      studyInstanceUid: STUDY,
+      studyVersion: 1,
+      traceId: '0123456789abcdef',
+      sourcePacsId: 'orthanc-local',
+      results: [result],
+      aggregate: { method: 'max', probabilities: { covid: 0.9 }, decision: { className: 'covid', threshold: 0.5, positive: true }, analysedImages: 1 },
+      provenance: { lungflowVersion: '0.1.0', startedAt: '2026-11-26T15:00:00Z', finishedAt: '2026-11-26T15:00:01Z' },
+    };
+    const { value } = decodeMessage(inferenceCompleted, JSON.stringify({ studyInstanceUid: STUDY }), encodeMessage(inferenceCompleted, { studyInstanceUid: STUDY }, event).value);
+    expect(value.results[0]?.lesions).toEqual(lesions);
+    const withLesions = (changed: object) => ({ ...event, results: [{ ...result, lesions: { ...lesions, ...changed } }] }) as InferenceCompleted;
+    expect(() => encodeMessage(inferenceCompleted, { studyInstanceUid: STUDY }, withLesions({ lesionMask: { ...mask, width: 111 } }))).toThrow(/width × height bits/);
+    expect(() => encodeMessage(inferenceCompleted, { studyInstanceUid: STUDY }, withLesions({ severity: { extent: 9, opacity: null, brixiaGlobal: null } }))).toThrow(/extent/);
+  });
+
+  it('packs masks least significant bit first to an even length, and unpacks them unchanged', () => {
+    const data = Uint8Array.from({ length: 5 * 3 }, (_, i) => (i % 3 === 0 ? 1 : 0));
+    const packed = packMask({ width: 5, height: 3, data });
+    expect([...Buffer.from(packed.data, 'base64')]).toEqual([0b01001001, 0b00010010]); // pixels 0, 3, 6 | 9, 12 (bits 1 and 4)
+    expect(unpackMask(packed)).toEqual({ width: 5, height: 3, data });
+    expect(() => packMask({ width: 4, height: 4, data })).toThrow(/15 values/);
   });
 
   it('validates report.stored and the dead-letter envelope', () => {

@@ -1,4 +1,5 @@
 import * as ort from 'onnxruntime-node';
+import type { LesionFindings } from '@lungflow/dicom';
 import { LungFlowError } from '@lungflow/errors';
 import type { ModelRelease } from './modelCard';
 import { decide, decisionRuleOf, type Decision, type DecisionRule } from './decision/decide';
@@ -26,6 +27,11 @@ export interface Classification {
    */
   lungs?: LungMap & { areaFraction: number; threshold: number };
   decision: Decision;
+  /**
+   * Lesion areas, severity and clinical predictions measured from `lungs` and `cam` (lesions/README.md): added by
+   * ModelRunner to every CXR classification of a graph that segments; this class never sets it.
+   */
+  lesions?: LesionFindings;
 }
 
 /** Lung threshold when a graph has a lung output but its card names no segmentation (the graph's own 0.5). */

@@ -22,3 +22,5 @@ export type { Decision, DecisionRule, DecisionStatus, IndeterminateReason } from
 export { lungMask, lungAreaFraction } from './lungs/lungMask';
 export type { LungMap, LungMask } from './lungs/lungMask';
 export { newestRelease } from './analyze/newestRelease';
+export { lesionFindings, lesionGrid, lesionMaskAt, loadLesionModel, checkLesionModel, lesionModelSchema, defaultLesionMap, sourcePixelSpacing, LESION_REGIONS, LESION_MEASURES } from './lesions';
+export type { LesionModel, LesionMapRule, LesionGrid, LesionRegion, LesionMeasure, SourceSpacing } from './lesions';

@@ -12,6 +12,8 @@ What changed against v1 (issue 11, "Fix the split first"):
 from __future__ import annotations
 
 import argparse
+import hashlib
+import os
 import sys
 from pathlib import Path
 
@@ -39,6 +41,10 @@ SITES = ["ieee8023", "hannover", "rsna_normal", "kermany_pediatric"]
 # (The whole-collection fold is still run and reported: `ieee8023`.)
 IEEE_SITES = {"radiopaedia.org": "ieee8023:radiopaedia", "eurorad.org": "ieee8023:eurorad", "sirm.org": "ieee8023:sirm"}
 LOSO_SITES = [*IEEE_SITES.values(), "ieee8023:other", "hannover", "rsna_normal", "kermany_pediatric"]
+# Reviewed cases from a hospital's own PACS (lungflow_training.reviewed): `training/train.sh cxr-v2 --include-reviewed
+# DIR` sets this. They are the hospital's own look, which is exactly what the public sources lack.
+REVIEWED_ENV = "LUNGFLOW_REVIEWED_DIR"
+REVIEWED_SITE = "reviewed"
 
 
 def _hannover(d: Path) -> pd.DataFrame:
@@ -50,6 +56,25 @@ def _hannover(d: Path) -> pd.DataFrame:
         .map(lambda p: f"hannover:{p[len('hannover_'):]}" if p.startswith("hannover_") else p),
         "source": "hannover", "view": staged["view"], "age_group": "adult", "lung_mask_path": "",
     })
+
+
+def load_reviewed(directory: Path) -> pd.DataFrame:
+    """The CXR rows of a reviewed-cases export (`manifest.csv` of lungflow_training.reviewed), as their own source and
+    site. Paths become absolute (the export lives outside ../shared); patients are the export's hashed PACS ids."""
+    manifest = pd.read_csv(directory / "manifest.csv", dtype=str).fillna("")
+    rows = manifest[manifest["task"] == "cxr"]
+    return pd.DataFrame({
+        "path": [str((directory / p).resolve()) for p in rows["path"]], "task": "cxr", "label": rows["label"].to_numpy(),
+        "patient_id": rows["patient_id"].to_numpy(), "source": REVIEWED_SITE, "view": rows["view"].to_numpy(),
+        "age_group": rows["age_group"].to_numpy(), "lung_mask_path": "",
+    })
+
+
+def reviewed_split(group_id: str) -> str:
+    """Split of a reviewed group, which the frozen split file cannot know: fixed by a hash of the group id, so a
+    patient's later reviews land on the same side and rerunning an export never moves a case between splits."""
+    u = int(hashlib.sha256(group_id.encode()).hexdigest()[:12], 16) / 16**12
+    return "test" if u < FRACTIONS["test"] else "val" if u < FRACTIONS["test"] + FRACTIONS["val"] else "train"
 
 
 def _ieee_cases(d: Path) -> pd.DataFrame:
@@ -118,7 +143,11 @@ def load_cxr_manifest(data_dir: Path | None = None, dedupe: bool = True) -> pd.D
     d = Path(data_dir or shared_data_dir())
     base = load_manifest(d)
     base = base[base["task"] == "cxr"]
-    m = pd.concat([base, _hannover(d)], ignore_index=True).sort_values("path", kind="stable").reset_index(drop=True)
+    parts = [base, _hannover(d)]
+    reviewed_dir = os.environ.get(REVIEWED_ENV, "")
+    if reviewed_dir:
+        parts.append(load_reviewed(Path(reviewed_dir)))
+    m = pd.concat(parts, ignore_index=True).sort_values("path", kind="stable").reset_index(drop=True)
     cases = _ieee_cases(d).set_index("path")
     m["site"] = m["source"]
     is_ieee = m["source"] == "ieee8023"
@@ -135,14 +164,21 @@ def load_cxr_manifest(data_dir: Path | None = None, dedupe: bool = True) -> pd.D
                     groups.union(patients[0], p)
     m.attrs["duplicates"] = []
     if dedupe:
-        cache = CACHE_DIR / f"cxr-v2-thumbs-{len(m)}.npz"
+        # The public images' thumbnails are cached; reviewed ones (a few, and changing) are computed each time.
+        public = (m["source"] != REVIEWED_SITE).to_numpy()
+        cache = CACHE_DIR / f"cxr-v2-thumbs-{int(public.sum())}.npz"
         if cache.exists():
             z = np.load(cache)
-            full, crops = z["full"], z["crops"]
+            full_public, crops_public = z["full"], z["crops"]
         else:
-            full, crops = thumbnails([d / p for p in m["path"]])
+            full_public, crops_public = thumbnails([d / p for p in m.loc[public, "path"]])
             cache.parent.mkdir(parents=True, exist_ok=True)
-            np.savez(cache, full=full, crops=crops)
+            np.savez(cache, full=full_public, crops=crops_public)
+        full = np.zeros((len(m), *full_public.shape[1:]), full_public.dtype)
+        crops = np.zeros((len(m), *crops_public.shape[1:]), crops_public.dtype)
+        full[public], crops[public] = full_public, crops_public
+        if (~public).any():
+            full[~public], crops[~public] = thumbnails([Path(p) for p in m.loc[~public, "path"]])
         for i, j, r in duplicate_pairs(full, crops):
             a, b = m.at[i, "patient_id"], m.at[j, "patient_id"]
             if a != b:
@@ -177,6 +213,8 @@ def make_split(m: pd.DataFrame, seed: int = SEED) -> pd.DataFrame:
 def with_split(m: pd.DataFrame) -> pd.DataFrame:
     split = pd.read_csv(SPLIT_FILE, dtype=str)
     out = m.merge(split, on="group_id", how="left", validate="many_to_one")
+    reviewed = (out["site"] == REVIEWED_SITE) & out["split"].isna()
+    out.loc[reviewed, "split"] = out.loc[reviewed, "group_id"].map(reviewed_split)
     if out["split"].isna().any():
         raise ValueError(f"{int(out['split'].isna().sum())} images have groups missing from {SPLIT_FILE}")
     return out

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { dicomUid, isoTimestamp, traceId } from '../common';
+import { lesionFindings } from './lesions';
 
 export const INFERENCE_COMPLETED_SCHEMA_VERSION = 1 as const;
 
@@ -64,6 +65,8 @@ export const instanceResult = z
     activationMap: activationMap.optional(),
     /** Optional (models that segment, v2): share of the model's lung map above the card's lung threshold. */
     lungs: z.object({ areaFraction: z.number().min(0).max(1) }).strict().optional(),
+    /** Optional (CXR models with `lungs` and `cam`): lesion areas, severity, clinical indicators and their masks. */
+    lesions: lesionFindings.optional(),
   })
   .strict();
 

@@ -5,6 +5,9 @@ import { MicroBatcher } from '../MicroBatcher';
 import type { GrayImage } from '../GrayImage';
 import { toModelInput } from '../resize/toModelInput';
 import type { AggregationRule } from '../aggregate/aggregateClassifications';
+import { lesionFindings } from '../lesions/lesionFindings';
+import { defaultLesionMap, loadLesionModel, type LesionMapRule, type LesionModel } from '../lesions/lesionModel';
+import type { SourceSpacing } from '../lesions/sourcePixelSpacing';
 
 export interface ModelIdentity {
   id: string;
@@ -33,6 +36,8 @@ export class ModelRunner {
     readonly release: ModelRelease,
     private readonly classifier: OnnxClassifier,
     options: ModelRunnerOptions,
+    /** The release's `lesions.json` (severity and clinical regressions), when it ships one. */
+    readonly lesionModel: LesionModel | undefined,
   ) {
     const run = async (images: Uint8Array[]): Promise<Classification[]> => {
       const started = performance.now();
@@ -45,8 +50,9 @@ export class ModelRunner {
 
   static async load(releaseDir: string, options: ModelRunnerOptions = {}): Promise<ModelRunner> {
     const release = await loadModelRelease(releaseDir);
+    const lesionModel = await loadLesionModel(releaseDir, release.card);
     const classifier = await OnnxClassifier.create(release, options);
-    return new ModelRunner(release, classifier, options);
+    return new ModelRunner(release, classifier, options, lesionModel);
   }
 
   get identity(): ModelIdentity {
@@ -62,14 +68,27 @@ export class ModelRunner {
     return this.release.card.task === 'ct' ? { method: 'mean-top-k', k: 3 } : { method: 'max' };
   }
 
-  /** Resizes an 8-bit gray image to the model's input and classifies it (batched with other concurrent calls). */
-  classifyGray(image: GrayImage): Promise<Classification> {
-    return this.classifyInput(toModelInput(image, this.release.card));
+  /** Which CAM, normalised how, at what threshold, marks lesion pixels (the release's `lesions.json`, else the default). */
+  get lesionMap(): LesionMapRule {
+    return this.lesionModel?.lesionMap ?? defaultLesionMap(this.release.card);
+  }
+
+  /**
+   * Resizes an 8-bit gray image to the model's input and classifies it (batched with other concurrent calls).
+   * `spacing`: the source's measured pixel spacing (sourcePixelSpacing), null for pictures: lesion areas in mm² only
+   * with it.
+   */
+  classifyGray(image: GrayImage, spacing: SourceSpacing | null = null): Promise<Classification> {
+    return this.classifyInput(toModelInput(image, this.release.card), spacing);
   }
 
   /** Classifies an image already at the model's input size (the golden vectors' form). */
-  classifyInput(input: Uint8Array): Promise<Classification> {
-    return this.batcher.submit(input);
+  async classifyInput(input: Uint8Array, spacing: SourceSpacing | null = null): Promise<Classification> {
+    const classification = await this.batcher.submit(input);
+    // Lesions are a CXR measurement (Brixia zones, Cohen scores); a CT graph's lung map is for its slices (not yet).
+    if (this.release.card.task !== 'cxr' || !classification.lungs) return classification;
+    const lesions = lesionFindings(classification, input, this.lesionModel, spacing, this.release.card);
+    return lesions ? { ...classification, lesions } : classification;
   }
 
   async close(): Promise<void> {

@@ -3,6 +3,7 @@ import type { Classification } from '../OnnxClassifier';
 import type { GrayImage } from '../GrayImage';
 import type { ModelCard } from '../modelCard';
 import type { ModelRunner } from './ModelRunner';
+import { sourcePixelSpacing } from '../lesions/sourcePixelSpacing';
 
 export interface FrameResult {
   /** 1-based, as in DICOM and in `inference.completed`. */
@@ -28,13 +29,15 @@ export function ctWindowOf(card: ModelCard): Window | undefined {
 export async function analyzeInstance(instance: DicomInstance, runner: ModelRunner, options: { keepImages?: boolean } = {}): Promise<FrameResult[]> {
   const frames = Math.max(1, attr.number(instance.dataset, 'NumberOfFrames') ?? 1);
   const ctWindow = ctWindowOf(runner.release.card);
+  // What lesion areas in mm² are computed from (null for wrapped pictures and files without spacing).
+  const spacing = sourcePixelSpacing(instance.dataset);
   const pending: Promise<FrameResult>[] = [];
   try {
     for (let index = 0; index < frames; index += 1) {
       // Frames are rendered one at a time and queued for the model at once, so memory holds one decoded frame plus
       // the small model inputs (and the rendered images only when the caller keeps them for heatmaps).
       const { fullResolution } = await renderFrame(instance, { frame: index, ...(ctWindow ? { ctWindow } : {}) });
-      const classified = runner.classifyGray(fullResolution);
+      const classified = runner.classifyGray(fullResolution, spacing);
       const image = options.keepImages ? fullResolution : { width: fullResolution.width, height: fullResolution.height, data: new Uint8Array(0) };
       pending.push(classified.then((classification) => ({ frame: index + 1, classification, image })));
     }

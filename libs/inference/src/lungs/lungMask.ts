@@ -24,8 +24,11 @@ export function lungAreaFraction(map: LungMap, threshold: number): number {
   return map.data.length === 0 ? 0 : inside / map.data.length;
 }
 
-/** For each output coordinate: the two source indices and the weight of the second (half-pixel centres, clamped). */
-function axis(outSize: number, inSize: number): { i0: Int32Array; i1: Int32Array; w: Float32Array } {
+/**
+ * For each output coordinate: the two source indices and the weight of the second (half-pixel centres, clamped), the
+ * sampling of every mask LungFlow draws at an image's own size (lungs here, lesions in ../lesions).
+ */
+export function bilinearAxis(outSize: number, inSize: number): { i0: Int32Array; i1: Int32Array; w: Float32Array } {
   const i0 = new Int32Array(outSize);
   const i1 = new Int32Array(outSize);
   const w = new Float32Array(outSize);
@@ -57,8 +60,8 @@ export function lungMask(map: LungMap, width: number, height: number, threshold:
     throw new RangeError(`lung map of ${map.data.length} values does not match ${map.width}×${map.height}`);
   }
   if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0)) throw new RangeError(`bad mask size ${width}×${height}`);
-  const xs = axis(width, map.width);
-  const ys = axis(height, map.height);
+  const xs = bilinearAxis(width, map.width);
+  const ys = bilinearAxis(height, map.height);
   const data = new Uint8Array(width * height);
   const src = map.data;
   let inside = 0;

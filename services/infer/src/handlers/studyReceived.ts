@@ -1,4 +1,4 @@
-import type { ActivationMap, InferenceCompleted, InstanceResult, StudyReceived, studyReceived } from '@lungflow/contracts';
+import { packMask, type ActivationMap, type InferenceCompleted, type InstanceResult, type LesionFindingsMessage, type StudyReceived, type studyReceived } from '@lungflow/contracts';
 import { LungFlowError } from '@lungflow/errors';
 import type { EventHandler } from '@lungflow/kafka';
 import type { Logger } from '@lungflow/logging';
@@ -107,6 +107,11 @@ export function handleStudyReceived(deps: StudyReceivedDeps): EventHandler<typeo
   };
 }
 
+/** The findings as the event carries them: the same fields, masks packed to bits. */
+function lesionsMessage(findings: NonNullable<Classification['lesions']>): LesionFindingsMessage {
+  return { ...findings, lungMask: packMask(findings.lungMask), lesionMask: packMask(findings.lesionMask) };
+}
+
 async function analyzeStudy(event: StudyReceived, deps: StudyReceivedDeps): Promise<{ results: InstanceResult[]; aggregates: Aggregate[] }> {
   const results: InstanceResult[] = [];
   const aggregates: Aggregate[] = [];
@@ -138,6 +143,7 @@ async function analyzeStudy(event: StudyReceived, deps: StudyReceivedDeps): Prom
           decision: eventDecision(classification.decision),
           ...(activationMap ? { activationMap } : {}),
           ...(classification.lungs ? { lungs: { areaFraction: classification.lungs.areaFraction } } : {}),
+          ...(classification.lesions ? { lesions: lesionsMessage(classification.lesions) } : {}),
         });
       }
     }

@@ -8,6 +8,7 @@ import type { Logger } from '@lungflow/logging';
 import type { ModelCatalog } from '../ModelCatalog';
 import type { ReportPacs } from '../pacs/ReportPacs';
 import { renderSource } from '../renderSource';
+import { deviceOf } from '../worklist/sourceDevice';
 import { THUMBNAIL_SIZE, type WorklistStore } from '../worklist/WorklistStore';
 import { lesionsOf } from './lesionsOf';
 
@@ -158,6 +159,7 @@ export function handleInferenceCompleted(deps: InferenceCompletedDeps): EventHan
     const segObject = seg && storedObject(seg, attr.string(seg.dataset, 'SOPClassUID') ?? '', dicomWebUrl);
 
     const decision = event.aggregate.decision;
+    const sourceDevice = deviceOf(dataset);
     await deps.worklist.upsert(
       {
         studyInstanceUid: event.studyInstanceUid,
@@ -172,6 +174,7 @@ export function handleInferenceCompleted(deps: InferenceCompletedDeps): EventHan
         sc: scObject,
         ...(segObject ? { seg: segObject } : {}),
         analysedImages: event.aggregate.analysedImages,
+        ...(sourceDevice ? { sourceDevice } : {}),
         reportedAt: storedAt.toISOString(),
         inferredAt: event.provenance.finishedAt,
       },

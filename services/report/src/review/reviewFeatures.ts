@@ -58,7 +58,9 @@ export function reviewFeatures(deps: ReviewFeatureDeps) {
   const gate = config.REPORT_REVIEW_GATE ? new ReviewGate(redis, pacs) : undefined;
   const stats = reviewMetrics(metrics, async () => {
     const [items, reviewed] = await Promise.all([worklist.list(), reviews.all()]);
-    return { listed: items.map((i) => ({ modality: i.modality, positive: i.decision.positive, reviewed: reviewed.has(i.studyInstanceUid) })) };
+    return {
+      listed: items.map((i) => ({ modality: i.modality, positive: i.decision.positive, reviewed: reviewed.has(i.studyInstanceUid), ...(i.sourceDevice ? { sourceDevice: i.sourceDevice } : {}) })),
+    };
   });
   const deadLetters = new ConsumerRunner({
     kafka: deps.kafka,

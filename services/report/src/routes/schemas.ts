@@ -28,6 +28,7 @@ export const worklistItem = {
     sc: storedObject,
     seg: { ...storedObject, description: 'lung and lesion SEG; only for results with lesion findings' },
     analysedImages: { type: 'integer' },
+    sourceDevice: { type: 'string', description: "the acquiring device: Manufacturer and Manufacturer's Model Name of the analysed image" },
     listedAt: { type: 'string', format: 'date-time' },
     reportedAt: { type: 'string', format: 'date-time' },
     inferredAt: { type: 'string', format: 'date-time' },

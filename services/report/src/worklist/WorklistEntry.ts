@@ -18,6 +18,12 @@ export interface WorklistEntry {
   /** The lung and lesion SEG, for results with lesion findings (models that quantify lesions). */
   seg?: StoredObject;
   analysedImages: number;
+  /**
+   * The acquiring device as the source image names it (Manufacturer and Manufacturer's Model Name), for the positive
+   * rate per device: a new detector or a changed processing setting is the usual cause of drift. Absent on entries
+   * written before it existed and when the image names no device.
+   */
+  sourceDevice?: string;
   /** When the worklist first listed this study (the priority's age counts from here). */
   listedAt: string;
   /** When this version's SR and SC were stored. */
