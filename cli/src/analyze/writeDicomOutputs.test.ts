@@ -20,14 +20,14 @@ async function outcome(lesions?: LesionFindings): Promise<StudyOutcome> {
   const probabilities = Object.fromEntries(CARD.classes.map((c, i) => [c.name, i === 0 ? 0.7 : 0.3 / (CARD.classes.length - 1)]));
   const decision = { className: CARD.operatingPoint.className, threshold: CARD.operatingPoint.threshold, positive: true };
   const cam = { width: 7, height: 7, maps: Object.fromEntries(CARD.classes.map((c) => [c.name, new Float32Array(49).map((_, i) => i)])) };
-  const classification = { probabilities, logits: probabilities, cam, decision } as unknown as Classification;
+  const classification = { probabilities, logits: probabilities, cam, decision, ...(lesions ? { lesions } : {}) } as unknown as Classification;
   const dataset = part10.dataset;
   return {
     study: { method: 'max', probabilities, decision, analysedImages: 1 },
     analysed: [{ sopClassUid: String(dataset.SOPClassUID), sopInstanceUid: String(dataset.SOPInstanceUID), seriesInstanceUid: String(dataset.SeriesInstanceUID) }],
     card: CARD,
     lungflowVersion: '0.1.0-test',
-    source: { image: { data: fullResolution.data, width: fullResolution.width, height: fullResolution.height }, classification, dataset, ...(lesions ? { lesions } : {}) },
+    source: { image: { data: fullResolution.data, width: fullResolution.width, height: fullResolution.height }, classification, dataset },
   };
 }
 

@@ -5,7 +5,6 @@ import {
   secondaryCaptureLegend,
   structuredReport,
   type AnalysisResult as DicomAnalysisResult,
-  type LesionFindings,
   type ReferencedInstance,
 } from '@lungflow/dicom';
 import { heatmapOverlay, legend } from '@lungflow/imaging';
@@ -20,10 +19,10 @@ export interface StudyOutcome {
   card: ModelCard;
   lungflowVersion: string;
   /**
-   * The most suspicious image: its data set is the source of the SR and SC, its CAM is drawn. `lesions` (models that
-   * quantify lesions) adds the SEG and the SR's lesion measurements on that image.
+   * The most suspicious image: its data set is the source of the SR and SC, its CAM is drawn. Its lesion findings
+   * (`classification.lesions`, models that quantify lesions) add the SEG and the SR's lesion measurements.
    */
-  source: { image: GrayImage; classification: Classification; dataset: Record<string, unknown>; lesions?: LesionFindings };
+  source: { image: GrayImage; classification: Classification; dataset: Record<string, unknown> };
 }
 
 /**
@@ -42,7 +41,7 @@ export async function writeDicomOutputs(stem: string, outputs: OutputWriter, out
     classes: card.classes.map((c) => ({ name: c.name, code: c.code, probability: study.probabilities[c.name] ?? 0 })),
     decision: study.decision,
     softwareVersion: outcome.lungflowVersion,
-    ...(source.lesions ? { lesions: source.lesions } : {}),
+    ...(source.classification.lesions ? { lesions: source.classification.lesions } : {}),
   };
   const written: Record<string, string> = {};
   const segmentation = result.lesions ? analysisSegmentation(result) : undefined;
