@@ -5,6 +5,8 @@ import { readPart10, renderFrame, type LesionFindings } from '@lungflow/dicom';
 import type { Classification, ModelCard } from '@lungflow/inference';
 import { lesionFindings } from '../../../libs/dicom/src/write/__tests__/fixtures';
 import { dciodvfy } from '../../../libs/dicom/src/write/__tests__/validators';
+import { Writable } from 'node:stream';
+import { run } from '../main';
 import { OutputWriter } from './OutputWriter';
 import { writeDicomOutputs, type StudyOutcome } from './writeDicomOutputs';
 
@@ -67,5 +69,20 @@ describe('writeDicomOutputs (lungflow analyze --out, DICOM inputs)', () => {
 
   it('writes nothing without --out', async () => {
     expect(await writeDicomOutputs('study', new OutputWriter(undefined), await outcome(lesionFindings()))).toEqual({});
+  });
+
+  it('lungflow analyze --out with the released cxr-v2 on a CR: SR, SC and SEG, all passing dciodvfy, the SEG on the image grid', async () => {
+    const sink = new Writable({ write: (_chunk, _e, cb) => cb() });
+    let stdout = '';
+    const out = new Writable({ write: (chunk, _e, cb) => ((stdout += String(chunk)), cb()) });
+    const code = await run(['node', 'lungflow', 'analyze', '--json', '--no-progress', '--threads', '1', '--model-cxr', path.resolve(__dirname, '../../../models/cxr-v2'), '--out', dir, SOURCE], { stdout: out, stderr: sink });
+    expect(code).toBe(0);
+    const line = JSON.parse(stdout.trim().split('\n').at(-1) as string) as { outputs: Record<string, string>; images: Array<{ lesions?: unknown }> };
+    expect(line.images[0]?.lesions).toBeDefined();
+    expect(Object.keys(line.outputs)).toEqual(expect.arrayContaining(['sr', 'sc', 'seg']));
+    for (const kind of ['sr', 'sc', 'seg']) expect(dciodvfy(readFileSync(line.outputs[kind] as string)).errors).toEqual([]);
+    const source = readPart10(readFileSync(SOURCE)).dataset;
+    const seg = readPart10(readFileSync(line.outputs.seg as string)).dataset;
+    expect(seg).toMatchObject({ Rows: source.Rows, Columns: source.Columns, NumberOfFrames: 2, StudyInstanceUID: source.StudyInstanceUID });
   });
 });

@@ -138,7 +138,7 @@ export function lesionGroups(context: LesionGroupContext): NaturalizedDataset[] 
     group('LungFlow lesion left lung', C.lesion, C.leftLung, measured(lesions.lungs.left)),
     ...ZONES.map(([zone, code]) => {
       const measurement = lesions.zones[zone];
-      return group(`LungFlow lesion ${zone} zone`, C.lesion, code, [...measured(measurement), ...(measurement.brixia === null ? [] : [num(C.brixiaZone, measurement.brixia, C.score)])]);
+      return group(`LungFlow lesion ${code.meaning}`, C.lesion, code, [...measured(measurement), ...(measurement.brixia === null ? [] : [num(C.brixiaZone, measurement.brixia, C.score)])]);
     }),
   ];
   // The lesion drawn as its outline (TID 1410 style: the Image Region is the only graphic, nothing is measured on it,
