@@ -20,7 +20,7 @@ async function outcome(lesions?: LesionFindings): Promise<StudyOutcome> {
   const part10 = readPart10(readFileSync(SOURCE));
   const { fullResolution } = await renderFrame(part10);
   const probabilities = Object.fromEntries(CARD.classes.map((c, i) => [c.name, i === 0 ? 0.7 : 0.3 / (CARD.classes.length - 1)]));
-  const decision = { className: CARD.operatingPoint.className, threshold: CARD.operatingPoint.threshold, positive: true };
+  const decision = { className: CARD.operatingPoint.className, threshold: CARD.operatingPoint.threshold, positive: true, status: 'positive' as const };
   const cam = { width: 7, height: 7, maps: Object.fromEntries(CARD.classes.map((c) => [c.name, new Float32Array(49).map((_, i) => i)])) };
   const classification = { probabilities, logits: probabilities, cam, decision, ...(lesions ? { lesions } : {}) } as unknown as Classification;
   const dataset = part10.dataset;
