@@ -4,6 +4,7 @@ import { hasSharedData, REPO_ROOT } from '../helpers/paths';
 import { priorityAt } from '../../services/report/src/worklist/priority';
 import {
   SC_CLASS,
+  SEG_CLASS,
   SR_CLASS,
   analyzeWithCli,
   chestCtStudy,
@@ -22,7 +23,8 @@ import {
 
 /**
  * The whole pipeline on the real local stack (`npm run stack:up`: Orthanc, Kafka, Redis and the ingest, infer and
- * report services): real chest studies in, exactly one SR and one SC per in-scope study out, numbers equal to
+ * report services): real chest studies in, exactly one SR and one SC per in-scope study out (and one SEG where the
+ * model measured lesions: CXR with a model that segments), numbers equal to
  * `lungflow analyze`, the worklist in priority order, no duplicates on a re-store, nothing for out-of-scope studies.
  */
 jest.setTimeout(240_000);
@@ -30,17 +32,22 @@ jest.setTimeout(240_000);
 const RESULT_WAIT_MS = 150_000;
 
 interface Card {
+  task?: string;
   classes: Array<{ name: string; code: { value: string } }>;
   files: { sha256: string };
+  segmentation?: unknown;
 }
 const codeToClass = new Map<string, string>();
 // Every release in models/: infer serves the newest of each task, and the test must not pin which one that is.
 const modelFiles = new Set<string>();
+// Model files whose results carry lesion findings (CXR releases that segment the lungs): report adds a SEG.
+const lesionModelFiles = new Set<string>();
 const releases = readdirSync(join(REPO_ROOT, 'models')).filter((name) => existsSync(join(REPO_ROOT, 'models', name, 'card.json')));
 for (const release of releases) {
   const card = JSON.parse(readFileSync(join(REPO_ROOT, 'models', release, 'card.json'), 'utf8')) as Card;
   for (const c of card.classes) codeToClass.set(`${release.split('-')[0]}:${c.code.value}`, c.name);
   modelFiles.add(card.files.sha256);
+  if (release.startsWith('cxr') && card.segmentation) lesionModelFiles.add(card.files.sha256);
 }
 
 interface WorklistItem {
@@ -54,6 +61,7 @@ interface WorklistItem {
   model: { sha256: string };
   sr: { sopInstanceUid: string };
   sc: { sopInstanceUid: string };
+  seg?: { sopInstanceUid: string };
 }
 
 async function worklist(): Promise<{ generatedAt: string; items: WorklistItem[] }> {
@@ -95,22 +103,31 @@ describe('the pipeline end to end', () => {
         const instances = await instanceClasses(study.studyUid);
         const srs = instances.filter((i) => i.sopClassUid === SR_CLASS);
         const scs = instances.filter((i) => i.sopClassUid === SC_CLASS);
-        return srs.length > 0 && scs.length > 0 ? { srs, scs, total: instances.length } : undefined;
+        const segs = instances.filter((i) => i.sopClassUid === SEG_CLASS);
+        return srs.length > 0 && scs.length > 0 ? { srs, scs, segs, total: instances.length } : undefined;
       });
       latencies.push(`${study.label}: ${((Date.now() - (storedAt.get(study.studyUid) ?? 0)) / 1000).toFixed(1)} s`);
       expect(found.srs).toHaveLength(1);
       expect(found.scs).toHaveLength(1);
-      expect(found.total).toBe(study.instances.length + 2);
 
       // The CLI reads models/ now; the infer service loaded it at start. A newer release on disk needs a restart.
       const listedResult = (await worklist()).items.find((i) => i.studyInstanceUid === study.studyUid);
       if (listedResult && !modelFiles.has(listedResult.model.sha256)) {
         throw new Error(`the running infer service used model file ${listedResult.model.sha256.slice(0, 12)}, models/ now holds another: restart the stack (npm run stack:down && npm run stack:up)`);
       }
+      // One SEG exactly where the serving model measures lesions, the one the worklist entry names.
+      const withLesions = lesionModelFiles.has(listedResult?.model.sha256 ?? '');
+      expect(found.segs.map((i) => i.sopInstanceUid)).toEqual(withLesions ? [listedResult?.seg?.sopInstanceUid] : []);
+      expect(found.total).toBe(study.instances.length + 2 + (withLesions ? 1 : 0));
       const sr = found.srs[0]!;
       const bytes = await pacs().retrieveInstance(study.studyUid, sr.seriesInstanceUid, sr.sopInstanceUid);
       const task = study.label.startsWith('ct') ? 'ct' : 'cxr';
-      const fromSr = Object.fromEntries(Object.entries(srProbabilities(bytes)).map(([code, p]) => [codeToClass.get(`${task}:${code}`) ?? code, p]));
+      // Class groups only: the lesion, severity and clinical groups have Findings of their own.
+      const fromSr = Object.fromEntries(
+        Object.entries(srProbabilities(bytes))
+          .filter(([code]) => codeToClass.has(`${task}:${code}`))
+          .map(([code, p]) => [codeToClass.get(`${task}:${code}`) as string, p]),
+      );
       const fromCli = await cliResults.get(study.studyUid)!;
       expect(Object.keys(fromSr).sort()).toEqual(Object.keys(fromCli).sort());
       // Equal as the SR writes numbers (libs/dicom formatDecimal: a Decimal String with 10 decimals).
@@ -156,7 +173,7 @@ describe('the pipeline end to end', () => {
     for (const study of studies.filter((s) => !s.inScope)) {
       const instances = await instanceClasses(study.studyUid);
       expect(instances).toHaveLength(study.instances.length);
-      expect(instances.every((i) => i.sopClassUid !== SR_CLASS && i.sopClassUid !== SC_CLASS)).toBe(true);
+      expect(instances.every((i) => i.sopClassUid !== SR_CLASS && i.sopClassUid !== SC_CLASS && i.sopClassUid !== SEG_CLASS)).toBe(true);
       const response = await fetch(`${reportUrl()}/api/v1/studies/${study.studyUid}`);
       expect(response.status).toBe(404);
     }

@@ -13,6 +13,7 @@ const run = promisify(execFile);
 
 export const SR_CLASS = '1.2.840.10008.5.1.4.1.1.88.34';
 export const SC_CLASS = '1.2.840.10008.5.1.4.1.1.7';
+export const SEG_CLASS = '1.2.840.10008.5.1.4.1.1.66.4';
 
 export function pacs(): DicomWebClient {
   const s = stackSettings();

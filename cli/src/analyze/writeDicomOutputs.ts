@@ -1,5 +1,12 @@
 import sharp from 'sharp';
-import { secondaryCapture, secondaryCaptureLegend, structuredReport, type AnalysisResult as DicomAnalysisResult, type ReferencedInstance } from '@lungflow/dicom';
+import {
+  analysisSegmentation,
+  secondaryCapture,
+  secondaryCaptureLegend,
+  structuredReport,
+  type AnalysisResult as DicomAnalysisResult,
+  type ReferencedInstance,
+} from '@lungflow/dicom';
 import { heatmapOverlay, legend } from '@lungflow/imaging';
 import { lungMask, type Aggregate, type Classification, type GrayImage, type ModelCard } from '@lungflow/inference';
 import type { OutputWriter } from './OutputWriter';
@@ -11,13 +18,18 @@ export interface StudyOutcome {
   analysed: ReferencedInstance[];
   card: ModelCard;
   lungflowVersion: string;
-  /** The most suspicious image: its data set is the source of the SR and SC, its CAM is drawn. */
+  /**
+   * The most suspicious image: its data set is the source of the SR and SC, its CAM is drawn. Its lesion findings
+   * (`classification.lesions`, models that quantify lesions) add the SEG and the SR's lesion measurements.
+   */
   source: { image: GrayImage; classification: Classification; dataset: Record<string, unknown> };
 }
 
 /**
- * The same two objects the report service stores in the PACS, written as files: a TID 1500 SR with the study-level
- * probabilities and decision, and a Secondary Capture of the most suspicious image with its heatmap and legend.
+ * The same objects the report service stores in the PACS, written as files: a TID 1500 SR with the study-level
+ * probabilities and decision, a Secondary Capture of the most suspicious image with its heatmap and legend, and,
+ * when that image has lesion findings, a SEG of its lung and lesion masks (`<stem>.seg.dcm`) that the SR's lesion
+ * measurements reference. SC and SEG are built first so the SR can name their UIDs.
  */
 export async function writeDicomOutputs(stem: string, outputs: OutputWriter, outcome: StudyOutcome): Promise<Record<string, string>> {
   if (!outputs.outDir) return {};
@@ -29,10 +41,10 @@ export async function writeDicomOutputs(stem: string, outputs: OutputWriter, out
     classes: card.classes.map((c) => ({ name: c.name, code: c.code, probability: study.probabilities[c.name] ?? 0 })),
     decision: study.decision,
     softwareVersion: outcome.lungflowVersion,
+    ...(source.classification.lesions ? { lesions: source.classification.lesions } : {}),
   };
   const written: Record<string, string> = {};
-  const sr = await outputs.write(stem, '.sr.dcm', structuredReport(result).part10);
-  if (sr) written.sr = sr;
+  const segmentation = result.lesions ? analysisSegmentation(result) : undefined;
 
   const { image } = source;
   const scale = Math.min(1, SC_MAX_SIDE / Math.max(image.width, image.height));
@@ -45,7 +57,14 @@ export async function writeDicomOutputs(stem: string, outputs: OutputWriter, out
   const mask = lungs ? { ...lungMask(lungs, width, height, lungs.threshold), channels: 1 as const } : undefined;
   const overlay = await heatmapOverlay({ data: base, width, height, channels: 1 }, { data: cam.maps[decision.className], width: cam.width, height: cam.height }, mask ? { mask } : {});
   const labelled = await legend(overlay, secondaryCaptureLegend(result));
-  const sc = await outputs.write(stem, '.heatmap-sc.dcm', secondaryCapture(result, { data: labelled.data, width, height, channels: 3 }).part10);
+  const heatmap = secondaryCapture(result, { data: labelled.data, width, height, channels: 3 });
+  const sr = await outputs.write(stem, '.sr.dcm', structuredReport(result, { heatmap, ...(segmentation ? { segmentation } : {}) }).part10);
+  if (sr) written.sr = sr;
+  const sc = await outputs.write(stem, '.heatmap-sc.dcm', heatmap.part10);
   if (sc) written.sc = sc;
+  if (segmentation) {
+    const seg = await outputs.write(stem, '.seg.dcm', segmentation.part10);
+    if (seg) written.seg = seg;
+  }
   return written;
 }

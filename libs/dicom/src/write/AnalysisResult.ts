@@ -1,4 +1,5 @@
 import type { NaturalizedDataset } from '../read';
+import type { LesionFindings } from './LesionFindings';
 
 /** A coded concept (PS3.3 §8.8). `scheme` is the Coding Scheme Designator: SCT, RADLEX, DCM, UCUM, LN... */
 export interface Code {
@@ -52,6 +53,11 @@ export interface AnalysisResult {
   model: ModelIdentity;
   classes: ClassResult[];
   decision: Decision;
+  /**
+   * Lesion quantification of the source image (models that segment lesions, cxr-v2 on). With it the SR anchors its
+   * measurements to the image and analysisSegmentation writes the SEG; without it the SR is what it was before.
+   */
+  lesions?: LesionFindings;
   /** LungFlow's own version, for Software Versions. */
   softwareVersion?: string;
   /** Content date and time; now by default. Injected by tests. */

@@ -1,11 +1,14 @@
-export { structuredReport, COMPREHENSIVE_3D_SR, SR_SERIES_NUMBER, SR_CODES, type StructuredReportOptions } from './structuredReport';
+export { structuredReport, COMPREHENSIVE_3D_SR, SR_SERIES_NUMBER, SR_CODES, type StructuredReportOptions, type WrittenReference } from './structuredReport';
+export { analysisSegmentation, resampleNearest, ANALYSIS_SEGMENTS, SEG_SERIES_NUMBER } from './analysisSegmentation';
+export { LESION_CODES } from './lesionMeasurements';
 export { secondaryCapture, secondaryCaptureLegend, SECONDARY_CAPTURE_IMAGE_STORAGE, SC_SERIES_NUMBER, type RgbPixels } from './secondaryCapture';
 export { writePart10, IMPLEMENTATION_CLASS_UID } from './writePart10';
 export { derivedUid, resultUids, type ResultSource, type ResultKind, type ResultUids } from './uids';
 export type { AnalysisResult, ClassResult, Code, Decision, ModelIdentity, ReferencedInstance } from './AnalysisResult';
 export type { WrittenResult } from './WrittenResult';
 export { part10FromDataSet } from './part10FromDataSet';
-export { segmentation, packBits, unpackBits, SEGMENTATION_STORAGE, REVIEW_SEG_SERIES_NUMBER, LESION_SEGMENT_NUMBER } from './segmentation';
+export { segmentation, packBits, unpackBits, SEGMENTATION_STORAGE, REVIEW_SEG_SERIES_NUMBER, LESION_SEGMENT_NUMBER, SEGMENT_CODES } from './segmentation';
+export { packFrames } from './segmentationDataset';
 export { reviewReport, REVIEW_CODES, REVIEW_SR_SERIES_NUMBER, LUNGFLOW_CODING_SCHEME } from './reviewReport';
 export { REVIEW_SERIES_DESCRIPTION } from './reviewHeader';
 export { reviewUids, type ReviewKind } from './reviewUids';

@@ -4,7 +4,7 @@ import { dicomDateTime, evidenceSequence, sourceInstance } from './resultHeader'
 import type { ReviewResult } from './ReviewResult';
 import { reviewHeader } from './reviewHeader';
 import { LESION_SEGMENT_NUMBER, SEGMENTATION_STORAGE } from './segmentation';
-import { codeItem, srItems } from './srItems';
+import { codeItem, LUNGFLOW_CODING_SCHEME, srItems } from './srItems';
 import { COMPREHENSIVE_3D_SR, SR_CODES } from './structuredReport';
 import { derivedUid } from './uids';
 import { writePart10 } from './writePart10';
@@ -12,8 +12,7 @@ import type { WrittenResult } from './WrittenResult';
 
 export const REVIEW_SR_SERIES_NUMBER = 9912;
 
-/** LungFlow's private coding scheme (PS3.16 §8: a "99" prefix), declared in Coding Scheme Identification. */
-export const LUNGFLOW_CODING_SCHEME = '99LUNGFLOW';
+export { LUNGFLOW_CODING_SCHEME } from './srItems';
 const LF = (value: string, meaning: string): Code => ({ value, scheme: LUNGFLOW_CODING_SCHEME, meaning });
 const DCM = (value: string, meaning: string): Code => ({ value, scheme: 'DCM', meaning });
 

@@ -1,13 +1,16 @@
 import type { NaturalizedDataset } from '../read';
 import type { Code } from './AnalysisResult';
 
+/** LungFlow's private coding scheme (PS3.16 §8: a "99" prefix), declared in Coding Scheme Identification. */
+export const LUNGFLOW_CODING_SCHEME = '99LUNGFLOW';
+
 /** Code Value holds at most 16 characters (SH); longer codes (many SNOMED CT extension codes) go to Long Code Value. */
 export function codeItem(code: Code): NaturalizedDataset {
   const value = code.value.length > 16 ? { LongCodeValue: code.value } : { CodeValue: code.value };
   return { ...value, CodingSchemeDesignator: code.scheme, CodeMeaning: code.meaning };
 }
 
-export type Relationship = 'CONTAINS' | 'HAS OBS CONTEXT' | 'HAS CONCEPT MOD' | 'HAS PROPERTIES' | 'HAS ACQ CONTEXT' | 'INFERRED FROM';
+export type Relationship = 'CONTAINS' | 'HAS OBS CONTEXT' | 'HAS CONCEPT MOD' | 'HAS PROPERTIES' | 'HAS ACQ CONTEXT' | 'INFERRED FROM' | 'SELECTED FROM';
 
 const named = (relationship: Relationship, valueType: string, name: Code): NaturalizedDataset => ({
   RelationshipType: relationship,
@@ -37,17 +40,34 @@ export const srItems = {
   uidref(relationship: Relationship, name: Code, uid: string): NaturalizedDataset {
     return { ...named(relationship, 'UIDREF', name), UID: uid };
   },
-  num(relationship: Relationship, name: Code, value: number, unit: Code): NaturalizedDataset {
+  /**
+   * A NUM; `inferredFrom` (TID 300: INFERRED FROM TID 320) gives it the SCOORD it was measured on. Viewers that read
+   * each NUM's first child as its graphic (OHIF before its PR #5703) throw on a NUM without one.
+   */
+  num(relationship: Relationship, name: Code, value: number, unit: Code, inferredFrom?: NaturalizedDataset): NaturalizedDataset {
     return {
       ...named(relationship, 'NUM', name),
       MeasuredValueSequence: [{ NumericValue: formatDecimal(value), MeasurementUnitsCodeSequence: [codeItem(unit)] }],
+      ...(inferredFrom ? { ContentSequence: [inferredFrom] } : {}),
     };
   },
-  image(relationship: Relationship, sopClassUid: string, sopInstanceUid: string): NaturalizedDataset {
+  /** A 2D SCOORD in the image's pixel coordinates (PS3.3 C.18.6.1.1: 0\0 is the top left corner of the top left pixel), SELECTED FROM the image. */
+  scoord(relationship: Relationship, name: Code | undefined, graphicType: 'POINT' | 'POLYLINE', points: readonly number[], image: NaturalizedDataset): NaturalizedDataset {
+    return {
+      RelationshipType: relationship,
+      ValueType: 'SCOORD',
+      ...(name ? { ConceptNameCodeSequence: [codeItem(name)] } : {}),
+      GraphicType: graphicType,
+      GraphicData: points.map((p) => Math.fround(p)),
+      ContentSequence: [{ ...image, RelationshipType: 'SELECTED FROM' }],
+    };
+  },
+  image(relationship: Relationship, sopClassUid: string, sopInstanceUid: string, name?: Code, segmentNumber?: number): NaturalizedDataset {
     return {
       RelationshipType: relationship,
       ValueType: 'IMAGE',
-      ReferencedSOPSequence: [{ ReferencedSOPClassUID: sopClassUid, ReferencedSOPInstanceUID: sopInstanceUid }],
+      ...(name ? { ConceptNameCodeSequence: [codeItem(name)] } : {}),
+      ReferencedSOPSequence: [{ ReferencedSOPClassUID: sopClassUid, ReferencedSOPInstanceUID: sopInstanceUid, ...(segmentNumber ? { ReferencedSegmentNumber: segmentNumber } : {}) }],
     };
   },
 };

@@ -1,6 +1,6 @@
 import { readPart10 } from '../read';
 import { readSample, SAMPLE } from '../read/__tests__/sampleFiles';
-import { analysis } from './__tests__/fixtures';
+import { analysis, lesionFindings } from './__tests__/fixtures';
 import { dciodvfy, dsrdump } from './__tests__/validators';
 import { COMPREHENSIVE_3D_SR, structuredReport } from './structuredReport';
 
@@ -75,5 +75,112 @@ describe('structuredReport (TID 1500, IHE AIR)', () => {
     const indeterminate = dsrdump(structuredReport(analysis(source, { decision: { className: 'covid19', threshold: 0.5, positive: false, status: 'indeterminate' } })).part10);
     expect(indeterminate).toMatch(/=\(82334004,SCT,"Indeterminate"\)/);
     expect(indeterminate).not.toMatch(/"Negative"|"Positive"/);
+  });
+});
+
+describe('structuredReport with lesion findings (measurements anchored to the image)', () => {
+  const SOURCES_WITH_LESIONS = [SAMPLE.crJpegBaseline, SAMPLE.crJpeg2000Mono1, SAMPLE.crMono1NoPreamble, SAMPLE.ctSmall];
+  const refs = { heatmap: { seriesInstanceUid: '2.25.11', sopInstanceUid: '2.25.12' }, segmentation: { seriesInstanceUid: '2.25.21', sopInstanceUid: '2.25.22' } };
+
+  it.each(SOURCES_WITH_LESIONS)('%s: passes dciodvfy with zero errors; dsrdump shows the anchored groups', (sample) => {
+    const source = readPart10(readSample(sample)).dataset;
+    const sr = structuredReport(analysis(source, { lesions: lesionFindings() }), refs);
+    const check = dciodvfy(sr.part10);
+    if (check.warnings.length) process.stderr.write(`dciodvfy warnings for lesion SR of ${sample}:\n${check.warnings.join('\n')}\n`);
+    expect(check.errors).toEqual([]);
+    const tree = dsrdump(sr.part10);
+    // 3 classes + both lungs, right, left, 6 zones + severity + 1 clinical prediction with a value (LDH is null) + outline.
+    expect(tree.match(/\(125007,DCM,"Measurement Group"\)/g)).toHaveLength(3 + 9 + 1 + 1 + 1);
+    expect(tree).toMatch(/\(LESFRAC,99LUNGFLOW,"Lesion area fraction of lung region"\)="9\.26" \(%,UCUM,"percent"\)/);
+    expect(tree).toMatch(/\(42798000,SCT,"Area"\)="1234\.5" \(mm2,UCUM,"square millimeter"\)/);
+    expect(tree).toMatch(/\(BRIXIA,99LUNGFLOW,"Brixia score"\)="4\.5" \(\{score\},UCUM,"score"\)/);
+    expect(tree).toMatch(/\(COHENEXT,99LUNGFLOW,"Geographic extent score \(Cohen et al\.\)"\)="2\.5"/);
+    expect(tree).toMatch(/\(COHENOPA,99LUNGFLOW,"Opacity score \(Cohen et al\.\)"\)="1\.75"/);
+    expect(tree).toMatch(/\(CLIN-crp,99LUNGFLOW,"Predicted C-reactive protein"\)="42\.5" \(mg\/L,UCUM,"mg\/L"\)/);
+    expect(tree).not.toMatch(/Lactate dehydrogenase/);
+    expect(tree).toMatch(/\(C0033204,UMLS,"Probability"\)="0\.8123456789" \(1,UCUM,"no units"\)/);
+    expect(tree).toMatch(/\(121191,DCM,"Referenced Segment"\)/);
+    expect(tree).toMatch(/\(121080,DCM,"Best illustration of finding"\)/);
+  });
+
+  it('gives every NUM a SCOORD POINT at the CAM peak in pixel coordinates, SELECTED FROM the source image', () => {
+    const source = readPart10(readSample(SAMPLE.crJpegBaseline)).dataset;
+    const lesions = lesionFindings();
+    const sr = structuredReport(analysis(source, { lesions }), refs);
+    const nums: Array<Record<string, unknown>> = [];
+    const walk = (items: unknown): void => {
+      for (const item of (items as Array<Record<string, unknown>>) ?? []) {
+        if (item.ValueType === 'NUM') nums.push(item);
+        if (item.ContentSequence) walk(item.ContentSequence);
+      }
+    };
+    walk(sr.dataset.ContentSequence);
+    expect(nums.length).toBeGreaterThan(20);
+    for (const num of nums) {
+      const [scoord] = num.ContentSequence as Array<Record<string, unknown>>;
+      expect(scoord).toMatchObject({ RelationshipType: 'INFERRED FROM', ValueType: 'SCOORD', GraphicType: 'POINT' });
+      const [x, y] = scoord?.GraphicData as number[];
+      expect(x).toBeCloseTo((30.5 / 112) * (source.Columns as number), 3);
+      expect(y).toBeCloseTo((72.5 / 112) * (source.Rows as number), 3);
+      const [image] = scoord?.ContentSequence as Array<Record<string, unknown>>;
+      expect(image).toMatchObject({ RelationshipType: 'SELECTED FROM', ValueType: 'IMAGE' });
+      expect((image?.ReferencedSOPSequence as Array<Record<string, unknown>>)[0]).toMatchObject({ ReferencedSOPInstanceUID: source.SOPInstanceUID });
+    }
+    // Every Measurement Group also carries its SCOORD at the top (where OHIF's SR display and the adapters look first).
+    const measurements = (sr.dataset.ContentSequence as Array<Record<string, unknown>>).find((i) => JSON.stringify(i.ConceptNameCodeSequence).includes('126010'));
+    for (const group of measurements?.ContentSequence as Array<Record<string, unknown>>) {
+      const scoord = (group.ContentSequence as Array<Record<string, unknown>>).find((i) => i.ValueType === 'SCOORD');
+      expect(scoord).toMatchObject({ RelationshipType: 'CONTAINS' });
+      const [image] = scoord?.ContentSequence as Array<Record<string, unknown>>;
+      expect((image?.ReferencedSOPSequence as Array<Record<string, unknown>>)[0]).toMatchObject({ ReferencedSOPInstanceUID: source.SOPInstanceUID });
+    }
+    const back = readPart10(sr.part10).dataset;
+    expect(JSON.stringify(back.PertinentOtherEvidenceSequence)).toContain('2.25.12');
+    expect(JSON.stringify(back.PertinentOtherEvidenceSequence)).toContain('2.25.22');
+  });
+
+  it('draws the lesion as its outline: a closed POLYLINE along the mask cells, scaled from the model grid to the image', () => {
+    const source = readPart10(readSample(SAMPLE.crJpegBaseline)).dataset;
+    const sr = structuredReport(analysis(source, { lesions: lesionFindings() }));
+    const measurements = (sr.dataset.ContentSequence as Array<Record<string, unknown>>).find((i) => JSON.stringify(i.ConceptNameCodeSequence).includes('126010'));
+    const groups = measurements?.ContentSequence as Array<Record<string, unknown>>;
+    const outlineGroup = groups.find((g) => JSON.stringify(g.ContentSequence).includes('"LungFlow lesion outline"'));
+    const items = outlineGroup?.ContentSequence as Array<Record<string, unknown>>;
+    expect(items.filter((i) => i.ValueType === 'NUM')).toHaveLength(0);
+    const [scoord] = items.filter((i) => i.ValueType === 'SCOORD');
+    expect(scoord).toMatchObject({ RelationshipType: 'CONTAINS', GraphicType: 'POLYLINE' });
+    const points = scoord?.GraphicData as number[];
+    const sx = (source.Columns as number) / 112;
+    const sy = (source.Rows as number) / 112;
+    // The fixture's L-shaped lesion (cells x 20..39, y 60..83 without x >= 34, y < 66): 6 corners, then closed.
+    const expected = [20, 60, 34, 60, 34, 66, 40, 66, 40, 84, 20, 84, 20, 60].map((v, i) => (i % 2 === 0 ? v * sx : v * sy));
+    expect(points).toHaveLength(expected.length);
+    points.forEach((p, i) => expect(p).toBeCloseTo(expected[i] as number, 2));
+  });
+
+  it('leaves out mm² when the spacing is unknown and the severity group when no score model exists', () => {
+    const source = readPart10(readSample(SAMPLE.crJpegBaseline)).dataset;
+    const lesions = lesionFindings({
+      total: { areaFraction: 0.5, areaMm2: null },
+      lungs: { right: { areaFraction: 0.5, areaMm2: null }, left: { areaFraction: 0.5, areaMm2: null } },
+      severity: { extent: null, opacity: null, brixiaGlobal: null },
+      clinical: [],
+      peak: null,
+    });
+    const zones = Object.fromEntries(Object.entries(lesions.zones).map(([k, z]) => [k, { ...z, brixia: null }]));
+    const tree = dsrdump(structuredReport(analysis(source, { lesions: { ...lesions, zones: zones as typeof lesions.zones } })).part10);
+    expect(tree).not.toMatch(/mm2|score\)|\(42798000/);
+    expect(tree.match(/\(125007,DCM,"Measurement Group"\)/g)).toHaveLength(3 + 9 + 1);
+    // Without a peak the values refer to the whole image: a closed POLYLINE around it.
+    expect(tree).toMatch(/SCOORD:.*=\(POLYLINE,/);
+  });
+
+  it('anchors the class probabilities of a result without lesions to the whole image (no NUM without content)', () => {
+    const source = readPart10(readSample(SAMPLE.crJpegBaseline)).dataset;
+    const sr = structuredReport(analysis(source));
+    const tree = dsrdump(sr.part10);
+    expect(tree).toMatch(/SCOORD:.*=\(POLYLINE,/);
+    expect(tree).not.toMatch(/LESFRAC|99LUNGFLOW/);
+    expect(sr.dataset.PertinentOtherEvidenceSequence).toBeUndefined();
   });
 });

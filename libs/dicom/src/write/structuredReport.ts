@@ -1,7 +1,11 @@
 import { attr, type NaturalizedDataset } from '../read';
 import type { AnalysisResult, ClassResult, Code } from './AnalysisResult';
-import { evidenceSequence, resultHeader } from './resultHeader';
-import { srItems } from './srItems';
+import { ANALYSIS_SEGMENTS } from './analysisSegmentation';
+import { imageAnchor, LESION_CODES, lesionGroups, outlineAnchor } from './lesionMeasurements';
+import { evidenceSequence, resultHeader, sourceInstance } from './resultHeader';
+import { SECONDARY_CAPTURE_IMAGE_STORAGE } from './secondaryCapture';
+import { SEGMENTATION_STORAGE } from './segmentationDataset';
+import { LUNGFLOW_CODING_SCHEME, srItems } from './srItems';
 import { derivedUid } from './uids';
 import { writePart10 } from './writePart10';
 import type { WrittenResult } from './WrittenResult';
@@ -44,9 +48,16 @@ export const SR_CODES = {
 } satisfies Record<string, Code>;
 const C = SR_CODES;
 
+/** A result object the SR points at (its UIDs as written: secondaryCapture, analysisSegmentation). */
+export type WrittenReference = Pick<WrittenResult, 'seriesInstanceUid' | 'sopInstanceUid'>;
+
 export interface StructuredReportOptions {
   /** Procedure Reported; default: the source's Procedure Code, else chest X-ray or chest CT by modality. */
   procedureReported?: Code;
+  /** The heatmap SC of the same result: Best illustration of finding on the decided class, Pertinent Other Evidence. */
+  heatmap?: WrittenReference;
+  /** The analysis SEG of the same result: Referenced Segment on the lesion group, Pertinent Other Evidence. */
+  segmentation?: WrittenReference;
 }
 
 /**
@@ -68,6 +79,12 @@ export function structuredReport(result: AnalysisResult, options: StructuredRepo
     srItems.text('HAS CONCEPT MOD', C.algorithmParameters, `model id ${model.id}; file SHA-256 ${model.fileSha256}`),
     srItems.text('HAS CONCEPT MOD', C.algorithmParameters, `operating point: ${decision.className} positive when probability >= ${decision.threshold}`),
   ];
+  // Every NUM is INFERRED FROM a SCOORD on the source image and every group carries it (lesionMeasurements.ts says why).
+  const source = sourceInstance(result.source);
+  const anchor = imageAnchor(result.source, source, result.lesions?.peak);
+  const outline = result.lesions && outlineAnchor(result.source, source, result.lesions.lesionMask);
+  const heatmap = options.heatmap && { sopClassUid: SECONDARY_CAPTURE_IMAGE_STORAGE, sopInstanceUid: options.heatmap.sopInstanceUid, seriesInstanceUid: options.heatmap.seriesInstanceUid };
+  const seg = options.segmentation && { sopClassUid: SEGMENTATION_STORAGE, sopInstanceUid: options.segmentation.sopInstanceUid, seriesInstanceUid: options.segmentation.seriesInstanceUid };
   const group = (cls: ClassResult): NaturalizedDataset => {
     const decided = cls.name === decision.className;
     return srItems.container(
@@ -78,8 +95,10 @@ export function structuredReport(result: AnalysisResult, options: StructuredRepo
         srItems.uidref('HAS OBS CONTEXT', C.trackingUid, derivedUid('lungflow', 'tracking', header.sopInstanceUid, cls.name)),
         srItems.code('CONTAINS', C.finding, cls.code),
         ...algorithm,
-        srItems.num('CONTAINS', C.probability, cls.probability, C.unity),
+        anchor.scoord('CONTAINS', LESION_CODES.imageRegion),
+        srItems.num('CONTAINS', C.probability, cls.probability, C.unity, anchor.scoord('INFERRED FROM')),
         ...(decided ? [srItems.code('CONTAINS', cls.code, decision.status === 'indeterminate' ? C.indeterminate : decision.positive ? C.positive : C.negative)] : []),
+        ...(decided && heatmap ? [srItems.image('CONTAINS', heatmap.sopClassUid, heatmap.sopInstanceUid, LESION_CODES.bestIllustration)] : []),
       ],
       '1501',
     );
@@ -102,18 +121,35 @@ export function structuredReport(result: AnalysisResult, options: StructuredRepo
         header.analysed.map((i) => srItems.image('CONTAINS', i.sopClassUid, i.sopInstanceUid)),
       ),
     ]),
-    srItems.container('CONTAINS', C.imagingMeasurements, result.classes.map(group)),
+    srItems.container('CONTAINS', C.imagingMeasurements, [
+      ...result.classes.map(group),
+      ...(result.lesions
+        ? lesionGroups({
+            lesions: result.lesions,
+            anchor,
+            ...(outline ? { outline } : {}),
+            srInstanceUid: header.sopInstanceUid,
+            algorithm,
+            ...(seg ? { segmentation: { ...seg, lesionSegmentNumber: ANALYSIS_SEGMENTS.lesion, lungSegmentNumber: ANALYSIS_SEGMENTS.lung } } : {}),
+          })
+        : []),
+    ]),
   ];
+  const pertinent = [...(heatmap ? [heatmap] : []), ...(seg ? [seg] : [])];
 
   const dataset: NaturalizedDataset = {
     ...header.dataset,
     Modality: 'SR',
     SeriesDescription: `AI result (${model.name} ${model.version}), not for diagnosis`.slice(0, 64),
+    ...(result.lesions
+      ? { CodingSchemeIdentificationSequence: [{ CodingSchemeDesignator: LUNGFLOW_CODING_SCHEME, CodingSchemeName: 'LungFlow concepts', CodingSchemeResponsibleOrganization: 'LungFlow' }] }
+      : {}),
     ReferencedPerformedProcedureStepSequence: [],
     CompletionFlag: 'COMPLETE',
     VerificationFlag: 'UNVERIFIED',
     PerformedProcedureCodeSequence: [],
     CurrentRequestedProcedureEvidenceSequence: evidenceSequence(header.studyInstanceUid, header.analysed),
+    ...(pertinent.length ? { PertinentOtherEvidenceSequence: evidenceSequence(header.studyInstanceUid, pertinent) } : {}),
     ValueType: 'CONTAINER',
     ConceptNameCodeSequence: [{ CodeValue: C.report.value, CodingSchemeDesignator: 'DCM', CodeMeaning: C.report.meaning }],
     ContinuityOfContent: 'SEPARATE',

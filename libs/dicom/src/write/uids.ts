@@ -30,7 +30,7 @@ export interface ResultSource {
   analysedSopInstanceUids: readonly string[];
 }
 
-export type ResultKind = 'sr' | 'sc';
+export type ResultKind = 'sr' | 'sc' | 'seg';
 
 export interface ResultUids {
   seriesInstanceUid: string;

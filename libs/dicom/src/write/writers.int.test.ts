@@ -1,5 +1,5 @@
 /**
- * The written SR and SC against the REAL Orthanc of deploy/local (`npm run stack:up`): STOW succeeds, QIDO finds
+ * The written SR, SC and SEG against the REAL Orthanc of deploy/local (`npm run stack:up`): STOW succeeds, QIDO finds
  * them under the source study, and storing the same result twice leaves one instance (deterministic UIDs).
  */
 import { DicomWebClient, firstString } from '@lungflow/dicomweb';
@@ -7,8 +7,10 @@ import { heatmapOverlay, legend } from '@lungflow/imaging';
 import { renderFrame } from '../pixels';
 import { readPart10 } from '../read';
 import { readSample, SAMPLE } from '../read/__tests__/sampleFiles';
-import { analysis } from './__tests__/fixtures';
+import { analysisSegmentation } from './analysisSegmentation';
+import { analysis, lesionFindings } from './__tests__/fixtures';
 import { secondaryCapture, secondaryCaptureLegend, SECONDARY_CAPTURE_IMAGE_STORAGE } from './secondaryCapture';
+import { SEGMENTATION_STORAGE } from './segmentationDataset';
 import { COMPREHENSIVE_3D_SR, structuredReport } from './structuredReport';
 
 jest.setTimeout(60_000);
@@ -19,7 +21,7 @@ const client = new DicomWebClient({
   retry: { retries: 1, initialMs: 100, maxMs: 500 },
 });
 
-describe('SR and SC in the local Orthanc', () => {
+describe('SR, SC and SEG in the local Orthanc', () => {
   const sourceBytes = readSample(SAMPLE.crJpegBaseline);
   const source = readPart10(sourceBytes);
   const study = String(source.dataset.StudyInstanceUID);
@@ -61,5 +63,23 @@ describe('SR and SC in the local Orthanc', () => {
     expect(Buffer.from(frame ?? []).equals(Buffer.from(pixels.data))).toBe(true);
     const png = await client.retrieveRendered(study, sc.seriesInstanceUid, sc.sopInstanceUid, { viewport: { width: 128, height: 128 } });
     expect(Array.from(png.subarray(1, 4))).toEqual([0x50, 0x4e, 0x47]);
+  });
+
+  it('stores the analysis SEG and the lesion SR twice and keeps one of each under the source study', async () => {
+    const result = analysis(source.dataset, { lesions: lesionFindings() });
+    const seg = analysisSegmentation(result);
+    const sr = structuredReport(result, { segmentation: seg });
+    await client.storeInstances([sr.part10, seg.part10], study);
+    await client.storeInstances([analysisSegmentation({ ...result, now: new Date() }).part10, sr.part10], study);
+
+    const segs = await client.searchInstances({}, study, seg.seriesInstanceUid);
+    expect(segs.map((i) => firstString(i, '00080018'))).toEqual([seg.sopInstanceUid]);
+    expect(firstString(segs[0] ?? {}, '00080016')).toBe(SEGMENTATION_STORAGE);
+    const series = await client.searchSeries({ Modality: 'SEG' }, study);
+    expect(series.map((s) => firstString(s, '0020000E'))).toContain(seg.seriesInstanceUid);
+    const [metadata] = await client.retrieveInstanceMetadata(study, seg.seriesInstanceUid, seg.sopInstanceUid);
+    expect(String((metadata?.['00280008'] as { Value?: unknown[] } | undefined)?.Value?.[0])).toBe('2');
+    const srs = await client.searchInstances({}, study, sr.seriesInstanceUid);
+    expect(srs.map((i) => firstString(i, '00080018'))).toEqual([sr.sopInstanceUid]);
   });
 });

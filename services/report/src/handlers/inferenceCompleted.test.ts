@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { deadLetter, encodeMessage, inferenceCompleted, type DeadLetter, type InferenceCompleted, type ReportStored } from '@lungflow/contracts';
+import { deadLetter, encodeMessage, inferenceCompleted, packMask, type DeadLetter, type InferenceCompleted, type ReportStored } from '@lungflow/contracts';
 import { readPart10 } from '@lungflow/dicom';
 import { DicomWebError } from '@lungflow/dicomweb';
 import { processMessage } from '@lungflow/kafka';
@@ -10,7 +10,10 @@ import type { ReportPacs } from '../pacs/ReportPacs';
 import type { WorklistEntry } from '../worklist/WorklistEntry';
 import type { Thumbnails } from '../worklist/WorklistStore';
 import sharp from 'sharp';
+import { lesionFindings } from '../../../../libs/dicom/src/write/__tests__/fixtures';
+import { dciodvfy } from '../../../../libs/dicom/src/write/__tests__/validators';
 import { camOf, handleInferenceCompleted, mostSuspicious } from './inferenceCompleted';
+import { lesionsOf } from './lesionsOf';
 
 const REPO = path.resolve(__dirname, '../../../..');
 const SAMPLE = new Uint8Array(readFileSync(path.join(REPO, 'samples/LF-DEMO-0001.dcm')));
@@ -147,6 +150,58 @@ describe('inference.completed handler', () => {
     const unknown = event();
     unknown.results[0]!.model = { id: 'cxr-v9', version: '9.0.0', sha256: SHA };
     await expect(handler({ key: { studyInstanceUid: source.StudyInstanceUID }, value: unknown }, context)).rejects.toMatchObject({ code: 'MODEL_CARD_UNKNOWN', retriable: false });
+  });
+});
+
+/** An event whose result carries lesion findings as infer sends them (masks packed to bits, libs/contracts). */
+function eventWithLesions(): InferenceCompleted {
+  const value = event();
+  const { lungMask, lesionMask, ...rest } = lesionFindings();
+  (value.results[0] as InferenceCompleted['results'][number]).lesions = { ...rest, lungMask: packMask(lungMask), lesionMask: packMask(lesionMask) };
+  return inferenceCompleted.value.parse(value); // what the consumer hands the handler: the contract accepts it
+}
+
+describe('inference.completed handler, result with lesion findings', () => {
+  it('stores SR, SC and SEG in one request; the SR measures the lesions and references SC and SEG; all pass dciodvfy', async () => {
+    const { handler, stored, listed } = harness();
+    await handler({ key: { studyInstanceUid: source.StudyInstanceUID }, value: eventWithLesions() }, context);
+    expect(stored).toHaveLength(1);
+    const parts = stored[0] as Uint8Array[];
+    expect(parts).toHaveLength(3);
+    const [sr, sc, seg] = parts.map((bytes) => readPart10(bytes).dataset as Record<string, unknown>);
+    expect([sr?.Modality, sc?.SOPClassUID, seg?.Modality]).toEqual(['SR', '1.2.840.10008.5.1.4.1.1.7', 'SEG']);
+    expect(seg).toMatchObject({ StudyInstanceUID: source.StudyInstanceUID, NumberOfFrames: 2, Rows: Number(source.Rows), Columns: Number(source.Columns) });
+    const pertinent = JSON.stringify(sr?.PertinentOtherEvidenceSequence);
+    expect(pertinent).toContain(String(sc?.SOPInstanceUID));
+    expect(pertinent).toContain(String(seg?.SOPInstanceUID));
+    expect(JSON.stringify(sr?.ContentSequence)).toContain('LESFRAC');
+    for (const bytes of parts) expect(dciodvfy(bytes).errors).toEqual([]);
+    expect(listed[0]?.seg).toMatchObject({ sopInstanceUid: seg?.SOPInstanceUID, sopClassUid: '1.2.840.10008.5.1.4.1.1.66.4' });
+  });
+
+  it('gives a redelivery the same three UIDs', async () => {
+    const { handler, stored } = harness();
+    await handler({ key: { studyInstanceUid: source.StudyInstanceUID }, value: eventWithLesions() }, context);
+    await handler({ key: { studyInstanceUid: source.StudyInstanceUID }, value: eventWithLesions() }, context);
+    const uids = stored.map((parts) => parts.map((bytes) => (readPart10(bytes).dataset as Record<string, unknown>).SOPInstanceUID));
+    expect(uids[0]).toEqual(uids[1]);
+    expect(new Set(uids[0]).size).toBe(3);
+  });
+
+  it('keeps SR + SC and lists no SEG for a result without lesions', async () => {
+    const { handler, stored, listed } = harness();
+    await handler({ key: { studyInstanceUid: source.StudyInstanceUID }, value: event() }, context);
+    expect(stored[0]).toHaveLength(2);
+    expect(listed[0]?.seg).toBeUndefined();
+  });
+
+  it('unpacks the event masks to what was measured, and reads no lesions from a plain result', () => {
+    const { lungMask, lesionMask } = lesionFindings();
+    const back = lesionsOf(eventWithLesions().results[0]!);
+    expect(Buffer.from(back?.lungMask.data ?? []).equals(Buffer.from(lungMask.data))).toBe(true);
+    expect(Buffer.from(back?.lesionMask.data ?? []).equals(Buffer.from(lesionMask.data))).toBe(true);
+    expect(lesionsOf(event().results[0]!)).toBeUndefined();
+    expect(lesionsOf(eventWithLesions().results[0]!)?.severity).toEqual({ extent: 2.5, opacity: 1.75, brixiaGlobal: 4.5 });
   });
 });
 

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import type { ActivationMap, InferenceCompleted, InstanceResult, ReportStored, ReportStoredV2, StoredObject, inferenceCompleted } from '@lungflow/contracts';
-import { attr, secondaryCapture, secondaryCaptureLegend, structuredReport, type AnalysisResult, type ReferencedInstance, type WrittenResult } from '@lungflow/dicom';
+import { analysisSegmentation, attr, secondaryCapture, secondaryCaptureLegend, structuredReport, type AnalysisResult, type ReferencedInstance, type WrittenResult } from '@lungflow/dicom';
 import { firstString } from '@lungflow/dicomweb';
 import { heatmapOverlay, legend } from '@lungflow/imaging';
 import type { EventHandler } from '@lungflow/kafka';
@@ -10,6 +10,7 @@ import type { ReportPacs } from '../pacs/ReportPacs';
 import { renderSource } from '../renderSource';
 import { deviceOf } from '../worklist/sourceDevice';
 import { THUMBNAIL_SIZE, type WorklistStore } from '../worklist/WorklistStore';
+import { lesionsOf } from './lesionsOf';
 
 /**
  * Larger sources are scaled down for the SC: a heatmap over a 7×7 to 64×64 activation map needs no more, and the
@@ -31,7 +32,7 @@ export interface InferenceCompletedDeps {
   now?: () => Date;
   onStored?: (seconds: number) => void;
   /** Seconds spent in each step of one result (report_stage_seconds). */
-  onStage?: (stage: 'source' | 'instances' | 'sr' | 'sc' | 'stow' | 'worklist' | 'publish', seconds: number) => void;
+  onStage?: (stage: 'source' | 'instances' | 'seg' | 'sr' | 'sc' | 'stow' | 'worklist' | 'publish', seconds: number) => void;
 }
 
 /** The image whose result is drawn: the largest margin of its decision's probability over the threshold (as the CLI). */
@@ -84,6 +85,9 @@ async function analysedInstances(pacs: ReportPacs, event: InferenceCompleted, so
 
 /**
  * `inference.completed` → SR + heatmap SC in the PACS (one STOW-RS request), the worklist entry, `report.stored`.
+ * When the drawn image's result has lesion findings (`lesionsOf`), a SEG of its lung and lesion masks goes in the
+ * same request and the SR carries the lesion measurements and references the SC and the SEG; a result without
+ * lesions gets SR + SC as before. The SEG's UIDs derive like the SR's, so a redelivery overwrites it too.
  *
  * Failure policy (carried out by the consumer): PACS errors stay DicomWebErrors, so outages (5xx, timeouts, refused
  * connections) are retried with backoff and nothing is committed until the objects are stored; after the retry
@@ -120,8 +124,10 @@ export function handleInferenceCompleted(deps: InferenceCompletedDeps): EventHan
       decision: event.aggregate.decision,
       softwareVersion: deps.lungflowVersion,
     };
-    const sr = structuredReport(result);
-    stage('sr');
+    const lesions = lesionsOf(chosen);
+    if (lesions) result.lesions = lesions;
+    const seg = lesions ? analysisSegmentation(result) : undefined;
+    stage('seg');
 
     const scale = Math.min(1, SC_MAX_SIDE / Math.max(image.width, image.height));
     const width = Math.max(1, Math.round(image.width * scale));
@@ -141,12 +147,16 @@ export function handleInferenceCompleted(deps: InferenceCompletedDeps): EventHan
     const labelled = await legend(overlay, secondaryCaptureLegend(result));
     const sc = secondaryCapture(result, { data: labelled.data, width, height, channels: 3 });
     stage('sc');
+    // After SC and SEG: the SR names their UIDs.
+    const sr = structuredReport(result, { heatmap: sc, ...(seg ? { segmentation: seg } : {}) });
+    stage('sr');
 
-    await pacs.storeInstances([sr.part10, sc.part10], event.studyInstanceUid);
+    await pacs.storeInstances([sr.part10, sc.part10, ...(seg ? [seg.part10] : [])], event.studyInstanceUid);
     stage('stow');
     const storedAt = now();
     const srObject = storedObject(sr, attr.string(sr.dataset, 'SOPClassUID') ?? '', dicomWebUrl);
     const scObject = storedObject(sc, attr.string(sc.dataset, 'SOPClassUID') ?? '', dicomWebUrl);
+    const segObject = seg && storedObject(seg, attr.string(seg.dataset, 'SOPClassUID') ?? '', dicomWebUrl);
 
     const decision = event.aggregate.decision;
     const sourceDevice = deviceOf(dataset);
@@ -162,6 +172,7 @@ export function handleInferenceCompleted(deps: InferenceCompletedDeps): EventHan
         source: { seriesInstanceUid: chosen.seriesInstanceUid, sopInstanceUid: chosen.sopInstanceUid, frame: chosen.frame },
         sr: srObject,
         sc: scObject,
+        ...(segObject ? { seg: segObject } : {}),
         analysedImages: event.aggregate.analysedImages,
         ...(sourceDevice ? { sourceDevice } : {}),
         reportedAt: storedAt.toISOString(),
@@ -200,7 +211,7 @@ export function handleInferenceCompleted(deps: InferenceCompletedDeps): EventHan
     stage('publish');
     deps.onStored?.((storedAt.getTime() - Date.parse(event.provenance.finishedAt)) / 1000);
     deps.logger.info(
-      { studyInstanceUid: event.studyInstanceUid, studyVersion: event.studyVersion, decision: decision.className, positive: decision.positive, sr: srObject.sopInstanceUid, sc: scObject.sopInstanceUid, traceId: event.traceId },
+      { studyInstanceUid: event.studyInstanceUid, studyVersion: event.studyVersion, decision: decision.className, positive: decision.positive, sr: srObject.sopInstanceUid, sc: scObject.sopInstanceUid, seg: segObject?.sopInstanceUid, traceId: event.traceId },
       'report stored',
     );
   };

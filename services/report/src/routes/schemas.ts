@@ -26,6 +26,7 @@ export const worklistItem = {
     source: { type: 'object', properties: { seriesInstanceUid: { type: 'string' }, sopInstanceUid: { type: 'string' }, frame: { type: 'integer' } } },
     sr: storedObject,
     sc: storedObject,
+    seg: { ...storedObject, description: 'lung and lesion SEG; only for results with lesion findings' },
     analysedImages: { type: 'integer' },
     sourceDevice: { type: 'string', description: "the acquiring device: Manufacturer and Manufacturer's Model Name of the analysed image" },
     listedAt: { type: 'string', format: 'date-time' },

@@ -15,6 +15,8 @@ export interface WorklistEntry {
   source: { seriesInstanceUid: string; sopInstanceUid: string; frame: number };
   sr: StoredObject;
   sc: StoredObject;
+  /** The lung and lesion SEG, for results with lesion findings (models that quantify lesions). */
+  seg?: StoredObject;
   analysedImages: number;
   /**
    * The acquiring device as the source image names it (Manufacturer and Manufacturer's Model Name), for the positive
