@@ -68,6 +68,47 @@ async function editorReady(page: Page): Promise<void> {
   }, undefined, { timeout: 60_000 });
 }
 
+/**
+ * The study view lays the lung and lesion outlines (drawn from LungFlow's SEG in the PACS) over the analysed image:
+ * both colours are on it, most of it is clear, and the lesion figures are shown. Screenshot of the image with them.
+ */
+async function expectOutlines(page: Page, screenshot: string): Promise<void> {
+  await page.waitForFunction(() => {
+    const img = document.querySelector<HTMLImageElement>('#study-outlines');
+    return !!img && !img.hidden && img.complete && img.naturalWidth > 0;
+  }, undefined, { timeout: 60_000 });
+  const counts = await page.evaluate(() => {
+    const img = document.querySelector<HTMLImageElement>('#study-outlines') as HTMLImageElement;
+    const canvas = document.createElement('canvas');
+    canvas.width = img.naturalWidth;
+    canvas.height = img.naturalHeight;
+    const context = canvas.getContext('2d') as CanvasRenderingContext2D;
+    context.drawImage(img, 0, 0);
+    const { data } = context.getImageData(0, 0, canvas.width, canvas.height);
+    let lung = 0;
+    let lesion = 0;
+    let clear = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      if (data[i + 3] === 0) clear += 1;
+      else if (data[i] === 0 && data[i + 2] === 255) lung += 1;
+      else if (data[i] === 255 && data[i + 1] === 210) lesion += 1;
+    }
+    const image = document.querySelector<HTMLImageElement>('#study-image') as HTMLImageElement;
+    return { lung, lesion, clear, total: data.length / 4, sameSize: image.naturalWidth === img.naturalWidth && image.naturalHeight === img.naturalHeight };
+  });
+  expect(counts.lung).toBeGreaterThan(50);
+  expect(counts.lesion).toBeGreaterThan(0);
+  expect(counts.clear / counts.total).toBeGreaterThan(0.8);
+  expect(counts.sameSize).toBe(true);
+  expect(await page.locator('#study-lesions').textContent()).toMatch(/lesions \d+\.\d% of lungs/);
+  await page.locator('.overlay').screenshot({ path: join(OUTPUT, screenshot) });
+  // O hides and shows them.
+  await page.keyboard.press('o');
+  expect(await page.locator('#study-outlines').isHidden()).toBe(true);
+  await page.keyboard.press('o');
+  expect(await page.locator('#study-outlines').isHidden()).toBe(false);
+}
+
 async function drawnMask(page: Page): Promise<number[]> {
   return (await page.evaluate(() => (window as unknown as { LungFlowReview: { maskValues(): number[] | null } }).LungFlowReview.maskValues())) ?? [];
 }
@@ -157,6 +198,8 @@ describe('reviewing studies in Chromium', () => {
     expect(await secondRow.locator('.patient-name').textContent()).toBe('<b>Bold</b>, Bob');
     expect(await secondRow.locator('.patient-name b').count()).toBe(0);
     expect(await page.locator(`tr[data-study="${first.studyUid}"] .accession`).textContent()).toBe('ACC-REV-1');
+    // The lesion column: share of the lungs and the predicted Brixia score (cxr-v2 measures lesions on every CXR).
+    expect(await page.locator(`tr[data-study="${first.studyUid}"] .lesions`).textContent()).toMatch(/^\d+\.\d% of lungs · Brixia \d+\.\d\/18$/);
     await page.screenshot({ path: join(OUTPUT, 'review-worklist.png') });
 
     // The order of the page decides which study J goes to: open whichever of the two comes first.
@@ -179,6 +222,7 @@ describe('reviewing studies in Chromium', () => {
     await page.click('#save-review');
     await page.waitForFunction(() => document.querySelector('#review-status')?.textContent?.startsWith('Saved revision 1'), undefined, { timeout: 60_000 });
     await page.screenshot({ path: join(OUTPUT, 'review-study-1.png'), fullPage: true });
+    await expectOutlines(page, 'study-outlines.png');
 
     if (adjacent) await page.keyboard.press('j');
     else await page.click('#back').then(() => page.click(`tr[data-study="${b.studyUid}"]`));
@@ -201,7 +245,8 @@ describe('reviewing studies in Chromium', () => {
     for (const [study, expectedRevisions, label] of [[a, 1, '882784691000119100'], [b, 2, '17621005']] as const) {
       const drawn = masks.get(study.studyUid) as number[];
       expect(drawn.filter(Boolean).length).toBeGreaterThan(100);
-      const segs = await pacs().searchInstances({ SOPClassUID: SEG_CLASS, includefield: '00200013' }, study.studyUid);
+      // Review SEGs only: the study also holds the model's own lung and lesion SEG.
+      const segs = (await pacs().searchInstances({ SOPClassUID: SEG_CLASS, includefield: ['00200013', '0008103E'] }, study.studyUid)).filter((json) => firstString(json, '0008103E') === 'LungFlow review');
       const srs = (await pacs().searchInstances({ Modality: 'SR', includefield: '0008103E' }, study.studyUid)).filter((json) => firstString(json, '0008103E') === 'LungFlow review');
       expect(segs).toHaveLength(expectedRevisions);
       expect(srs).toHaveLength(expectedRevisions);

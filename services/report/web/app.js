@@ -22,6 +22,8 @@
   const picture = (uid, kind, size, version) => withToken(`api/v1/studies/${uid}/${kind}.png?size=${size}&v=${encodeURIComponent(version)}`);
 
   let openStudy = null;
+  // Lesion share of the lungs and the Brixia score predicted from it; '' for results without lesion findings.
+  const lesionText = (lesions) => (lesions ? `${pct(lesions.areaFraction)} of lungs${lesions.brixiaGlobal === null ? '' : ` · Brixia ${lesions.brixiaGlobal.toFixed(1)}/18`}` : '');
 
   let order = [];
   const waited = (seconds) => (seconds < 3600 ? `${Math.floor(seconds / 60)} min` : seconds < 172800 ? `${Math.floor(seconds / 3600)} h ${Math.floor((seconds % 3600) / 60)} min` : `${Math.floor(seconds / 86400)} d`);
@@ -54,7 +56,7 @@
       const heat = el('td'); heat.append(image({ src: picture(item.studyInstanceUid, 'heatmap', 256, item.reportedAt), alt: 'heatmap', class: 'heatmap', loading: 'lazy' }));
       row.append(thumb, heat, ...identityCells(row, item.identity), el('td', { class: 'waiting' }, waited(item.waitingSeconds)), el('td', {}, item.modality));
       row.append(el('td', { class: 'decision' }, `${item.decision.positive ? 'POSITIVE' : 'negative'} (${item.decision.className})`));
-      row.append(el('td', { class: 'probability' }, pct(item.probability)), el('td', { class: 'priority' }, item.priority.toFixed(1)));
+      row.append(el('td', { class: 'probability' }, pct(item.probability)), el('td', { class: 'lesions' }, lesionText(item.lesions)), el('td', { class: 'priority' }, item.priority.toFixed(1)));
       row.append(el('td', { class: 'review' }, item.review ? `${item.review.label}, ${item.review.agreesWithModel ? 'agrees' : 'disagrees'} (rev ${item.review.revision})` : ''), el('td', {}, item.read ? 'read' : ''));
       row.title = item.studyInstanceUid;
       row.addEventListener('click', () => showStudy(item.studyInstanceUid));
@@ -86,6 +88,16 @@
     $('#study-title').textContent = `Study ${item.studyInstanceUid} (${item.modality})`;
     $('#study-image').src = picture(uid, 'image', 1024, item.reportedAt);
     $('#study-heatmap').src = picture(uid, 'heatmap', 1024, item.reportedAt);
+    // Outlines from LungFlow's SEG in the PACS, laid over the image at the same size.
+    const outlines = $('#study-outlines');
+    outlines.hidden = !item.seg || !$('#show-outlines').checked;
+    $('#outlines-toggle').hidden = !item.seg;
+    if (item.seg) outlines.src = picture(uid, 'outlines', 1024, item.reportedAt);
+    else outlines.removeAttribute('src');
+    const lesions = item.lesions;
+    $('#study-lesions').textContent = lesions
+      ? `· lesions ${lesionText(lesions)}${lesions.extent === null ? '' : ` · extent ${lesions.extent.toFixed(1)}/8`}${lesions.opacity === null ? '' : ` · opacity ${lesions.opacity.toFixed(1)}/6`} (weakly supervised estimate, see the model card)`
+      : '';
     $('#study-decision').textContent = `${item.decision.positive ? 'POSITIVE' : 'Negative'} for ${item.decision.className}: ${pct(item.probability)} against a threshold of ${pct(item.decision.threshold)}`;
     const display = Object.fromEntries((modelCard.classes || []).map((c) => [c.name, c.display]));
     const rows = $('#study-probabilities tbody');
@@ -139,6 +151,13 @@
   }
 
   $('#filters').addEventListener('change', () => loadWorklist().catch(report));
+  $('#show-outlines').addEventListener('change', (event) => { $('#study-outlines').hidden = !event.target.checked || !$('#study-outlines').getAttribute('src'); });
+  document.addEventListener('keydown', (event) => {
+    if (openStudy === null || event.ctrlKey || event.metaKey || event.altKey || event.key.toLowerCase() !== 'o') return;
+    if (event.target.matches('input[type="number"], textarea')) return;
+    if ($('#outlines-toggle').hidden) return;
+    $('#show-outlines').click();
+  });
   $('#back').addEventListener('click', showList);
   loadWorklist().catch(report);
   listen();

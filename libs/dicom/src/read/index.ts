@@ -6,3 +6,4 @@ export { attr, type NaturalizedDataset } from './attr';
 export { DEFAULT_READ_LIMITS, resolveReadLimits, type ReadLimits } from './readLimits';
 export { TRANSFER_SYNTAX, transferSyntaxName, isNativeTransferSyntax } from './transferSyntax';
 export { readPart10Header, type Part10Header } from './part10Header';
+export { segmentationMasks, type SegmentMask } from './segmentationMasks';

@@ -173,6 +173,7 @@ export function handleInferenceCompleted(deps: InferenceCompletedDeps): EventHan
         sr: srObject,
         sc: scObject,
         ...(segObject ? { seg: segObject } : {}),
+        ...(lesions ? { lesions: { areaFraction: lesions.total.areaFraction, ...lesions.severity } } : {}),
         analysedImages: event.aggregate.analysedImages,
         ...(sourceDevice ? { sourceDevice } : {}),
         reportedAt: storedAt.toISOString(),

@@ -2,11 +2,13 @@ import type {} from '@fastify/swagger'; // its FastifySchema augmentation (summa
 import { EventEmitter } from 'node:events';
 import sharp from 'sharp';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { readPart10, segmentationMasks } from '@lungflow/dicom';
 import type { ModelCatalog } from '../ModelCatalog';
 import type { ReportPacs } from '../pacs/ReportPacs';
 import { renderSource } from '../renderSource';
 import type { WorklistItem } from '../worklist/WorklistEntry';
 import { THUMBNAIL_SIZE, type WorklistStore } from '../worklist/WorklistStore';
+import { outlinesPng } from './outlinesPng';
 import { errorBody, studyParams } from './schemas';
 
 export interface ImageRoutesOptions {
@@ -23,7 +25,9 @@ const CACHE_ENTRIES = 128;
  * Pictures for the page. Up to THUMBNAIL_SIZE: the thumbnails stored with the result. Larger: proxied from the
  * PACS, so the browser needs no PACS credentials: the analysed image
  * (rendered here by libs/dicom, since this Orthanc cannot render JPEG 2000) and LungFlow's heatmap SC (rendered by
- * the PACS over WADO-RS), PNG, scaled to `size`. Plus `/api/v1/events`, the live updates (Server-Sent Events).
+ * the PACS over WADO-RS), PNG, scaled to `size`; the lung and lesion outlines drawn from LungFlow's SEG in the PACS
+ * (what a viewer would show, not a second copy of the masks). Plus `/api/v1/events`, the live updates (Server-Sent
+ * Events).
  */
 export async function imageRoutes(app: FastifyInstance, options: ImageRoutesOptions): Promise<void> {
   const { worklist, catalog, pacs, changes } = options;
@@ -80,6 +84,35 @@ export async function imageRoutes(app: FastifyInstance, options: ImageRoutesOpti
   });
   picture('heatmap', (item) => pacs.retrieveRendered(item.sc.studyInstanceUid, item.sc.seriesInstanceUid, item.sc.sopInstanceUid, { accept: 'image/png' }));
 
+  app.get<{ Params: { studyInstanceUid: string }; Querystring: { size?: number } }>(
+    '/api/v1/studies/:studyInstanceUid/outlines.png',
+    {
+      schema: {
+        summary: "Lung (cyan) and lesion (yellow) outlines from LungFlow's SEG in the PACS: a transparent PNG to lay over image.png of the same size",
+        tags: ['pictures'],
+        params: studyParams,
+        querystring: { type: 'object', properties: { size: { type: 'integer', minimum: 32, maximum: 2048 }, access_token: { type: 'string' } } },
+        response: { 404: errorBody },
+      },
+    },
+    async (request, reply) => {
+      const item = await worklist.get(request.params.studyInstanceUid);
+      if (!item) return reply.code(404).send({ error: 'not_found', message: 'this study is not on the worklist' });
+      if (!item.seg) return reply.code(404).send({ error: 'not_found', message: 'this result has no lung and lesion segmentation' });
+      const size = request.query.size ?? 1024;
+      const key = `outlines:${item.studyInstanceUid}:${item.reportedAt}:${size}`;
+      let png = cache.get(key);
+      if (!png) {
+        const seg = readPart10(await pacs.retrieveInstance(item.seg.studyInstanceUid, item.seg.seriesInstanceUid, item.seg.sopInstanceUid));
+        const { rows, columns, segments } = segmentationMasks(seg);
+        const byLabel = new Map(segments.map((s) => [s.label.toLowerCase(), s.data]));
+        png = await outlinesPng({ rows, columns, ...optional('lung', byLabel.get('lung')), ...optional('lesion', byLabel.get('lesion')) }, size);
+        remember(key, png);
+      }
+      return sendPng(reply, png);
+    },
+  );
+
   app.get('/api/v1/events', { schema: { summary: 'Live worklist changes (text/event-stream; each event is a WorklistChange)', tags: ['worklist'] } }, (request, reply) => {
     reply.hijack();
     reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
@@ -94,6 +127,8 @@ export async function imageRoutes(app: FastifyInstance, options: ImageRoutesOpti
     });
   });
 }
+
+const optional = <K extends string>(key: K, value: Uint8Array | undefined) => (value ? ({ [key]: value } as Record<K, Uint8Array>) : {});
 
 function sendPng(reply: FastifyReply, png: Buffer): FastifyReply {
   // The page's URLs name the result version (?v=reportedAt), so a picture never changes under its URL.

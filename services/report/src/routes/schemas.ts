@@ -27,6 +27,11 @@ export const worklistItem = {
     sr: storedObject,
     sc: storedObject,
     seg: { ...storedObject, description: 'lung and lesion SEG; only for results with lesion findings' },
+    lesions: {
+      type: 'object',
+      description: 'lesion share of the lungs (0..1) and severity scores predicted from it (Brixia 0-18, Cohen extent 0-8 and opacity 0-6; null without a model); only for results with lesion findings',
+      properties: { areaFraction: { type: 'number' }, brixiaGlobal: { type: ['number', 'null'] }, extent: { type: ['number', 'null'] }, opacity: { type: ['number', 'null'] } },
+    },
     analysedImages: { type: 'integer' },
     sourceDevice: { type: 'string', description: "the acquiring device: Manufacturer and Manufacturer's Model Name of the analysed image" },
     listedAt: { type: 'string', format: 'date-time' },

@@ -17,6 +17,11 @@ export interface WorklistEntry {
   sc: StoredObject;
   /** The lung and lesion SEG, for results with lesion findings (models that quantify lesions). */
   seg?: StoredObject;
+  /**
+   * What the lesion quantification measured on the drawn image (results with lesion findings only): the lesion share
+   * of the lungs and the severity scores, for the worklist column. The masks are in the SEG.
+   */
+  lesions?: { areaFraction: number; brixiaGlobal: number | null; extent: number | null; opacity: number | null };
   analysedImages: number;
   /**
    * The acquiring device as the source image names it (Manufacturer and Manufacturer's Model Name), for the positive
