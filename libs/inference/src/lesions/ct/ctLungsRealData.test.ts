@@ -76,6 +76,12 @@ describe('CT lungs on real slices', () => {
     }
   });
 
+  it('693_J2KR (an axial head CT in HU, JPEG 2000): no lungs (no air region inside the head passes the rules)', async () => {
+    const { geometry, segmentation: seg } = await lungsOf('pydicom_data/693_J2KR.dcm');
+    expect(geometry.hounsfield).toBe(true);
+    expect([seg.components, seg.lungPixels]).toEqual([0, 0]);
+  });
+
   it('analyzeInstance with ct-v1 and ctLungs: per-slice findings with a CAM-based estimate inside the lungs; none without the option', async () => {
     const runner = await ModelRunner.load(path.resolve(__dirname, '../../../../../models/ct-v1'), { intraOpThreads: 1 });
     try {
