@@ -1,5 +1,5 @@
 import type { Aggregate, Classification, ModelIdentity } from '@lungflow/inference';
-import type { LesionsJson } from './lesionsJson';
+import type { CtLungsJson, LesionsJson } from './lesionsJson';
 
 /** One image's result inside a DICOM study (an instance, and a frame of it for multi-frame objects). */
 export interface ImageResult {
@@ -20,6 +20,13 @@ export interface ImageResult {
   lesions?: LesionsJson;
 }
 
+/**
+ * One CT series of a DICOM study: the classical lung segmentation's volume and the CAM-based lesion estimate
+ * (labelled as such in `lesions.supervision`), with the per-slice list (libs/inference lesions/README.md "CT").
+ * `lungs` and `lesions` are null when no slice of the series is in Hounsfield units (`reason` says so).
+ */
+export type SeriesResult = { seriesInstanceUid: string; task: 'ct' } & (CtLungsJson | { lungs: null; lesions: null; slices: []; reason: string });
+
 /** What one `--json` line holds: the verdict for one input, or why it failed. */
 export type AnalysisResult =
   | {
@@ -39,6 +46,8 @@ export type AnalysisResult =
       lesions?: LesionsJson;
       studyInstanceUid?: string;
       images?: ImageResult[];
+      /** DICOM studies with CT: per CT series, lung volume and the CAM-based lesion estimate. */
+      series?: SeriesResult[];
       /** Images of the study that were not analysed, and why (a lateral view, a scout, a non-chest series). */
       skipped?: { file: string; reason: string }[];
       outputs: Record<string, string | string[]>;

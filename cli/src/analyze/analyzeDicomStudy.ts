@@ -1,15 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { attr, readPart10 } from '@lungflow/dicom';
 import { LungFlowError } from '@lungflow/errors';
-import { aggregateClassifications, aggregateSeries, analyzeInstance, type Aggregate, type Classification, type GrayImage, type ModelCard, type ModelSet } from '@lungflow/inference';
-import type { ReferencedInstance } from '@lungflow/dicom';
+import { aggregateClassifications, aggregateSeries, analyzeInstance, ctLungFindings, type Aggregate, type Classification, type GrayImage, type ModelCard, type ModelSet } from '@lungflow/inference';
+import type { CtLesionMapRule, CtSliceLungFindings, ReferencedInstance } from '@lungflow/dicom';
 import { lungflowVersion } from '@lungflow/config';
 import type { AnalysisInput } from './collectInputs';
-import type { AnalysisResult, ImageResult } from './AnalysisResult';
+import type { AnalysisResult, ImageResult, SeriesResult } from './AnalysisResult';
 import type { OutputWriter } from './OutputWriter';
 import { chestTaskOf } from './chestTaskOf';
 import { writeDicomOutputs } from './writeDicomOutputs';
-import { lesionsJson } from './lesionsJson';
+import { ctLungsJson, lesionsJson } from './lesionsJson';
 
 /**
  * A DICOM study from files: every in-scope image through the same pipeline as the service (analyzeInstance), then
@@ -20,7 +20,7 @@ import { lesionsJson } from './lesionsJson';
 export async function analyzeDicomStudy(input: Extract<AnalysisInput, { kind: 'dicom' }>, models: ModelSet, outputs: OutputWriter, onFile: () => void = () => undefined): Promise<AnalysisResult> {
   const images: ImageResult[] = [];
   const skipped: { file: string; reason: string }[] = [];
-  const bySeries = new Map<string, { aggregation: Parameters<typeof aggregateClassifications>[1]; results: Classification[] }>();
+  const bySeries = new Map<string, { aggregation: Parameters<typeof aggregateClassifications>[1]; results: Classification[]; ct?: { rule: CtLesionMapRule; slices: CtSliceLungFindings[] } }>();
   let mostSuspicious: { margin: number; file: string; image: GrayImage; classification: Classification; dataset: Record<string, unknown>; card: ModelCard } | undefined;
   const analysed = new Map<string, ReferencedInstance>();
   const lungMasks: string[] = [];
@@ -36,12 +36,18 @@ export async function analyzeDicomStudy(input: Extract<AnalysisInput, { kind: 'd
     const runner = await models.get(scope.task);
     const seriesInstanceUid = attr.string(instance.dataset, 'SeriesInstanceUID') ?? '(no SeriesInstanceUID)';
     const sopInstanceUid = instance.sopInstanceUid ?? '(no SOPInstanceUID)';
-    const series = bySeries.get(seriesInstanceUid) ?? { aggregation: runner.aggregation, results: [] };
+    const lesionMap = runner.lesionMap;
+    const series = bySeries.get(seriesInstanceUid) ?? {
+      aggregation: runner.aggregation,
+      results: [],
+      ...(scope.task === 'ct' ? { ct: { rule: { className: lesionMap.className, relativeThreshold: lesionMap.threshold }, slices: [] } } : {}),
+    };
     bySeries.set(seriesInstanceUid, series);
-    const frameResults = await analyzeInstance(instance, runner, { keepImages: outputs.outDir !== undefined });
+    const frameResults = await analyzeInstance(instance, runner, { keepImages: outputs.outDir !== undefined, ctLungs: scope.task === 'ct' });
     const frames = frameResults.length;
-    for (const { frame, classification, image } of frameResults) {
+    for (const { frame, classification, image, ctLungs } of frameResults) {
       series.results.push(classification);
+      if (ctLungs) series.ct?.slices.push(ctLungs);
       images.push({
         file, seriesInstanceUid, sopInstanceUid, frame, task: scope.task, model: runner.identity, probabilities: classification.probabilities, decision: classification.decision,
         ...(classification.lungs ? { lungs: { areaFraction: classification.lungs.areaFraction } } : {}),
@@ -64,6 +70,11 @@ export async function analyzeDicomStudy(input: Extract<AnalysisInput, { kind: 'd
   }
   const seriesAggregates: Aggregate[] = [...bySeries.values()].map((s) => aggregateClassifications(s.results, s.aggregation));
   const study = aggregateSeries(seriesAggregates);
+  const ctSeries: SeriesResult[] = [...bySeries.entries()].flatMap(([seriesInstanceUid, { ct }]): SeriesResult[] => {
+    if (!ct) return [];
+    if (ct.slices.length === 0) return [{ seriesInstanceUid, task: 'ct', lungs: null, lesions: null, slices: [], reason: 'no slice in Hounsfield units (Rescale Type other than HU)' }];
+    return [{ seriesInstanceUid, task: 'ct', ...ctLungsJson(ctLungFindings(ct.slices, ct.rule)) }];
+  });
   const chosen = images.find((image) => image.probabilities === mostSuspicious?.classification.probabilities) ?? images[0];
   const written: Record<string, string | string[]> = {};
   // Named after the file when the study is one named file, else after the study (a folder may hold several).
@@ -85,6 +96,7 @@ export async function analyzeDicomStudy(input: Extract<AnalysisInput, { kind: 'd
     analysedImages: study.analysedImages,
     studyInstanceUid: input.studyInstanceUid,
     images,
+    ...(ctSeries.length > 0 ? { series: ctSeries } : {}),
     ...(skipped.length > 0 ? { skipped } : {}),
     outputs: written,
   };

@@ -6,3 +6,4 @@ export { decodeFrame, type DecodedFrame } from './decodeFrame';
 export { DECODABLE_TRANSFER_SYNTAXES } from './codecs/decodeCompressed';
 export type { GrayImage } from './GrayImage';
 export type { AppliedModalityLut } from './modalityLut';
+export { functionalGroupItem } from './functionalGroupItem';

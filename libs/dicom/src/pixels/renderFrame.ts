@@ -14,6 +14,8 @@ export interface RenderOptions extends VoiOptions {
   frame?: number;
   /** Output size × size (see RESIZE_CONTRACT); omitted: `image` is the full-resolution image. */
   size?: number;
+  /** Also return the modality values (HU for CT) before VOI, for measurements in physical units (CT lungs). */
+  keepModalityValues?: boolean;
 }
 
 export interface RenderedFrame {
@@ -27,6 +29,11 @@ export interface RenderedFrame {
   voi: VoiChoice | { kind: 'color-luma' };
   /** MONOCHROME1 was inverted. */
   inverted: boolean;
+  /**
+   * With `keepModalityValues`, monochrome only: the frame after the Modality LUT (Columns × Rows, row-major), i.e.
+   * Hounsfield units for a CT whose Rescale Type is HU or absent.
+   */
+  modalityValues?: Float32Array;
 }
 
 /**
@@ -41,9 +48,12 @@ export async function renderFrame(instance: DicomInstance, options: RenderOption
   const values = toGray(decoded);
   let applied: AppliedModalityLut = { kind: 'none' };
   let voi: RenderedFrame['voi'];
+  let modalityValues: Float32Array | undefined;
   if (decoded.samplesPerPixel === 1) {
     const signed = module.pixelRepresentation === 1;
     applied = modalityLut(values, instance.dataset, frame, signed);
+    // A copy: the VOI below overwrites `values` in place.
+    if (options.keepModalityValues) modalityValues = values.slice();
     voi = chooseVoi(values, instance.dataset, frame, signed, options);
     voiLut(values, voi);
   } else {
@@ -54,5 +64,5 @@ export async function renderFrame(instance: DicomInstance, options: RenderOption
   const inverted = decoded.photometricInterpretation === 'MONOCHROME1';
   const fullResolution: GrayImage = { width: decoded.width, height: decoded.height, data: toUint8(values, inverted) };
   const image = options.size === undefined ? fullResolution : await resize(fullResolution, options.size);
-  return { image, fullResolution, frame, modalityLut: applied, voi, inverted };
+  return { image, fullResolution, frame, modalityLut: applied, voi, inverted, ...(modalityValues ? { modalityValues } : {}) };
 }

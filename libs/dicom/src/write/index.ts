@@ -14,3 +14,5 @@ export { REVIEW_SERIES_DESCRIPTION } from './reviewHeader';
 export { reviewUids, type ReviewKind } from './reviewUids';
 export type { LesionFindings, LungZone, LungSide, RegionMeasurement, ZoneMeasurement, ClinicalPrediction, FindingsMask } from './LesionFindings';
 export type { ReviewResult, Reviewer, BinaryMask, SeverityScore } from './ReviewResult';
+export { CT_LUNG_METHOD, CT_LESION_SUPERVISION } from './CtLungFindings';
+export type { CtLungFindings, CtSliceLungFindings, CtLesionMapRule } from './CtLungFindings';

@@ -1,9 +1,12 @@
-import { attr, renderFrame, type DicomInstance, type Window } from '@lungflow/dicom';
+import { attr, renderFrame, type CtSliceLungFindings, type DicomInstance, type Window } from '@lungflow/dicom';
 import type { Classification } from '../OnnxClassifier';
 import type { GrayImage } from '../GrayImage';
 import type { ModelCard } from '../modelCard';
 import type { ModelRunner } from './ModelRunner';
 import { sourcePixelSpacing } from '../lesions/sourcePixelSpacing';
+import { segmentCtLungs, type CtLungSegmentation } from '../lesions/ct/ctLungMask';
+import { ctSliceGeometry, type CtSliceGeometry } from '../lesions/ct/ctSliceGeometry';
+import { ctSliceLungFindings } from '../lesions/ct/ctLungFindings';
 
 export interface FrameResult {
   /** 1-based, as in DICOM and in `inference.completed`. */
@@ -11,6 +14,19 @@ export interface FrameResult {
   classification: Classification;
   /** The rendered full-resolution 8-bit image (what heatmaps are drawn over); empty data unless `keepImages`. */
   image: GrayImage;
+  /**
+   * With the `ctLungs` option, for a CT model and a slice in Hounsfield units: the classical lung segmentation of
+   * the slice and the CAM-based lesion estimate inside it (lesions/README.md "CT"); ctLungFindings makes a series'
+   * volume from these. Absent for slices that are not HU (pictures wrapped as CT, perfusion maps).
+   */
+  ctLungs?: CtSliceLungFindings;
+}
+
+export interface AnalyzeInstanceOptions {
+  /** Keep each frame's rendered 8-bit image (for heatmaps). */
+  keepImages?: boolean;
+  /** Measure CT lungs per slice (`FrameResult.ctLungs`); off by default, so callers that do not report it pay nothing. */
+  ctLungs?: boolean;
 }
 
 /** The CT window the card names (`preprocessing.windowing.CT` {center, width}); the renderer's lung window otherwise. */
@@ -26,9 +42,11 @@ export function ctWindowOf(card: ModelCard): Window | undefined {
  * inversion, 8-bit), then resize Pillow-exactly to the model's input and classify. Frames go to the model together,
  * so a multi-frame CT fills a batch.
  */
-export async function analyzeInstance(instance: DicomInstance, runner: ModelRunner, options: { keepImages?: boolean } = {}): Promise<FrameResult[]> {
+export async function analyzeInstance(instance: DicomInstance, runner: ModelRunner, options: AnalyzeInstanceOptions = {}): Promise<FrameResult[]> {
   const frames = Math.max(1, attr.number(instance.dataset, 'NumberOfFrames') ?? 1);
   const ctWindow = ctWindowOf(runner.release.card);
+  const measureLungs = options.ctLungs === true && runner.release.card.task === 'ct';
+  const lesionMap = runner.lesionMap;
   // What lesion areas in mm² are computed from (null for wrapped pictures and files without spacing).
   const spacing = sourcePixelSpacing(instance.dataset);
   const pending: Promise<FrameResult>[] = [];
@@ -36,10 +54,24 @@ export async function analyzeInstance(instance: DicomInstance, runner: ModelRunn
     for (let index = 0; index < frames; index += 1) {
       // Frames are rendered one at a time and queued for the model at once, so memory holds one decoded frame plus
       // the small model inputs (and the rendered images only when the caller keeps them for heatmaps).
-      const { fullResolution } = await renderFrame(instance, { frame: index, ...(ctWindow ? { ctWindow } : {}) });
+      const geometry = measureLungs ? ctSliceGeometry(instance.dataset, index) : undefined;
+      const measure = geometry?.hounsfield === true;
+      const { fullResolution, modalityValues } = await renderFrame(instance, { frame: index, ...(ctWindow ? { ctWindow } : {}), ...(measure ? { keepModalityValues: true } : {}) });
       const classified = runner.classifyGray(fullResolution, spacing);
       const image = options.keepImages ? fullResolution : { width: fullResolution.width, height: fullResolution.height, data: new Uint8Array(0) };
-      pending.push(classified.then((classification) => ({ frame: index + 1, classification, image })));
+      // Segmented now, while the frame's HU are at hand: only the ≤ 256² lung grid waits for the model's CAM.
+      const lungs = measure && modalityValues ? { geometry: geometry as CtSliceGeometry, segmentation: lungsOf(modalityValues, fullResolution, geometry as CtSliceGeometry) } : undefined;
+      const frame = index + 1;
+      pending.push(
+        classified.then((classification) => ({
+          frame,
+          classification,
+          image,
+          ...(lungs
+            ? { ctLungs: ctSliceLungFindings({ ...lungs, cam: camPlane(classification, lesionMap.className), rule: { className: lesionMap.className, relativeThreshold: lesionMap.threshold }, sopInstanceUid: instance.sopInstanceUid ?? null, frame }) }
+            : {}),
+        })),
+      );
     }
   } catch (error) {
     // Let the frames already queued settle, so none of them rejects later with nobody listening.
@@ -47,4 +79,14 @@ export async function analyzeInstance(instance: DicomInstance, runner: ModelRunn
     throw error;
   }
   return Promise.all(pending);
+}
+
+function lungsOf(hu: Float32Array, image: GrayImage, geometry: CtSliceGeometry): CtLungSegmentation {
+  const pixelAreaMm2 = geometry.rowSpacingMm !== null && geometry.columnSpacingMm !== null ? geometry.rowSpacingMm * geometry.columnSpacingMm : null;
+  return segmentCtLungs(hu, image.width, image.height, { pixelAreaMm2 });
+}
+
+function camPlane(classification: Classification, className: string): { width: number; height: number; data: Float32Array } | undefined {
+  const data = classification.cam.maps[className];
+  return data ? { width: classification.cam.width, height: classification.cam.height, data } : undefined;
 }
