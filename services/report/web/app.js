@@ -24,6 +24,8 @@
   let openStudy = null;
   // Lesion share of the lungs and the Brixia score predicted from it; '' for results without lesion findings.
   const lesionText = (lesions) => (lesions ? `${pct(lesions.areaFraction)} of lungs${lesions.brixiaGlobal === null ? '' : ` · Brixia ${lesions.brixiaGlobal.toFixed(1)}/18`}` : '');
+  // CT: lung volume and the CAM-based involved share (an estimate: the model's map, not a lesion segmentation).
+  const ctLungText = (ct) => (ct ? `${ct.lungVolumeMl === null ? 'lungs' : `lungs ${(ct.lungVolumeMl / 1000).toFixed(2)} L`} · ~${pct(ct.involvedFraction)} marked (CAM estimate)` : '');
 
   let order = [];
   const waited = (seconds) => (seconds < 3600 ? `${Math.floor(seconds / 60)} min` : seconds < 172800 ? `${Math.floor(seconds / 3600)} h ${Math.floor((seconds % 3600) / 60)} min` : `${Math.floor(seconds / 86400)} d`);
@@ -56,7 +58,7 @@
       const heat = el('td'); heat.append(image({ src: picture(item.studyInstanceUid, 'heatmap', 256, item.reportedAt), alt: 'heatmap', class: 'heatmap', loading: 'lazy' }));
       row.append(thumb, heat, ...identityCells(row, item.identity), el('td', { class: 'waiting' }, waited(item.waitingSeconds)), el('td', {}, item.modality));
       row.append(el('td', { class: 'decision' }, `${item.decision.positive ? 'POSITIVE' : 'negative'} (${item.decision.className})`));
-      row.append(el('td', { class: 'probability' }, pct(item.probability)), el('td', { class: 'lesions' }, lesionText(item.lesions)), el('td', { class: 'priority' }, item.priority.toFixed(1)));
+      row.append(el('td', { class: 'probability' }, pct(item.probability)), el('td', { class: 'lesions' }, lesionText(item.lesions) || ctLungText(item.ctLungs)), el('td', { class: 'priority' }, item.priority.toFixed(1)));
       row.append(el('td', { class: 'review' }, item.review ? `${item.review.label}, ${item.review.agreesWithModel ? 'agrees' : 'disagrees'} (rev ${item.review.revision})` : ''), el('td', {}, item.read ? 'read' : ''));
       row.title = item.studyInstanceUid;
       row.addEventListener('click', () => showStudy(item.studyInstanceUid));

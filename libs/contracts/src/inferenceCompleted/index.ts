@@ -6,8 +6,8 @@ export { inferenceCompletedKey } from './key';
 export type { InferenceCompletedKey } from './key';
 export { inferenceCompletedValue, instanceResult, activationMap, modelIdentity, decision, INFERENCE_COMPLETED_SCHEMA_VERSION } from './value';
 export type { InferenceCompleted, InstanceResult, ActivationMap, ModelIdentity } from './value';
-export { lesionFindings, packedMask, packMask, unpackMask } from './lesions';
-export type { LesionFindingsMessage, BitMask } from './lesions';
+export { ctSeriesLungs, lesionFindings, packedMask, packMask, unpackMask } from './lesions';
+export type { CtSeriesLungsMessage, LesionFindingsMessage, BitMask } from './lesions';
 
 export const inferenceCompleted = {
   name: 'inference.completed',

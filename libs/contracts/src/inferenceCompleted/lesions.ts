@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { dicomUid } from '../common';
 
 /**
  * Lesion quantification of one CXR image (libs/inference/src/lesions), carried so that report can write the SEG and
@@ -75,3 +76,35 @@ export function unpackMask(packed: z.infer<typeof packedMask>): BitMask {
   for (let i = 0; i < data.length; i += 1) data[i] = ((bits[i >> 3] as number) >> (i & 7)) & 1;
   return { width: packed.width, height: packed.height, data };
 }
+
+/**
+ * CT lung quantification of one analysed series (libs/inference/src/lesions/ct): the lung volume from a classical
+ * (not learned) segmentation in HU, and a CAM-based estimate of the involved share, labelled as such in
+ * `lesions.supervision` (no CT lesion masks exist to train or check a lesion segmentation). Per-slice figures stay in
+ * the CLI's JSON: a 500-slice series would not fit a Kafka message.
+ */
+export const ctSeriesLungs = z
+  .object({
+    seriesInstanceUid: dicomUid,
+    lungs: z
+      .object({
+        method: z.string().min(1).max(2_000),
+        volumeMl: z.number().min(0).nullable(),
+        sliceSpacingMm: z.number().positive().nullable(),
+        slices: z.number().int().min(0),
+        slicesWithLungs: z.number().int().min(0),
+      })
+      .strict(),
+    lesions: z
+      .object({
+        className: z.string().min(1),
+        relativeThreshold: z.number().min(0).max(1),
+        supervision: z.string().min(1).max(2_000),
+        volumeFraction: fraction,
+        volumeMl: z.number().min(0).nullable(),
+      })
+      .strict(),
+  })
+  .strict();
+
+export type CtSeriesLungsMessage = z.infer<typeof ctSeriesLungs>;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { dicomUid, isoTimestamp, traceId } from '../common';
-import { lesionFindings } from './lesions';
+import { ctSeriesLungs, lesionFindings } from './lesions';
 
 export const INFERENCE_COMPLETED_SCHEMA_VERSION = 1 as const;
 
@@ -79,6 +79,8 @@ export const inferenceCompletedValue = z
     traceId,
     sourcePacsId: z.string().min(1).max(64),
     results: z.array(instanceResult).min(1),
+    /** Optional (CT models): per analysed CT series, lung volume and the CAM-based involved share. */
+    ctLungs: z.array(ctSeriesLungs).max(64).optional(),
     aggregate: z
       .object({
         /** How the instance results were combined (e.g. "max", "mean-top-k"). */

@@ -1,4 +1,5 @@
 import type { NaturalizedDataset } from '../read';
+import type { CtSeriesLungSummary } from './lesionMeasurements';
 import type { LesionFindings } from './LesionFindings';
 
 /** A coded concept (PS3.3 §8.8). `scheme` is the Coding Scheme Designator: SCT, RADLEX, DCM, UCUM, LN... */
@@ -58,6 +59,8 @@ export interface AnalysisResult {
    * measurements to the image and analysisSegmentation writes the SEG; without it the SR is what it was before.
    */
   lesions?: LesionFindings;
+  /** CT only: the analysed series' lung volume and CAM-based involvement (libs/inference/src/lesions/ct). */
+  ctLungs?: CtSeriesLungSummary;
   /** LungFlow's own version, for Software Versions. */
   softwareVersion?: string;
   /** Content date and time; now by default. Injected by tests. */

@@ -1,6 +1,6 @@
 export { structuredReport, COMPREHENSIVE_3D_SR, SR_SERIES_NUMBER, SR_CODES, type StructuredReportOptions, type WrittenReference } from './structuredReport';
 export { analysisSegmentation, resampleNearest, ANALYSIS_SEGMENTS, SEG_SERIES_NUMBER } from './analysisSegmentation';
-export { LESION_CODES } from './lesionMeasurements';
+export { LESION_CODES, type CtSeriesLungSummary } from './lesionMeasurements';
 export { secondaryCapture, secondaryCaptureLegend, SECONDARY_CAPTURE_IMAGE_STORAGE, SC_SERIES_NUMBER, type RgbPixels } from './secondaryCapture';
 export { writePart10, IMPLEMENTATION_CLASS_UID } from './writePart10';
 export { derivedUid, resultUids, type ResultSource, type ResultKind, type ResultUids } from './uids';

@@ -34,6 +34,10 @@ export const LESION_CODES = {
   percent: UCUM('%', 'percent'),
   squareMillimetre: UCUM('mm2', 'square millimeter'),
   score: UCUM('{score}', 'score'),
+  millilitre: UCUM('mL', 'milliliter'),
+  lungVolume: LF('LUNGVOL', 'Lung volume (CT, classical HU segmentation)'),
+  involvedFraction: LF('CTINVFRAC', 'Involved share of lung volume (CAM-based estimate)'),
+  involvedVolume: LF('CTINVVOL', 'Involved lung volume (CAM-based estimate)'),
 } satisfies Record<string, Code>;
 const C = LESION_CODES;
 
@@ -107,25 +111,38 @@ export interface LesionGroupContext {
  * Every group carries the image region as a SCOORD (POINT at the CAM peak) SELECTED FROM the image, and every NUM is
  * INFERRED FROM the same SCOORD, so a viewer places each group on the image whichever of the two it reads.
  */
+/** A TID 1501 Measurement Group anchored to the image (its Image Region SCOORD), with a tracking UID derived from the SR. */
+function measurementGroup(
+  context: Pick<LesionGroupContext, 'anchor' | 'srInstanceUid' | 'algorithm'>,
+  trackingId: string,
+  finding: Code,
+  site: Code | undefined,
+  items: NaturalizedDataset[],
+  extra: NaturalizedDataset[] = [],
+  region?: ImageAnchor,
+): NaturalizedDataset {
+  return srItems.container(
+    'CONTAINS',
+    { value: '125007', scheme: 'DCM', meaning: 'Measurement Group' },
+    [
+      srItems.text('HAS OBS CONTEXT', { value: '112039', scheme: 'DCM', meaning: 'Tracking Identifier' }, trackingId),
+      srItems.uidref('HAS OBS CONTEXT', { value: '112040', scheme: 'DCM', meaning: 'Tracking Unique Identifier' }, derivedUid('lungflow', 'tracking', context.srInstanceUid, trackingId)),
+      srItems.code('CONTAINS', { value: '121071', scheme: 'DCM', meaning: 'Finding' }, finding),
+      ...(site ? [srItems.code('HAS CONCEPT MOD', C.findingSite, site)] : []),
+      ...context.algorithm,
+      (region ?? context.anchor).scoord('CONTAINS', C.imageRegion),
+      ...items,
+      ...extra,
+    ],
+    '1501',
+  );
+}
+
 export function lesionGroups(context: LesionGroupContext): NaturalizedDataset[] {
   const { lesions, anchor } = context;
   const num = (name: Code, value: number, unit: Code) => srItems.num('CONTAINS', name, value, unit, anchor.scoord('INFERRED FROM'));
   const group = (trackingId: string, finding: Code, site: Code | undefined, items: NaturalizedDataset[], extra: NaturalizedDataset[] = [], region?: ImageAnchor): NaturalizedDataset =>
-    srItems.container(
-      'CONTAINS',
-      { value: '125007', scheme: 'DCM', meaning: 'Measurement Group' },
-      [
-        srItems.text('HAS OBS CONTEXT', { value: '112039', scheme: 'DCM', meaning: 'Tracking Identifier' }, trackingId),
-        srItems.uidref('HAS OBS CONTEXT', { value: '112040', scheme: 'DCM', meaning: 'Tracking Unique Identifier' }, derivedUid('lungflow', 'tracking', context.srInstanceUid, trackingId)),
-        srItems.code('CONTAINS', { value: '121071', scheme: 'DCM', meaning: 'Finding' }, finding),
-        ...(site ? [srItems.code('HAS CONCEPT MOD', C.findingSite, site)] : []),
-        ...context.algorithm,
-        (region ?? anchor).scoord('CONTAINS', C.imageRegion),
-        ...items,
-        ...extra,
-      ],
-      '1501',
-    );
+    measurementGroup(context, trackingId, finding, site, items, extra, region);
   const measured = (measurement: RegionMeasurement): NaturalizedDataset[] => [
     num(C.areaFraction, measurement.areaFraction * 100, C.percent),
     ...(measurement.areaMm2 === null ? [] : [num(C.area, measurement.areaMm2, C.squareMillimetre)]),
@@ -161,4 +178,28 @@ export function lesionGroups(context: LesionGroupContext): NaturalizedDataset[] 
     );
   }
   return groups;
+}
+
+/** The CT series quantification as the SR takes it (libs/contracts `ctLungs[i]` has this shape and more). */
+export interface CtSeriesLungSummary {
+  lungs: { method: string; volumeMl: number | null; slices: number; slicesWithLungs: number };
+  lesions: { supervision: string; volumeFraction: number; volumeMl: number | null };
+}
+
+/**
+ * The CT series' lungs as one Measurement Group on the drawn slice: the lung volume (mL, only when the spacing gave
+ * one) from a classical HU segmentation, and the CAM-based share of it that the model's map marks, each with its
+ * method in words (a CAM-based estimate is not a lesion segmentation, and the SR must not let it pass for one).
+ */
+export function ctLungGroups(context: Pick<LesionGroupContext, 'anchor' | 'srInstanceUid' | 'algorithm'> & { ct: CtSeriesLungSummary }): NaturalizedDataset[] {
+  const { ct, anchor } = context;
+  const num = (name: Code, value: number, unit: Code) => srItems.num('CONTAINS', name, value, unit, anchor.scoord('INFERRED FROM'));
+  const method = (text: string) => srItems.text('HAS CONCEPT MOD', { value: '111002', scheme: 'DCM', meaning: 'Algorithm Parameters' }, text.slice(0, 1024));
+  return [
+    measurementGroup(context, 'LungFlow CT lungs', C.lung, undefined, [
+      ...(ct.lungs.volumeMl === null ? [] : [num(C.lungVolume, ct.lungs.volumeMl, C.millilitre)]),
+      num(C.involvedFraction, ct.lesions.volumeFraction * 100, C.percent),
+      ...(ct.lesions.volumeMl === null ? [] : [num(C.involvedVolume, ct.lesions.volumeMl, C.millilitre)]),
+    ], [method(`lungs: ${ct.lungs.method} ${ct.lungs.slicesWithLungs} of ${ct.lungs.slices} slices with lungs`), method(`involvement: ${ct.lesions.supervision}`)]),
+  ];
 }

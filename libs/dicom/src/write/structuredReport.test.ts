@@ -184,3 +184,29 @@ describe('structuredReport with lesion findings (measurements anchored to the im
     expect(sr.dataset.PertinentOtherEvidenceSequence).toBeUndefined();
   });
 });
+
+describe('structuredReport with CT lung quantification', () => {
+  const ct = {
+    lungs: { method: 'Classical lung segmentation in Hounsfield units.', volumeMl: 4321.5, slices: 40, slicesWithLungs: 36 },
+    lesions: { supervision: 'CAM-based estimate, not a lesion segmentation', volumeFraction: 0.125, volumeMl: 540.2 },
+  };
+
+  it('adds one group with the lung volume in mL and the CAM-based involvement, passing dciodvfy with zero errors', () => {
+    const source = readPart10(readSample(SAMPLE.ctSmall)).dataset;
+    const sr = structuredReport(analysis(source, { ctLungs: ct }));
+    expect(dciodvfy(sr.part10).errors).toEqual([]);
+    const tree = dsrdump(sr.part10);
+    expect(tree).toMatch(/\(LUNGVOL,99LUNGFLOW,"Lung volume \(CT, classical HU segmentation\)"\)="4321\.5" \(mL,UCUM,"milliliter"\)/);
+    expect(tree).toMatch(/\(CTINVFRAC,99LUNGFLOW,"Involved share of lung volume \(CAM-based estimate\)"\)="12\.5" \(%,UCUM,"percent"\)/);
+    const texts = JSON.stringify(sr.dataset.ContentSequence); // dsrdump shortens TEXT values
+    expect(texts).toContain('involvement: CAM-based estimate, not a lesion segmentation');
+    expect(texts).toContain('36 of 40 slices with lungs');
+  });
+
+  it('leaves the volumes out when the spacing gave none, keeping the share', () => {
+    const source = readPart10(readSample(SAMPLE.ctSmall)).dataset;
+    const tree = dsrdump(structuredReport(analysis(source, { ctLungs: { lungs: { ...ct.lungs, volumeMl: null }, lesions: { ...ct.lesions, volumeMl: null } } })).part10);
+    expect(tree).not.toMatch(/LUNGVOL|CTINVVOL/);
+    expect(tree).toMatch(/CTINVFRAC/);
+  });
+});

@@ -1,7 +1,7 @@
 import { attr, type NaturalizedDataset } from '../read';
 import type { AnalysisResult, ClassResult, Code } from './AnalysisResult';
 import { ANALYSIS_SEGMENTS } from './analysisSegmentation';
-import { imageAnchor, LESION_CODES, lesionGroups, outlineAnchor } from './lesionMeasurements';
+import { ctLungGroups, imageAnchor, LESION_CODES, lesionGroups, outlineAnchor } from './lesionMeasurements';
 import { evidenceSequence, resultHeader, sourceInstance } from './resultHeader';
 import { SECONDARY_CAPTURE_IMAGE_STORAGE } from './secondaryCapture';
 import { SEGMENTATION_STORAGE } from './segmentationDataset';
@@ -133,6 +133,7 @@ export function structuredReport(result: AnalysisResult, options: StructuredRepo
             ...(seg ? { segmentation: { ...seg, lesionSegmentNumber: ANALYSIS_SEGMENTS.lesion, lungSegmentNumber: ANALYSIS_SEGMENTS.lung } } : {}),
           })
         : []),
+      ...(result.ctLungs ? ctLungGroups({ ct: result.ctLungs, anchor, srInstanceUid: header.sopInstanceUid, algorithm }) : []),
     ]),
   ];
   const pertinent = [...(heatmap ? [heatmap] : []), ...(seg ? [seg] : [])];
@@ -141,7 +142,7 @@ export function structuredReport(result: AnalysisResult, options: StructuredRepo
     ...header.dataset,
     Modality: 'SR',
     SeriesDescription: `AI result (${model.name} ${model.version}), not for diagnosis`.slice(0, 64),
-    ...(result.lesions
+    ...(result.lesions || result.ctLungs
       ? { CodingSchemeIdentificationSequence: [{ CodingSchemeDesignator: LUNGFLOW_CODING_SCHEME, CodingSchemeName: 'LungFlow concepts', CodingSchemeResponsibleOrganization: 'LungFlow' }] }
       : {}),
     ReferencedPerformedProcedureStepSequence: [],

@@ -20,6 +20,7 @@ function fakeRunner(task: 'cxr' | 'ct'): ModelRunner {
     release: { card },
     identity: { id: card.id, version: '0', sha256: 'a'.repeat(64) },
     aggregation: task === 'ct' ? { method: 'mean-top-k', k: 3 } : { method: 'max' },
+    lesionMap: { className: 'covid19', normalise: 'maxInLungs', threshold: 0.5 },
     classifyGray: async (image: GrayImage): Promise<Classification> => {
       const p = image.data.reduce((sum, v) => sum + v, 0) / image.data.length / 255;
       return {
@@ -91,6 +92,9 @@ describe('handleStudyReceived', () => {
     expect(done.provenance.lungflowVersion).toBe('9.9.9');
     expect(done.results[0]?.model).toEqual({ id: 'ct-fake', version: '0', sha256: 'a'.repeat(64) });
     expect(done.results[0]?.activationMap).toMatchObject({ shape: [2, 2], encoding: 'float32-base64', className: 'covid19' });
+    // CT lung quantification per series: CT_small is in HU (measured), the enhanced CT's frames are not (skipped).
+    expect(done.ctLungs).toHaveLength(1);
+    expect(done.ctLungs?.[0]).toMatchObject({ seriesInstanceUid: '1.2.3.4', lungs: { slices: 1 }, lesions: { className: 'covid19', supervision: expect.stringMatching(/^CAM-based estimate/) } });
     // The status travels (an optional field of the contract); the card's band stays with the model.
     for (const decision of [done.aggregate.decision, ...done.results.map((r) => r.decision)]) {
       expect(decision.status).toBe(decision.positive ? 'positive' : (decision.reason ? 'indeterminate' : 'negative'));

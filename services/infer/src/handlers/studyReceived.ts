@@ -1,8 +1,9 @@
-import { packMask, type ActivationMap, type InferenceCompleted, type InstanceResult, type LesionFindingsMessage, type StudyReceived, type studyReceived } from '@lungflow/contracts';
+import { packMask, type ActivationMap, type CtSeriesLungsMessage, type InferenceCompleted, type InstanceResult, type LesionFindingsMessage, type StudyReceived, type studyReceived } from '@lungflow/contracts';
 import { LungFlowError } from '@lungflow/errors';
 import type { EventHandler } from '@lungflow/kafka';
 import type { Logger } from '@lungflow/logging';
-import { aggregateClassifications, aggregateSeries, analyzeInstance, type Aggregate, type Classification, type Decision, type ModelSet } from '@lungflow/inference';
+import { aggregateClassifications, aggregateSeries, analyzeInstance, ctLungFindings, type Aggregate, type Classification, type Decision, type ModelSet } from '@lungflow/inference';
+import type { CtSliceLungFindings } from '@lungflow/dicom';
 import type { PacsReader } from '../pacs/PacsReader';
 
 /** Remembers which study versions were already published, so a redelivered event publishes no duplicate. */
@@ -86,7 +87,7 @@ export function handleStudyReceived(deps: StudyReceivedDeps): EventHandler<typeo
       return;
     }
     const startedAt = now();
-    const { results, aggregates } = await analyzeStudy(event, deps);
+    const { results, aggregates, ctLungs } = await analyzeStudy(event, deps);
     const aggregate = aggregateSeries(aggregates);
     const value: InferenceCompleted = {
       schemaVersion: 1,
@@ -95,6 +96,7 @@ export function handleStudyReceived(deps: StudyReceivedDeps): EventHandler<typeo
       traceId: event.traceId,
       sourcePacsId: event.sourcePacsId,
       results,
+      ...(ctLungs.length ? { ctLungs } : {}),
       aggregate: { method: aggregate.method, probabilities: aggregate.probabilities, decision: eventDecision(aggregate.decision), analysedImages: aggregate.analysedImages },
       provenance: { lungflowVersion: deps.lungflowVersion, startedAt: startedAt.toISOString(), finishedAt: now().toISOString() },
     };
@@ -112,9 +114,10 @@ function lesionsMessage(findings: NonNullable<Classification['lesions']>): Lesio
   return { ...findings, lungMask: packMask(findings.lungMask), lesionMask: packMask(findings.lesionMask) };
 }
 
-async function analyzeStudy(event: StudyReceived, deps: StudyReceivedDeps): Promise<{ results: InstanceResult[]; aggregates: Aggregate[] }> {
+async function analyzeStudy(event: StudyReceived, deps: StudyReceivedDeps): Promise<{ results: InstanceResult[]; aggregates: Aggregate[]; ctLungs: CtSeriesLungsMessage[] }> {
   const results: InstanceResult[] = [];
   const aggregates: Aggregate[] = [];
+  const ctLungs: CtSeriesLungsMessage[] = [];
   const pacs = deps.pacs.forPacs?.(event.sourcePacsId) ?? deps.pacs;
   for (const series of event.series) {
     const runner = await deps.models.get(series.kind);
@@ -125,14 +128,16 @@ async function analyzeStudy(event: StudyReceived, deps: StudyReceivedDeps): Prom
       const dicom = await pacs.readInstance(event.studyInstanceUid, series.seriesInstanceUid, instance.sopInstanceUid, instance.numberOfFrames);
       const analyseStarted = performance.now();
       deps.onStage?.('fetch', (analyseStarted - fetchStarted) / 1000);
-      const frames = await analyzeInstance(dicom, runner);
+      const frames = await analyzeInstance(dicom, runner, { ctLungs: series.kind === 'ct' });
       deps.onStage?.('analyse', (performance.now() - analyseStarted) / 1000);
       return { instance, frames };
     });
     const classifications: Classification[] = [];
+    const slices: CtSliceLungFindings[] = [];
     for (const { instance, frames } of perInstance) {
-      for (const { frame, classification } of frames) {
+      for (const { frame, classification, ctLungs: slice } of frames) {
         classifications.push(classification);
+        if (slice) slices.push(slice);
         const activationMap = activationMapOf(classification);
         results.push({
           seriesInstanceUid: series.seriesInstanceUid,
@@ -152,6 +157,14 @@ async function analyzeStudy(event: StudyReceived, deps: StudyReceivedDeps): Prom
     }
     deps.onImages?.(series.kind, classifications.length);
     aggregates.push(aggregateClassifications(classifications, runner.aggregation));
+    if (slices.length) {
+      const { lungs, lesions } = ctLungFindings(slices, { className: runner.lesionMap.className, relativeThreshold: runner.lesionMap.threshold });
+      ctLungs.push({
+        seriesInstanceUid: series.seriesInstanceUid,
+        lungs: { method: lungs.method, volumeMl: lungs.volumeMl, sliceSpacingMm: lungs.sliceSpacingMm, slices: lungs.slices, slicesWithLungs: lungs.slicesWithLungs },
+        lesions: { className: lesions.className, relativeThreshold: lesions.relativeThreshold, supervision: lesions.supervision, volumeFraction: lesions.volumeFraction, volumeMl: lesions.volumeMl },
+      });
+    }
   }
-  return { results, aggregates };
+  return { results, aggregates, ctLungs };
 }

@@ -109,6 +109,23 @@ describe('inference.completed handler', () => {
     expect(published[0]?.sr.wadoRsUrl).toBe(`http://pacs.example/dicom-web/studies/${source.StudyInstanceUID}/series/${sr?.SeriesInstanceUID}/instances/${sr?.SOPInstanceUID}`);
   });
 
+  it("puts a CT series' lung volume and CAM-based involvement in the SR and on the worklist entry", async () => {
+    const { handler, stored, listed } = harness();
+    const base = event();
+    const seriesInstanceUid = base.results[0]?.seriesInstanceUid as string;
+    const ctLungs = [
+      {
+        seriesInstanceUid,
+        lungs: { method: 'Classical lung segmentation in Hounsfield units.', volumeMl: 4321.5, sliceSpacingMm: 5, slices: 40, slicesWithLungs: 36 },
+        lesions: { className: 'covid19', relativeThreshold: 0.5, supervision: 'CAM-based estimate, not a lesion segmentation', volumeFraction: 0.125, volumeMl: 540.2 },
+      },
+    ];
+    await handler({ key: { studyInstanceUid: source.StudyInstanceUID }, value: { ...base, ctLungs } }, context);
+    const sr = readPart10((stored[0] as Uint8Array[])[0] as Uint8Array).dataset;
+    expect(JSON.stringify(sr.ContentSequence)).toMatch(/"CodeValue":"LUNGVOL".*"NumericValue":"?4321\.5/);
+    expect(listed[0]?.ctLungs).toEqual({ lungVolumeMl: 4321.5, involvedFraction: 0.125 });
+  });
+
   it('gives a redelivered result the same UIDs (the PACS overwrites instead of duplicating)', async () => {
     const { handler, stored, published } = harness();
     await handler({ key: { studyInstanceUid: source.StudyInstanceUID }, value: event() }, context);

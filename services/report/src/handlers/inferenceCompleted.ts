@@ -126,6 +126,9 @@ export function handleInferenceCompleted(deps: InferenceCompletedDeps): EventHan
     };
     const lesions = lesionsOf(chosen);
     if (lesions) result.lesions = lesions;
+    // CT: the drawn slice's series quantification (lung volume, CAM-based involvement) goes in the SR beside it.
+    const ctLungs = event.ctLungs?.find((series) => series.seriesInstanceUid === chosen.seriesInstanceUid);
+    if (ctLungs) result.ctLungs = ctLungs;
     const seg = lesions ? analysisSegmentation(result) : undefined;
     stage('seg');
 
@@ -174,6 +177,7 @@ export function handleInferenceCompleted(deps: InferenceCompletedDeps): EventHan
         sc: scObject,
         ...(segObject ? { seg: segObject } : {}),
         ...(lesions ? { lesions: { areaFraction: lesions.total.areaFraction, ...lesions.severity } } : {}),
+        ...(ctLungs ? { ctLungs: { lungVolumeMl: ctLungs.lungs.volumeMl, involvedFraction: ctLungs.lesions.volumeFraction } } : {}),
         analysedImages: event.aggregate.analysedImages,
         ...(sourceDevice ? { sourceDevice } : {}),
         reportedAt: storedAt.toISOString(),

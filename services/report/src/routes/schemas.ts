@@ -32,6 +32,11 @@ export const worklistItem = {
       description: 'lesion share of the lungs (0..1) and severity scores predicted from it (Brixia 0-18, Cohen extent 0-8 and opacity 0-6; null without a model); only for results with lesion findings',
       properties: { areaFraction: { type: 'number' }, brixiaGlobal: { type: ['number', 'null'] }, extent: { type: ['number', 'null'] }, opacity: { type: ['number', 'null'] } },
     },
+    ctLungs: {
+      type: 'object',
+      description: 'CT results: lung volume of the drawn series (mL, classical HU segmentation; null without spacing) and the share of it the model\'s activation map marks (CAM-based estimate, not a lesion segmentation)',
+      properties: { lungVolumeMl: { type: ['number', 'null'] }, involvedFraction: { type: 'number' } },
+    },
     analysedImages: { type: 'integer' },
     sourceDevice: { type: 'string', description: "the acquiring device: Manufacturer and Manufacturer's Model Name of the analysed image" },
     listedAt: { type: 'string', format: 'date-time' },

@@ -22,6 +22,8 @@ export interface WorklistEntry {
    * of the lungs and the severity scores, for the worklist column. The masks are in the SEG.
    */
   lesions?: { areaFraction: number; brixiaGlobal: number | null; extent: number | null; opacity: number | null };
+  /** CT results: the drawn series' lung volume (classical HU segmentation) and the CAM-based involved share. */
+  ctLungs?: { lungVolumeMl: number | null; involvedFraction: number };
   analysedImages: number;
   /**
    * The acquiring device as the source image names it (Manufacturer and Manufacturer's Model Name), for the positive
