@@ -210,6 +210,9 @@ describe('reviewing studies in Chromium', () => {
     const masks = new Map<string, number[]>();
     await page.click(`tr[data-study="${a.studyUid}"]`);
     await editorReady(page);
+    // The outline starts from the model's lesion estimate (its SEG in the PACS), for the reviewer to correct.
+    expect(await page.locator('#review-status').textContent()).toContain("starts from the model's lesion estimate");
+    expect((await drawnMask(page)).some(Boolean)).toBe(true);
     await page.keyboard.press('1'); // COVID-19
     await page.keyboard.press('a'); // agree
     await stroke(page, [0.3, 0.4], [0.45, 0.6]);

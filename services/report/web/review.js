@@ -162,6 +162,20 @@ window.LungFlowReview = (function () {
     document.addEventListener('keydown', onKey);
   }
 
+  /** Draws the model's lesion mask (from its SEG, on this same grid) as the starting outline; false when it cannot. */
+  function startFromModel(item, picture) {
+    return new Promise((resolve) => {
+      const image = new Image();
+      image.onload = () => {
+        if (image.naturalWidth !== state.columns || image.naturalHeight !== state.rows) return resolve(false);
+        mask().getContext('2d').drawImage(image, 0, 0);
+        resolve(true);
+      };
+      image.onerror = () => resolve(false);
+      image.src = picture(item.studyInstanceUid, 'lesion-mask', 0, item.reportedAt).replace(/size=0&/, '');
+    });
+  }
+
   /** Opens the panel for a worklist item; `api` is app.js's authenticated fetch, `picture` its image URL maker. */
   async function open(item, api, picture) {
     const grid = await api(`api/v1/studies/${item.studyInstanceUid}/review`);
@@ -178,7 +192,8 @@ window.LungFlowReview = (function () {
     $('#severity').max = item.modality === 'CT' ? '25' : '18';
     $('#severity-scale').textContent = item.modality === 'CT' ? 'CT severity score, 0–25' : 'Brixia score, 0–18';
     delete $('#save-review').dataset.revision;
-    status(grid.review ? `Last saved: revision ${grid.review.revision} by ${grid.review.username}, ${grid.review.label}.` : 'Not reviewed yet.');
+    const started = item.seg ? await startFromModel(item, picture) : false;
+    status(`${grid.review ? `Last saved: revision ${grid.review.revision} by ${grid.review.username}, ${grid.review.label}.` : 'Not reviewed yet.'}${started ? " The outline starts from the model's lesion estimate (weakly supervised): correct it." : ''}`);
   }
 
   wire();

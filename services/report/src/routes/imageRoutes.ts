@@ -37,6 +37,11 @@ export async function imageRoutes(app: FastifyInstance, options: ImageRoutesOpti
     if (cache.size > CACHE_ENTRIES) cache.delete(cache.keys().next().value as string);
   };
 
+  const segmentsOf = async (seg: NonNullable<WorklistItem['seg']>) => {
+    const { rows, columns, segments } = segmentationMasks(readPart10(await pacs.retrieveInstance(seg.studyInstanceUid, seg.seriesInstanceUid, seg.sopInstanceUid)));
+    return { rows, columns, byLabel: new Map(segments.map((s) => [s.label.toLowerCase(), s.data])) };
+  };
+
   const picture = (kind: 'image' | 'heatmap', make: (item: WorklistItem) => Promise<Uint8Array | { raw: Uint8Array; width: number; height: number }>) =>
     app.get<{ Params: { studyInstanceUid: string }; Querystring: { size?: number } }>(
       `/api/v1/studies/:studyInstanceUid/${kind}.png`,
@@ -103,10 +108,38 @@ export async function imageRoutes(app: FastifyInstance, options: ImageRoutesOpti
       const key = `outlines:${item.studyInstanceUid}:${item.reportedAt}:${size}`;
       let png = cache.get(key);
       if (!png) {
-        const seg = readPart10(await pacs.retrieveInstance(item.seg.studyInstanceUid, item.seg.seriesInstanceUid, item.seg.sopInstanceUid));
-        const { rows, columns, segments } = segmentationMasks(seg);
-        const byLabel = new Map(segments.map((s) => [s.label.toLowerCase(), s.data]));
+        const { rows, columns, byLabel } = await segmentsOf(item.seg);
         png = await outlinesPng({ rows, columns, ...optional('lung', byLabel.get('lung')), ...optional('lesion', byLabel.get('lesion')) }, size);
+        remember(key, png);
+      }
+      return sendPng(reply, png);
+    },
+  );
+
+  // The model's lesion mask at the image's own Rows × Columns (the review editor's grid), so a reviewer corrects the
+  // model's outline instead of drawing from nothing: lesion pixels opaque red, the rest transparent.
+  app.get<{ Params: { studyInstanceUid: string } }>(
+    '/api/v1/studies/:studyInstanceUid/lesion-mask.png',
+    {
+      schema: {
+        summary: "The model's lesion segment from LungFlow's SEG at the image's own size: opaque where lesion, for the review editor to start from",
+        tags: ['pictures'],
+        params: studyParams,
+        querystring: { type: 'object', properties: { access_token: { type: 'string' } } },
+        response: { 404: errorBody },
+      },
+    },
+    async (request, reply) => {
+      const item = await worklist.get(request.params.studyInstanceUid);
+      if (!item?.seg) return reply.code(404).send({ error: 'not_found', message: item ? 'this result has no lesion segmentation' : 'this study is not on the worklist' });
+      const key = `lesion-mask:${item.studyInstanceUid}:${item.reportedAt}`;
+      let png = cache.get(key);
+      if (!png) {
+        const { rows, columns, byLabel } = await segmentsOf(item.seg);
+        const lesion = byLabel.get('lesion') ?? new Uint8Array(rows * columns);
+        const rgba = new Uint8Array(rows * columns * 4);
+        for (let i = 0; i < lesion.length; i += 1) if (lesion[i]) rgba.set([255, 32, 32, 255], i * 4);
+        png = await sharp(rgba, { raw: { width: columns, height: rows, channels: 4 } }).png().toBuffer();
         remember(key, png);
       }
       return sendPng(reply, png);
