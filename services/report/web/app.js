@@ -112,7 +112,7 @@
     $('#study-model').textContent = `${item.model.id} ${item.model.version} (SHA-256 ${item.model.sha256.slice(0, 12)}…), ${item.analysedImages} image(s) analysed`;
     const links = $('#study-links');
     links.replaceChildren();
-    for (const [label, object] of [['Structured report (SR)', item.sr], ['Heatmap Secondary Capture (SC)', item.sc]]) {
+    for (const [label, object] of [['Structured report (SR)', item.sr], ['Heatmap Secondary Capture (SC)', item.sc], ...(item.seg ? [['Lung and lesion segmentation (SEG)', item.seg]] : [])]) {
       const li = el('li'); li.append(el('a', { href: object.wadoRsUrl }, label)); links.append(li);
     }
     $('#study-intended').textContent = modelCard.intendedUse || '';
