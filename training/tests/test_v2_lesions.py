@@ -197,8 +197,25 @@ def test_released_lesions_apply_to_the_shipped_model(released: tuple[dict, dict]
     for name in ("extent", "opacity"):
         assert set(lesions[name]["weights"]) <= set(L.FEATURES)
     assert len(lesions["clinical"]) == L.N_INDICATORS
+    cv = json.loads((RELEASE / "evaluation" / "lesions.json").read_text())["crossValidation"]
     for c in lesions["clinical"]:
-        assert ("weights" in c) == c["estimable"] and (c["nPatients"] >= L.MIN_PATIENTS) == c["estimable"]
+        assert ("weights" in c) == c["estimable"]
+        # shipped only with enough patients and when cross-validation shows it beats predicting the mean
+        beats = c["id"] in cv and cv[c["id"]]["maeMinusBaseline"]["ci_high"] < 0
+        assert c["estimable"] == (c["nPatients"] >= L.MIN_PATIENTS and beats), c["id"]
+        if not c["estimable"] and c["nPatients"] >= L.MIN_PATIENTS:
+            assert c["reason"].startswith("withheld")
+
+
+def test_a_regression_that_does_not_beat_the_mean_is_withheld() -> None:
+    entry = {"id": "crp", "display": "CRP", "unit": "mg/L", "estimable": True, "nPatients": 40, "intercept": 1.0, "weights": {"total.lesionFraction": 2.0}}
+    worse = {"maeMinusBaseline": {"value": 0.2, "ci_low": -0.5, "ci_high": 0.9}}
+    better = {"maeMinusBaseline": {"value": -2.0, "ci_low": -3.0, "ci_high": -0.1}}
+    assert L.shipped_or_withheld(entry, better) == entry
+    withheld = L.shipped_or_withheld(entry, worse)
+    assert withheld["estimable"] is False and "weights" not in withheld and withheld["reason"].startswith("withheld")
+    few = {**entry, "estimable": False, "nPatients": 12}
+    assert L.shipped_or_withheld(few, better) == few
 
 
 def test_lesions_golden_is_recomputed_from_the_golden_inputs(released: tuple[dict, dict]) -> None:

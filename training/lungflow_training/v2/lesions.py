@@ -420,6 +420,17 @@ def indicator_counts(images: pd.DataFrame) -> list[dict]:
     return rows
 
 
+def shipped_or_withheld(entry: dict, cv: dict | None) -> dict:
+    """A clinical regression ships only when cross-validation shows it beats predict-the-mean (the upper end of the
+    CI of its MAE minus the baseline's is below 0). Otherwise the release keeps the indicator with no weights and a
+    reason, so LungFlow prints no number a clinician could take for a prediction; the card still shows its figures."""
+    if not entry["estimable"] or cv is None or cv["maeMinusBaseline"]["ci_high"] < 0:
+        return entry
+    return {"id": entry["id"], "display": entry["display"], "unit": entry["unit"], "estimable": False,
+            "nPatients": entry["nPatients"],
+            "reason": "withheld: in patient-group cross-validation it does not beat predicting the mean"}
+
+
 def cross_validate(images: pd.DataFrame, tables: dict[LesionMap, np.ndarray], indicators: list[dict],
                    resamples: int, folds: int = OUTER_FOLDS) -> dict:
     """Outer grouped CV; within each outer fold every choice is made on the training groups only."""
@@ -668,6 +679,12 @@ def card_section(ev: dict) -> str:
         lines.append(f"| {ind['display']} | {ind['unit']} | {ind['nPatients']} | {t['images']} | {_ci(t['mae'])} | "
                      f"{_ci(ablation.get(ind['id'], {}).get('mae'))} | {_ci(t['baselineMae'])} | "
                      f"{_ci(t['maeMinusBaseline'])} | {_ci(t['spearman'])} |")
+    beats = [i for i in ev["indicators"] if i["estimable"] and i["id"] in cv and cv[i["id"]]["maeMinusBaseline"]["ci_high"] < 0]
+    withheld = [i for i in ev["indicators"] if i["estimable"] and i not in beats]
+    lines += ["", "**Shipped as predictions** (the CI of MAE minus the baseline's lies below 0): "
+              + (", ".join(i["display"] for i in beats) or "none") + ". **Withheld** (no evidence they beat predicting "
+              "the mean; `lesions.json` keeps them with no weights, so no number is printed or written to the SR"
+              "): " + (", ".join(i["display"] for i in withheld) or "none") + "."]
     rest = [c for c in ev.get("labCounts", []) if c["id"] not in {i["id"] for i in ev["indicators"]}]
     if rest:
         lines += ["", "Not chosen (ranked by patients, then images, then the order CRP, LDH, lymphocytes, "
@@ -749,6 +766,7 @@ def main(argv: list[str] | None = None) -> int:
     cv["withoutCam"] = {k: v for k, v in ablation.items() if k not in ("folds", "oof")}
     cv["maeMinusWithoutCam"] = cam_contribution(images, cv["oof"], ablation["oof"], indicators, args.resamples)
     models, chosen = fit_final(images, tables, indicators)
+    models["clinical"] = [shipped_or_withheld(entry, cv.get(entry["id"])) for entry in models["clinical"]]
     nb, nc = int(images["brixiaA"].notna().sum()), int(images["extent"].notna().sum())
     supervision = SUPERVISION.format(cls=models["lesionMap"]["className"], seg=seg_threshold, nb=nb, nc=nc,
                                      win=LAB_WINDOW_DAYS)
