@@ -154,8 +154,23 @@ def render_markdown(card: Mapping) -> str:
     t = card["training"]
     out += ["## Training", "", f"`{t['command']}` at commit `{t['commit']}`, seed {t['seed']}, "
             f"{t['durationSeconds']} s on {t['device']}. Model file sha256 `{card['files']['sha256']}`.", ""]
+    if card["task"] == "ct":
+        out += CT_LUNGS_SECTION
     out += ["## Limitations", ""] + [f"- {x}" for x in card["limitations"]] + [""]
     return "\n".join(out)
+
+
+# What LungFlow reports beside a CT result (libs/inference/src/lesions/ct), and why there is no table of its accuracy.
+CT_LUNGS_SECTION = [
+    "## Lung volume and involvement (CT): measured, not validated", "",
+    "Beside the probabilities, every CT series gets its lung volume (mL) and the share of it that this model's "
+    "class activation map marks (`lungflow analyze --json` `series[]`, the SR's CT lungs group, the worklist). The "
+    "lungs come from a classical segmentation in Hounsfield units (air-like pixels inside the body, outside air and "
+    "pure gas removed; no learned model); the involvement is a **CAM-based estimate, not a lesion segmentation**. "
+    "`../shared/data` has no CT lung or lesion masks, so neither number has an accuracy figure here: no Dice, no "
+    "volume error, no table. Dense disease touching the chest wall is not counted as lung (severe involvement is "
+    "underestimated), and this model's own audit found its CAM no more concentrated in the lungs than an even map.", "",
+]
 
 
 def target_reading(card: Mapping) -> str:
