@@ -57,9 +57,9 @@ export async function build(config: ReportConfig, deps: ReportDeps = {}): Promis
   const storeSeconds = metrics.histogram('report_inference_to_stored_seconds', 'From the model finishing to the SR and SC being stored', [], [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60]);
   const stageSeconds = metrics.histogram('report_stage_seconds', 'Time in each step of one result (source, instances, sr, sc, stow, worklist, publish)', ['stage'], [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5]);
   const prefix = config.REPORT_REDIS_PREFIX;
-  const redis = deps.redis ?? createRedis(config.REDIS_URL, { keyPrefix: prefix });
+  const redis = deps.redis ?? createRedis(config.REDIS_URL, { keyPrefix: prefix, log: logger, name: 'report' });
+  // The worklist change subscription; createRedis gives a duplicate its own error listener (and log lines).
   const subscriber = redis.duplicate();
-  subscriber.on('error', (error: unknown) => logger.warn({ err: error }, 'worklist change subscription: Redis error (reconnecting)'));
   const kafka = deps.kafka ?? createKafka({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-report`, log: logger });
   const producer = new EventProducer(kafka, deps.topicNames);
   const pacs: ReportPacs = deps.pacs ? withStoreProtocol(deps.pacs, config) : new RoutedReportPacs(config);
