@@ -4,7 +4,7 @@ import { inferenceCompleted, studyReceived } from '@lungflow/contracts';
 import { LungFlowError } from '@lungflow/errors';
 import { Metrics, healthRoutes } from '@lungflow/http';
 import { ModelSet } from '@lungflow/inference';
-import { ConsumerRunner, EventProducer, createKafka, ensureTopics, replicationFactor, type TopicNames } from '@lungflow/kafka';
+import { ConsumerRunner, ConsumerSupervisor, EventProducer, createKafka, ensureTopics, replicationFactor, type TopicNames } from '@lungflow/kafka';
 import { createLogger, type Logger } from '@lungflow/logging';
 import { IdempotencyStore, createRedis, pingRedis, type Redis } from '@lungflow/redis';
 import { modelDirs, type InferConfig } from './config';
@@ -31,6 +31,8 @@ export interface InferService {
   start(): Promise<void>;
   /** Stops consuming (unfinished work stays uncommitted, to be redone), then closes HTTP, Kafka, Redis, models. */
   stop(): Promise<void>;
+  /** Resolves when the consumer could not rejoin after a crash: main exits 1 (serveUntilSignal). */
+  fatal: Promise<Error>;
 }
 
 export async function build(config: InferConfig, deps: InferDeps = {}): Promise<InferService> {
@@ -70,8 +72,11 @@ export async function build(config: InferConfig, deps: InferDeps = {}): Promise<
     onStage: (stage, seconds) => stageSeconds.labels(stage).observe(seconds),
   });
 
+  // A consumer that crashed is recreated; one that cannot rejoin fails liveness and ends the process (`fatal`).
+  const supervisor = new ConsumerSupervisor(logger);
   // Several partitions in flight, so that studies running at once share model batches.
   const consumer = new ConsumerRunner({
+    supervisor,
     kafka,
     groupId: config.INFER_CONSUMER_GROUP,
     contract: studyReceived,
@@ -99,12 +104,15 @@ export async function build(config: InferConfig, deps: InferDeps = {}): Promise<
         await producer.connect();
         return true;
       },
+      consumer: async () => supervisor.consuming(),
     },
+    liveness: { consumer: async () => supervisor.alive() },
   });
 
   return {
     app,
     models,
+    fatal: supervisor.fatal,
     async start() {
       const dirs = modelDirs(config);
       // Both releases load before any message is taken: a missing or tampered model stops the process at once
