@@ -3,9 +3,10 @@ import type { Kafka } from 'kafkajs';
 import { decodeMessage } from '@lungflow/contracts';
 import type { Contract, KeyOf, ValueOf } from '@lungflow/contracts';
 import { createKafka, ensureTopics } from '@lungflow/kafka';
+import { stackSettings } from './stackSettings';
 
-/** Brokers of the real local stack (deploy/local); KAFKA_BROKERS overrides. */
-export const KAFKA_BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+/** Brokers of the real local stack (deploy/local): KAFKA_BROKERS, else KAFKA_PORT as stack.sh reads it. */
+export const KAFKA_BROKERS = stackSettings().kafkaBrokers;
 
 export function testKafka(clientId = 'lungflow-test'): Kafka {
   return createKafka({ brokers: KAFKA_BROKERS, clientId });

@@ -47,7 +47,11 @@ export class ServiceFleet {
     child.stderr?.pipe(replica.log, { end: false });
     replica.stopping = false;
     child.once('exit', (code, signal) => {
-      if (!replica.stopping) this.crashes.push(`${replica.id} exited by itself (code ${code}, signal ${signal}); read ${replica.logFile}`);
+      if (replica.stopping) return;
+      this.crashes.push(`${replica.id} exited by itself (code ${code}, signal ${signal}); read ${replica.logFile}`);
+      // As a scheduler would (a service exits 1 when a consumer cannot rejoin, so that it is restarted): still a
+      // finding, but the run goes on with the replica back instead of one replica short.
+      if (!this.closing) setTimeout(() => !this.closing && replica.child === child && this.start(replica), 2_000 + Math.floor(Math.random() * 3_000));
     });
     replica.child = child;
   }
@@ -84,7 +88,11 @@ export class ServiceFleet {
   /** Processes that ended without the soak stopping them: crashes (each one is a finding). */
   readonly crashes: string[] = [];
 
+  /** Set by stopAll: no crashed replica is restarted any more. */
+  private closing = false;
+
   async stopAll(): Promise<void> {
+    this.closing = true;
     await Promise.all(
       this.replicas.map(async (replica) => {
         const child = replica.child;

@@ -58,9 +58,11 @@ async function main(): Promise<number> {
     INGEST_CT_MIN_SLICES: String(SOAK_CT_SLICES),
     INFER_INTRA_OP_THREADS: '1',
     // Per run, so a replay starts from clean cursors and idempotency keys (the broker's groups stay the stack's).
-    INGEST_REDIS_PREFIX: `soak-${seed}:ingest:`,
-    INFER_REDIS_PREFIX: `soak-${seed}:infer:`,
-    REPORT_REDIS_PREFIX: `soak-${seed}:report:`,
+    // The seed alone is not per run: a replay of the same seed found ingest's "already published" marks of the
+    // first run and published nothing, so the first run's lost studies were counted lost again.
+    INGEST_REDIS_PREFIX: `soak-${seed}-${started}:ingest:`,
+    INFER_REDIS_PREFIX: `soak-${seed}-${started}:infer:`,
+    REPORT_REDIS_PREFIX: `soak-${seed}-${started}:report:`,
   };
   const ports: Record<ServiceName, [number, number]> = {
     ingest: [int('INGEST_HTTP_PORT', 8081), int('SOAK_SECOND_INGEST_PORT', 8084)],

@@ -1,12 +1,17 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { ERROR_CODES, isErrorCode } from './codes';
+import { ERROR_CODES, isErrorCode, type ErrorCodeEntry } from './codes';
 
 const ROOT = join(__dirname, '..', '..', '..');
 
-function readmeRows(): Array<{ code: string; retriable: boolean; meaning: string }> {
+function readmeRows(): Array<{ code: string; retriable: boolean; meaning: string; maxAttempts?: number }> {
   const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
-  return [...readme.matchAll(/^\| `([A-Z0-9_]+)` \| (yes|no) \| (.*) \|$/gm)].map((m) => ({ code: m[1] as string, retriable: m[2] === 'yes', meaning: (m[3] as string).replace(/\\\|/g, '|') }));
+  return [...readme.matchAll(/^\| `([A-Z0-9_]+)` \| (yes|no)(?:, (\d+) attempts)? \| (.*) \|$/gm)].map((m) => ({
+    code: m[1] as string,
+    retriable: m[2] === 'yes',
+    meaning: (m[4] as string).replace(/\\\|/g, '|'),
+    ...(m[3] === undefined ? {} : { maxAttempts: Number(m[3]) }),
+  }));
 }
 
 function sourceFiles(dir: string, out: string[] = []): string[] {
@@ -22,7 +27,7 @@ function sourceFiles(dir: string, out: string[] = []): string[] {
 describe('the error-code catalogue', () => {
   it('is the table in the README, row for row', () => {
     const table = readmeRows();
-    const catalogue = Object.entries(ERROR_CODES).map(([code, entry]) => ({ code, retriable: entry.retriable, meaning: entry.meaning }));
+    const catalogue = Object.entries(ERROR_CODES).map(([code, entry]: [string, ErrorCodeEntry]) => ({ code, retriable: entry.retriable, meaning: entry.meaning, ...(entry.maxAttempts === undefined ? {} : { maxAttempts: entry.maxAttempts }) }));
     expect(table).toEqual(catalogue);
   });
 
@@ -42,6 +47,15 @@ describe('the error-code catalogue', () => {
     }
     expect(strays).toEqual([]);
     expect(seen.size).toBeGreaterThan(20); // the scan itself still finds the codes in use
+  });
+
+  it('gives a per-code attempt cap only to retriable codes, below the retry ceiling', () => {
+    for (const [code, entry] of Object.entries(ERROR_CODES) as Array<[string, ErrorCodeEntry]>) {
+      if (entry.maxAttempts === undefined) continue;
+      expect({ code, retriable: entry.retriable }).toEqual({ code, retriable: true });
+      expect(entry.maxAttempts).toBeGreaterThan(1);
+      expect(entry.maxAttempts).toBeLessThan(1_000);
+    }
   });
 
   it('has no synonyms left from before the catalogue', () => {

@@ -7,6 +7,12 @@
 export interface ErrorCodeEntry {
   readonly retriable: boolean;
   readonly meaning: string;
+  /**
+   * For a retriable code: how many failures with this code one operation may have before it is given up (dead
+   * letter), below the retry policy's ceiling. For failures that, repeated on the same object, say more about the
+   * object than about the network.
+   */
+  readonly maxAttempts?: number;
 }
 
 export const ERROR_CODES = {
@@ -32,7 +38,10 @@ export const ERROR_CODES = {
   DICOMWEB_THROTTLED: { retriable: true, meaning: 'The PACS answered 429 (or 503 with Retry-After); retried after the time it asks for.' },
   DICOMWEB_HTTP_5XX: { retriable: true, meaning: 'The PACS answered 5xx.' },
   DICOMWEB_UNREACHABLE: { retriable: true, meaning: 'The connection to the PACS failed.' },
-  DICOMWEB_TIMEOUT: { retriable: true, meaning: 'No complete answer within the timeout, or the PACS answered 408.' },
+  // A PACS that is down refuses connections (DICOMWEB_UNREACHABLE, retried for hours); one that answers others but
+  // times out on this object again and again is stuck on the object (a huge or broken instance): a few tries, then
+  // a dead letter, so that the studies queued behind it on its partition still run.
+  DICOMWEB_TIMEOUT: { retriable: true, maxAttempts: 5, meaning: 'No complete answer within the timeout, or the PACS answered 408; given up after 5 timeouts of one message.' },
   DICOMWEB_STORE_FAILED: { retriable: false, meaning: 'STOW-RS answered but refused some instances for a reason that will not change.' },
   DICOMWEB_STORE_OUT_OF_RESOURCES: { retriable: true, meaning: 'STOW-RS refused instances only for lack of resources (failure reasons A7xx).' },
   DICOMWEB_BAD_RESPONSE: { retriable: false, meaning: 'An answer from the PACS that cannot be parsed.' },

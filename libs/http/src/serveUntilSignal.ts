@@ -5,6 +5,11 @@ export interface RunnableService {
   app: FastifyInstance;
   start(): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * Resolves when the service cannot go on by itself (a Kafka consumer that could not rejoin its group): it is
+   * stopped and the process exits 1, so that the orchestrator starts a fresh one.
+   */
+  fatal?: Promise<Error>;
 }
 
 export interface ServeOptions {
@@ -17,21 +22,22 @@ export interface ServeOptions {
 
 /**
  * Starts the service, listens, and stops it cleanly on SIGTERM or SIGINT (consumers commit what they finished,
- * clients close), exiting 0; a stop that hangs exits 1 after `stopTimeoutMs`.
+ * clients close), exiting 0; a stop that hangs exits 1 after `stopTimeoutMs`. When `service.fatal` resolves it is
+ * stopped the same way and exits 1.
  */
 export async function serveUntilSignal(service: RunnableService, { host, port, logger = service.app.log, stopTimeoutMs = 15_000 }: ServeOptions): Promise<void> {
   await service.start();
   await service.app.listen({ host, port });
 
   let stopping = false;
-  const stop = async (signal: string): Promise<void> => {
+  const stop = async (signal: string, code = 0): Promise<void> => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping');
     const timer = setTimeout(() => process.exit(1), stopTimeoutMs).unref();
     try {
       await service.stop();
-      process.exit(0);
+      process.exit(code);
     } catch (error) {
       console.error(error);
       process.exit(1);
@@ -39,6 +45,10 @@ export async function serveUntilSignal(service: RunnableService, { host, port, l
       clearTimeout(timer);
     }
   };
+  void service.fatal?.then((error) => {
+    console.error(error);
+    return stop('fatal', 1);
+  });
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
 }

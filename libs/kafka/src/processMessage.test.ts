@@ -4,6 +4,7 @@ import { LungFlowError } from '@lungflow/errors';
 import { studyReceivedFixture } from '../../../test/helpers/studyReceivedFixture';
 import { processMessage } from './processMessage';
 import type { ProcessOptions, RawMessage } from './processMessage';
+import { KafkaJSConnectionError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } from 'kafkajs';
 import { kafkaError } from './kafkaError';
 
 const STUDY = '1.2.826.0.1.3680043.8.498.10';
@@ -74,6 +75,22 @@ describe('processMessage', () => {
     await processMessage(message(good.key, good.value), second.opts);
     expect(second.letters[0].errorCode).toBe('UNEXPECTED');
     expect(second.waits).toEqual([]);
+  });
+
+  it('dead-letters a study whose WADO-RS request keeps timing out after 5 timeouts, not after hours (issue 16)', async () => {
+    let calls = 0;
+    const { opts, letters, waits } = options(async () => {
+      calls += 1;
+      // Timeouts amid refused connections (a PACS restarting): only the timeouts count towards their cap.
+      if (calls % 2 === 0) throw new LungFlowError('DICOMWEB_UNREACHABLE', 'connection refused');
+      throw new LungFlowError('DICOMWEB_TIMEOUT', 'GET /dicom-web/studies/1/series/2/instances/3/frames/1: no complete answer from the PACS within 30000 ms');
+    });
+    expect(await processMessage(message(good.key, good.value), opts)).toBe('dead-lettered');
+    expect(calls).toBe(9); // timeouts on calls 1, 3, 5, 7, 9
+    expect(waits).toHaveLength(8);
+    expect(letters).toHaveLength(1);
+    expect(letters[0]).toMatchObject({ errorCode: 'DICOMWEB_TIMEOUT', attempts: 9, service: 'infer' });
+    expect(letters[0].reason).toContain('no complete answer');
   });
 
   it('retries a Redis that is restarting (ioredis gave up on the command) instead of dead-lettering at once', async () => {
@@ -152,5 +169,23 @@ describe('kafkaError', () => {
     expect(kafkaError('send', connection).retriable).toBe(true);
     expect(kafkaError('send', new TypeError('bad')).retriable).toBe(false);
     expect(kafkaError('send', Object.assign(new Error('too big'), { name: 'KafkaJSProtocolError', type: 'MESSAGE_TOO_LARGE', retriable: false })).code).toBe('KAFKA_MESSAGE_TOO_LARGE');
+  });
+
+  it('looks down the cause chain: a refused connection wrapped by kafkajs\'s retrier is retriable (issue 16)', () => {
+    // What EventProducer.send threw in the soak (seed 20261202) while the broker restarted; dead-lettered as
+    // KAFKA_REFUSED before, so three analysed studies never got their SR.
+    const refused = new KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:19092');
+    // As kafkajs's retrier builds it (src/retry/index.js): `new KafkaJSNonRetriableError(e, { cause: e.cause || e })`;
+    // its type declarations leave out the second argument.
+    const Wrapper = KafkaJSNonRetriableError as unknown as new (e: Error, metadata: { cause: Error }) => Error;
+    const wrapped = new Wrapper(refused, { cause: refused });
+    expect(wrapped).toMatchObject({ name: 'KafkaJSNonRetriableError', retriable: false });
+    expect(kafkaError('send to lungflow.inference.completed.v1', wrapped)).toMatchObject({ code: 'KAFKA_UNAVAILABLE', retriable: true });
+    expect(kafkaError('send', new KafkaJSNumberOfRetriesExceeded(refused, { retryCount: 5, retryTime: 300 })).retriable).toBe(true);
+    expect(kafkaError('send', Object.assign(new Error('x'), { cause: Object.assign(new Error('socket'), { code: 'ECONNRESET' }) })).retriable).toBe(true);
+    // A refusal kafkajs itself calls final stays final.
+    const protocol = new KafkaJSProtocolError(Object.assign(new Error('The coordinator is not aware of this member'), { type: 'UNKNOWN_MEMBER_ID', code: 25, retriable: false }));
+    const unknownMember = new Wrapper(protocol, { cause: protocol });
+    expect(kafkaError('commit', unknownMember).code).toBe('KAFKA_REFUSED');
   });
 });

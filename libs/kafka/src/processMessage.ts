@@ -62,7 +62,8 @@ function envelopeOriginal(message: RawMessage): DeadLetter['original'] {
  * - on success: `handled` (commit);
  * - on a retriable error (or an unclassified one, a few times): wait with backoff and jitter and try again, without
  *   committing (the retry policy of @lungflow/errors: shouldRetry);
- * - on an invalid message or a non-retriable error (or retriable ones past `maxAttempts`): write a dead letter, then
+ * - on an invalid message or a non-retriable error (or retriable ones past `maxAttempts`, or past their code's own
+ *   cap in the catalogue: 5 DICOMWEB_TIMEOUTs of one message): write a dead letter, then
  *   `dead-lettered` (commit and move on). A dead letter that cannot be written is retried like any retriable error.
  */
 export async function processMessage<C extends Contract>(message: RawMessage, options: ProcessOptions<C>): Promise<ProcessOutcome> {
@@ -72,6 +73,8 @@ export async function processMessage<C extends Contract>(message: RawMessage, op
   let attempt = 0;
   let deadLetterTries = 0;
   let trimmed = false;
+  // Failures per error code: the catalogue caps some codes (DICOMWEB_TIMEOUT) apart from the overall attempts.
+  const failuresByCode = new Map<string, number>();
   for (;;) {
     if (options.signal?.aborted) return 'aborted';
     if (failure === undefined) {
@@ -82,7 +85,10 @@ export async function processMessage<C extends Contract>(message: RawMessage, op
         return 'handled';
       } catch (error) {
         firstFailureAt ??= now();
-        if (error instanceof ContractError || !shouldRetry(error, attempt, maxAttempts)) failure = error;
+        const code = errorCodeOf(error);
+        const codeAttempts = (failuresByCode.get(code) ?? 0) + 1;
+        failuresByCode.set(code, codeAttempts);
+        if (error instanceof ContractError || !shouldRetry(error, attempt, maxAttempts, codeAttempts)) failure = error;
         else {
           const delayMs = retryDelay(error, attempt, backoff);
           options.onRetry?.(error, attempt, delayMs);

@@ -4,7 +4,7 @@ import { inferenceCompleted, studyReceived } from '@lungflow/contracts';
 import { LungFlowError } from '@lungflow/errors';
 import { Metrics, healthRoutes } from '@lungflow/http';
 import { ModelSet } from '@lungflow/inference';
-import { ConsumerRunner, EventProducer, createKafka, ensureTopics, replicationFactor, type TopicNames } from '@lungflow/kafka';
+import { ConsumerRunner, ConsumerSupervisor, EventProducer, createKafka, ensureTopics, replicationFactor, type TopicNames } from '@lungflow/kafka';
 import { createLogger, type Logger } from '@lungflow/logging';
 import { IdempotencyStore, createRedis, pingRedis, type Redis } from '@lungflow/redis';
 import { modelDirs, type InferConfig } from './config';
@@ -31,6 +31,8 @@ export interface InferService {
   start(): Promise<void>;
   /** Stops consuming (unfinished work stays uncommitted, to be redone), then closes HTTP, Kafka, Redis, models. */
   stop(): Promise<void>;
+  /** Resolves when the consumer could not rejoin after a crash: main exits 1 (serveUntilSignal). */
+  fatal: Promise<Error>;
 }
 
 export async function build(config: InferConfig, deps: InferDeps = {}): Promise<InferService> {
@@ -42,7 +44,7 @@ export async function build(config: InferConfig, deps: InferDeps = {}): Promise<
   const batchSeconds = metrics.histogram('infer_batch_seconds', 'Model time per batch', ['task'], [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2]);
   const stageSeconds = metrics.histogram('infer_stage_seconds', 'Per instance: WADO-RS fetch, and analyse (decode, pre-processing, model incl. batching wait, CAM)', ['stage'], [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5]);
   const retries = metrics.counter('infer_retries_total', 'Retriable failures (PACS or broker outage), by error code', ['code']);
-  const redis = deps.redis ?? createRedis(config.REDIS_URL, { keyPrefix: config.INFER_REDIS_PREFIX });
+  const redis = deps.redis ?? createRedis(config.REDIS_URL, { keyPrefix: config.INFER_REDIS_PREFIX, log: logger, name: 'infer' });
   const kafka = deps.kafka ?? createKafka({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-infer`, log: logger });
   const producer = new EventProducer(kafka, deps.topicNames);
   const pacs = deps.pacs ?? new RoutedPacsReader(config);
@@ -70,8 +72,11 @@ export async function build(config: InferConfig, deps: InferDeps = {}): Promise<
     onStage: (stage, seconds) => stageSeconds.labels(stage).observe(seconds),
   });
 
+  // A consumer that crashed is recreated; one that cannot rejoin fails liveness and ends the process (`fatal`).
+  const supervisor = new ConsumerSupervisor(logger);
   // Several partitions in flight, so that studies running at once share model batches.
   const consumer = new ConsumerRunner({
+    supervisor,
     kafka,
     groupId: config.INFER_CONSUMER_GROUP,
     contract: studyReceived,
@@ -99,12 +104,15 @@ export async function build(config: InferConfig, deps: InferDeps = {}): Promise<
         await producer.connect();
         return true;
       },
+      consumer: async () => supervisor.consuming(),
     },
+    liveness: { consumer: async () => supervisor.alive() },
   });
 
   return {
     app,
     models,
+    fatal: supervisor.fatal,
     async start() {
       const dirs = modelDirs(config);
       // Both releases load before any message is taken: a missing or tampered model stops the process at once

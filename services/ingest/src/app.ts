@@ -58,7 +58,7 @@ export interface IngestService {
 export async function build(config: IngestConfig, deps: IngestDeps): Promise<IngestService> {
   const logger = deps.logger ?? createLogger({ service: 'ingest', level: config.LOG_LEVEL });
   const metrics = createIngestMetrics(deps.metrics ?? new Metrics('ingest'));
-  const redis = deps.redis ?? createRedis(config.REDIS_URL, { keyPrefix: `${config.INGEST_REDIS_PREFIX}${config.INGEST_PACS_ID}:` });
+  const redis = deps.redis ?? createRedis(config.REDIS_URL, { keyPrefix: `${config.INGEST_REDIS_PREFIX}${config.INGEST_PACS_ID}:`, log: logger, name: 'ingest' });
   const kafka = deps.kafka ?? createKafka({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-ingest`, log: logger });
   const producer = new EventProducer(kafka, deps.topicNames);
   const pacs = deps.pacs ?? DicomWebClient.fromSettings(config);

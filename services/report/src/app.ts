@@ -8,7 +8,7 @@ import { inferenceCompleted, reportStored, reportStoredV2, type ReportStoredV2 }
 import { LungFlowError } from '@lungflow/errors';
 import { Metrics, healthRoutes } from '@lungflow/http';
 import { watchDeadLetters } from './deadLetterMetrics';
-import { ConsumerRunner, EventProducer, createKafka, ensureTopics, replicationFactor, type TopicNames } from '@lungflow/kafka';
+import { ConsumerRunner, ConsumerSupervisor, EventProducer, createKafka, ensureTopics, replicationFactor, type TopicNames } from '@lungflow/kafka';
 import { createLogger, type Logger } from '@lungflow/logging';
 import { createRedis, pingRedis, type Redis } from '@lungflow/redis';
 import { modelDir, type ReportConfig } from './config';
@@ -44,6 +44,8 @@ export interface ReportService {
   /** Subscribes to worklist changes, creates topics, starts consuming inference.completed. */
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** Resolves when a consumer could not rejoin after a crash: main exits 1 (serveUntilSignal). */
+  fatal: Promise<Error>;
 }
 
 /** The page (static HTML and JS), beside src/ and dist/. */
@@ -57,9 +59,9 @@ export async function build(config: ReportConfig, deps: ReportDeps = {}): Promis
   const storeSeconds = metrics.histogram('report_inference_to_stored_seconds', 'From the model finishing to the SR and SC being stored', [], [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60]);
   const stageSeconds = metrics.histogram('report_stage_seconds', 'Time in each step of one result (source, instances, seg, sc, sr, stow, worklist, publish)', ['stage'], [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5]);
   const prefix = config.REPORT_REDIS_PREFIX;
-  const redis = deps.redis ?? createRedis(config.REDIS_URL, { keyPrefix: prefix });
+  const redis = deps.redis ?? createRedis(config.REDIS_URL, { keyPrefix: prefix, log: logger, name: 'report' });
+  // The worklist change subscription; createRedis gives a duplicate its own error listener (and log lines).
   const subscriber = redis.duplicate();
-  subscriber.on('error', (error: unknown) => logger.warn({ err: error }, 'worklist change subscription: Redis error (reconnecting)'));
   const kafka = deps.kafka ?? createKafka({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-report`, log: logger });
   const producer = new EventProducer(kafka, deps.topicNames);
   const pacs: ReportPacs = deps.pacs ? withStoreProtocol(deps.pacs, config) : new RoutedReportPacs(config);
@@ -68,7 +70,10 @@ export async function build(config: ReportConfig, deps: ReportDeps = {}): Promis
   const changes = new EventEmitter();
   changes.setMaxListeners(0);
 
-  const review = reviewFeatures({ config, redis, pacs, worklist, producer, metrics, logger, kafka, ...(deps.topicNames ? { topicNames: deps.topicNames } : {}) });
+  // Every consumer of report (results, outputs, dead letters) joins it: a crashed one is recreated; one that cannot
+  // rejoin fails liveness and ends the process (`fatal`).
+  const supervisor = new ConsumerSupervisor(logger);
+  const review = reviewFeatures({ config, redis, pacs, worklist, producer, metrics, logger, kafka, supervisor, ...(deps.topicNames ? { topicNames: deps.topicNames } : {}) });
   const consumer =
     deps.consume === false
       ? undefined
@@ -90,6 +95,7 @@ export async function build(config: ReportConfig, deps: ReportDeps = {}): Promis
             onStage: (stage, seconds) => stageSeconds.labels(stage).observe(seconds),
           }),
           producer,
+          supervisor,
           partitionsConsumedConcurrently: config.REPORT_CONCURRENT_RESULTS,
           ...(deps.topicNames?.inferenceCompleted ? { topic: deps.topicNames.inferenceCompleted } : {}),
           backoff: { initialMs: config.REPORT_RETRY_INITIAL_MS, maxMs: config.REPORT_RETRY_MAX_MS },
@@ -101,7 +107,7 @@ export async function build(config: ReportConfig, deps: ReportDeps = {}): Promis
           },
         });
 
-  const outputs = deps.consume === false ? undefined : buildOutputs(config, { kafka, producer, redis, logger, metrics, ...(deps.topicNames ? { topicNames: deps.topicNames } : {}) });
+  const outputs = deps.consume === false ? undefined : buildOutputs(config, { kafka, producer, redis, logger, metrics, supervisor, ...(deps.topicNames ? { topicNames: deps.topicNames } : {}) });
   let deadLetterWatch: { stop(): void } | undefined;
 
   const app: FastifyInstance = Fastify({ loggerInstance: logger as FastifyBaseLogger });
@@ -125,7 +131,9 @@ export async function build(config: ReportConfig, deps: ReportDeps = {}): Promis
         await pacs.searchInstances({ limit: 1 });
         return true;
       },
+      consumers: async () => supervisor.consuming(),
     },
+    liveness: { consumers: async () => supervisor.alive() },
   });
   app.addHook('onRequest', review.beforeScrape);
   await app.register(async (api) => {
@@ -141,6 +149,7 @@ export async function build(config: ReportConfig, deps: ReportDeps = {}): Promis
   return {
     app,
     worklist,
+    fatal: supervisor.fatal,
     async start() {
       // Subscribing before the connection's ready check (INFO) has run makes ioredis send INFO in subscriber mode.
       if (subscriber.status !== 'ready') await once(subscriber, 'ready');

@@ -2,6 +2,6 @@ export { backoffDelay, DEFAULT_BACKOFF } from './backoffDelay';
 export type { BackoffPolicy } from './backoffDelay';
 export { classifyFailure, errorCodeOf, isRetriable, transientCode } from './classifyFailure';
 export type { FailureKind } from './classifyFailure';
-export { shouldRetry, MAX_ATTEMPTS_CEILING, UNKNOWN_ERROR_ATTEMPTS } from './retryDecision';
+export { codeAttemptCap, shouldRetry, MAX_ATTEMPTS_CEILING, UNKNOWN_ERROR_ATTEMPTS } from './retryDecision';
 export { sleep } from './sleep';
 export { parseRetryAfter, retryDelay, RETRY_AFTER_CEILING_MS } from './retryDelay';

@@ -61,6 +61,14 @@ describe('shouldRetry', () => {
     }
     expect(shouldRetry(down, MAX_ATTEMPTS_CEILING, 10 * MAX_ATTEMPTS_CEILING)).toBe(false);
   });
+  it('gives up a request that keeps timing out after its code\'s cap (issue 16: a WADO-RS timeout retried for ever)', () => {
+    const timeout = new LungFlowError('DICOMWEB_TIMEOUT', 'no complete answer within 30000 ms');
+    expect([1, 2, 3, 4, 5].map((attempt) => shouldRetry(timeout, attempt))).toEqual([true, true, true, true, false]);
+    expect(shouldRetry(timeout, 5, 0)).toBe(false); // "0: the ceiling" does not lift the code's own cap
+    // Timeouts are counted apart from other failures: 2 timeouts amid an hour of refused connections is not 5.
+    expect(shouldRetry(timeout, 200, MAX_ATTEMPTS_CEILING, 2)).toBe(true);
+    expect(shouldRetry(new LungFlowError('DICOMWEB_UNREACHABLE', 'down'), 200)).toBe(true);
+  });
 });
 
 describe('backoffDelay and retryDelay', () => {

@@ -1,3 +1,5 @@
+import { ERROR_CODES, type ErrorCodeEntry } from '../codes';
+import { LungFlowError } from '../LungFlowError';
 import { classifyFailure } from './classifyFailure';
 
 /** Attempts an unclassified error gets: a library error we do not know is more often a blip than a bad message. */
@@ -10,16 +12,23 @@ export const UNKNOWN_ERROR_ATTEMPTS = 3;
  */
 export const MAX_ATTEMPTS_CEILING = 1_000;
 
+/** The catalogue's own cap for this error's code (e.g. DICOMWEB_TIMEOUT: a few timeouts of one object, not hours). */
+export function codeAttemptCap(error: unknown): number | undefined {
+  return error instanceof LungFlowError ? (ERROR_CODES[error.code] as ErrorCodeEntry).maxAttempts : undefined;
+}
+
 /**
  * Whether attempt number `attempt` (1-based, just failed with `error`) is followed by another. Permanent and
  * programming errors: never. Unknown errors: up to UNKNOWN_ERROR_ATTEMPTS. Transient ones: up to `maxAttempts`
- * (capped by MAX_ATTEMPTS_CEILING; 0, Infinity or a negative number mean the ceiling).
+ * (capped by MAX_ATTEMPTS_CEILING; 0, Infinity or a negative number mean the ceiling), and, where the catalogue gives
+ * the error's code a cap of its own, until `codeAttempts` (failures with this code so far; the caller counts them,
+ * default `attempt`) reaches it: a PACS outage interrupted by a few timeouts is not given up early.
  */
-export function shouldRetry(error: unknown, attempt: number, maxAttempts: number = MAX_ATTEMPTS_CEILING): boolean {
+export function shouldRetry(error: unknown, attempt: number, maxAttempts: number = MAX_ATTEMPTS_CEILING, codeAttempts: number = attempt): boolean {
   const limit = maxAttempts > 0 && Number.isFinite(maxAttempts) ? Math.min(maxAttempts, MAX_ATTEMPTS_CEILING) : MAX_ATTEMPTS_CEILING;
   switch (classifyFailure(error)) {
     case 'transient':
-      return attempt < limit;
+      return attempt < limit && codeAttempts < (codeAttemptCap(error) ?? Infinity);
     case 'unknown':
       return attempt < Math.min(UNKNOWN_ERROR_ATTEMPTS, limit);
     default:

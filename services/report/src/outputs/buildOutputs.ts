@@ -3,7 +3,7 @@ import { reportStoredV2, type Contract } from '@lungflow/contracts';
 import { DicomWebClient, type DicomWebSettings } from '@lungflow/dicomweb';
 import { LungFlowError } from '@lungflow/errors';
 import type { Metrics } from '@lungflow/http';
-import { ConsumerRunner, type EventHandler, type EventProducer, type TopicNames } from '@lungflow/kafka';
+import { ConsumerRunner, type ConsumerSupervisor, type EventHandler, type EventProducer, type TopicNames } from '@lungflow/kafka';
 import type { Logger } from '@lungflow/logging';
 import { IdempotencyStore, type Redis } from '@lungflow/redis';
 import { FhirClient } from './fhir/fhirClient';
@@ -28,6 +28,8 @@ export interface OutputsDeps {
   metrics: Metrics;
   topicNames?: TopicNames;
   studySearch?: StudySearch;
+  /** The service's consumers (health, exit after a consumer cannot rejoin). */
+  supervisor?: ConsumerSupervisor;
 }
 
 export interface Outputs {
@@ -54,6 +56,7 @@ export function buildOutputs(config: OutputsConfig, deps: OutputsDeps): Outputs 
       contract: reportStoredV2,
       handler,
       producer: deps.producer,
+      ...(deps.supervisor ? { supervisor: deps.supervisor } : {}),
       ...(deps.topicNames?.reportStoredV2 ? { topic: deps.topicNames.reportStoredV2 } : {}),
       backoff: { initialMs: config.REPORT_RETRY_INITIAL_MS, maxMs: config.REPORT_RETRY_MAX_MS },
       maxAttempts: config.REPORT_MAX_ATTEMPTS,

@@ -3,7 +3,7 @@ import type { Kafka } from 'kafkajs';
 import { deadLetter } from '@lungflow/contracts';
 import { lungflowVersion } from '@lungflow/config';
 import type { Metrics } from '@lungflow/http';
-import { ConsumerRunner, type EventProducer, type TopicNames } from '@lungflow/kafka';
+import { ConsumerRunner, type ConsumerSupervisor, type EventProducer, type TopicNames } from '@lungflow/kafka';
 import type { Logger } from '@lungflow/logging';
 import type { Redis } from '@lungflow/redis';
 import { authenticate, principalOf } from '../auth/authenticate';
@@ -31,6 +31,8 @@ export interface ReviewFeatureDeps {
   logger: Logger;
   kafka: Kafka;
   topicNames?: TopicNames;
+  /** The service's consumers (health, exit after a consumer cannot rejoin). */
+  supervisor?: ConsumerSupervisor;
 }
 
 const STUDY_VIEW_ROUTE = '/api/v1/studies/:studyInstanceUid';
@@ -68,6 +70,7 @@ export function reviewFeatures(deps: ReviewFeatureDeps) {
     contract: deadLetter,
     handler: handleDeadLetter({ notAnalysed, logger }),
     producer,
+    ...(deps.supervisor ? { supervisor: deps.supervisor } : {}),
     ...(deps.topicNames?.deadLetter ? { topic: deps.topicNames.deadLetter } : {}),
     backoff: { initialMs: config.REPORT_RETRY_INITIAL_MS, maxMs: config.REPORT_RETRY_MAX_MS },
     maxAttempts: config.REPORT_MAX_ATTEMPTS,
