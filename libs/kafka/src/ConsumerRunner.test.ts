@@ -207,3 +207,19 @@ describe('ConsumerRunner while a handler runs long', () => {
     await r.stop();
   });
 });
+
+describe('ConsumerSupervisor readiness', () => {
+  it('waits only for runners that were started, and names a group that is not consuming', async () => {
+    const { kafka } = fakeKafka();
+    const supervisor = new ConsumerSupervisor();
+    const started = runner(kafka, { supervisor });
+    runner(kafka, { supervisor, groupId: 'lungflow-report-deadletters' }); // built, never started (an API-only replica)
+    await expect(supervisor.readiness()).resolves.toBe(true); // nothing started yet: nothing to wait for
+    const starting = started.start();
+    await expect(supervisor.readiness()).rejects.toThrow(/not consuming yet .*lungflow-infer/);
+    await starting;
+    await until(() => started.isConsuming());
+    await expect(supervisor.readiness()).resolves.toBe(true);
+    await started.stop();
+  });
+});

@@ -79,7 +79,6 @@ export class ConsumerRunner<C extends Contract> implements SupervisedConsumer {
     this.topic = options.topic ?? TOPICS[options.contract.topic].name;
     this.groupId = options.groupId;
     this.consumer = this.createConsumer();
-    options.supervisor?.register(this);
   }
 
   get state(): ConsumerState {
@@ -97,6 +96,8 @@ export class ConsumerRunner<C extends Contract> implements SupervisedConsumer {
   }
 
   async start(): Promise<void> {
+    // Supervised from its start: a runner a service builds but never starts (an API-only replica) is not waited for.
+    this.options.supervisor?.register(this);
     this.currentState = 'starting';
     try {
       await this.run(this.consumer, this.generation.signal);

@@ -32,6 +32,13 @@ export class ConsumerSupervisor {
     return [...this.runners].every((runner) => runner.isConsuming());
   }
 
+  /** A readiness check that names the groups not (yet) consuming, so /readyz says why it is not ready. */
+  readonly readiness = async (): Promise<boolean> => {
+    const waiting = [...this.runners].filter((runner) => !runner.isConsuming()).map((runner) => runner.groupId);
+    if (waiting.length) throw new Error(`not consuming yet (joining or rejoining its group): ${waiting.join(', ')}`);
+    return true;
+  };
+
   /** Liveness: no consumer has given up rejoining. */
   alive(): boolean {
     return [...this.runners].every((runner) => runner.isAlive());

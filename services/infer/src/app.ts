@@ -104,7 +104,7 @@ export async function build(config: InferConfig, deps: InferDeps = {}): Promise<
         await producer.connect();
         return true;
       },
-      consumer: async () => supervisor.consuming(),
+      consumer: supervisor.readiness,
     },
     liveness: { consumer: async () => supervisor.alive() },
   });

@@ -131,7 +131,7 @@ export async function build(config: ReportConfig, deps: ReportDeps = {}): Promis
         await pacs.searchInstances({ limit: 1 });
         return true;
       },
-      consumers: async () => supervisor.consuming(),
+      consumers: supervisor.readiness,
     },
     liveness: { consumers: async () => supervisor.alive() },
   });
