@@ -1,5 +1,6 @@
 import { DicomError } from '../errors';
 import { attr } from './attr';
+import { concat } from './concat';
 import type { DicomInstance } from './DicomInstance';
 
 export interface SegmentMask {
@@ -23,7 +24,7 @@ export function segmentationMasks(instance: DicomInstance): { rows: number; colu
     throw new DicomError('DICOM_UNSUPPORTED_PIXEL_FORMAT', 'only BINARY segmentations with 1-bit frames are read');
   }
   if (!pixelData || pixelData.encapsulated) throw new DicomError(pixelData ? 'DICOM_UNSUPPORTED_TRANSFER_SYNTAX' : 'DICOM_NO_PIXEL_DATA', 'segmentation without native Pixel Data');
-  const bits = pixelData.buffers.length === 1 ? (pixelData.buffers[0] as Uint8Array) : concat(pixelData.buffers);
+  const bits = concat(...pixelData.buffers);
   const frames = Number(attr.number(dataset, 'NumberOfFrames') ?? 1);
   const pixels = rows * columns;
   if (bits.length * 8 < frames * pixels) throw new DicomError('DICOM_TRUNCATED', `segmentation Pixel Data holds ${bits.length * 8} bits for ${frames} frames of ${pixels}`);
@@ -46,14 +47,4 @@ export function segmentationMasks(instance: DicomInstance): { rows: number; colu
     }
   }
   return { rows, columns, segments: [...masks].sort((a, b) => a[0] - b[0]).map(([number, data]) => ({ number, label: described.get(number) ?? '', data })) };
-}
-
-function concat(buffers: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(buffers.reduce((n, b) => n + b.length, 0));
-  let at = 0;
-  for (const b of buffers) {
-    out.set(b, at);
-    at += b.length;
-  }
-  return out;
 }
