@@ -20,6 +20,8 @@ export interface ImageRoutesOptions {
 }
 
 const CACHE_ENTRIES = 128;
+/** Every picture route: its size (the longer side, px) and the page's token in the URL (img tags send no header). */
+const pictureQuery = { type: 'object', properties: { size: { type: 'integer', minimum: 32, maximum: 2048 }, access_token: { type: 'string' } } } as const;
 
 /**
  * Pictures for the page. Up to THUMBNAIL_SIZE: the thumbnails stored with the result. Larger: proxied from the
@@ -50,7 +52,7 @@ export async function imageRoutes(app: FastifyInstance, options: ImageRoutesOpti
           summary: kind === 'image' ? 'The analysed image, PNG' : "LungFlow's heatmap Secondary Capture from the PACS, PNG",
           tags: ['pictures'],
           params: studyParams,
-          querystring: { type: 'object', properties: { size: { type: 'integer', minimum: 32, maximum: 2048 }, access_token: { type: 'string' } } },
+          querystring: pictureQuery,
           response: { 404: errorBody },
         },
       },
@@ -96,7 +98,7 @@ export async function imageRoutes(app: FastifyInstance, options: ImageRoutesOpti
         summary: "Lung (cyan) and lesion (yellow) outlines from LungFlow's SEG in the PACS: a transparent PNG to lay over image.png of the same size",
         tags: ['pictures'],
         params: studyParams,
-        querystring: { type: 'object', properties: { size: { type: 'integer', minimum: 32, maximum: 2048 }, access_token: { type: 'string' } } },
+        querystring: pictureQuery,
         response: { 404: errorBody },
       },
     },
