@@ -148,9 +148,16 @@ class Preprocess(nn.Module):
 
 
 class Classifier(nn.Module):
-    def __init__(self, num_classes: int, lut: str = "jet", dropout: float = 0.2) -> None:
+    def __init__(self, num_classes: int, lut: str = "jet", dropout: float = 0.2, lowpass: float = 0.0) -> None:
         super().__init__()
         self.lut_name = lut
+        # A fixed Gaussian low-pass on the crop (sigma in crop pixels; 0: none). Why: what tells the sources apart is
+        # mostly fine texture (JPEG blocks, noise, sharpness, CLAHE's local contrast), while an opacity is broad.
+        self.lowpass = float(lowpass)
+        if self.lowpass > 0:
+            t = torch.arange(-4, 5, dtype=torch.float32)
+            k = torch.exp(-(t ** 2) / (2 * self.lowpass ** 2))
+            self.register_buffer("lowpass_kernel", (k / k.sum()).view(1, 1, 1, -1))
         self.register_buffer("lut", torch.from_numpy(lut_table(lut)).float() / 255.0)
         layers, cin = [], 3
         for cout, stride in CLS_PLAN:
@@ -162,6 +169,10 @@ class Classifier(nn.Module):
 
     def forward(self, crop: torch.Tensor):
         """crop float [N,1,128,128] in [0,1] -> logits, crop-frame CAM, features."""
+        if self.lowpass > 0:
+            k = self.lowpass_kernel
+            crop = F.conv2d(F.pad(crop, (4, 4, 0, 0), mode="replicate"), k)
+            crop = F.conv2d(F.pad(crop, (0, 0, 4, 4), mode="replicate"), k.transpose(2, 3))
         idx = torch.round(crop[:, 0] * 255.0).clamp(0, 255).long()
         x = (self.lut[idx].permute(0, 3, 1, 2) - 0.5) / 0.25
         fmap = self.body(x)
@@ -172,10 +183,10 @@ class Classifier(nn.Module):
 
 
 class CxrV2(nn.Module):
-    def __init__(self, num_classes: int, lut: str = "jet") -> None:
+    def __init__(self, num_classes: int, lut: str = "jet", lowpass: float = 0.0) -> None:
         super().__init__()
         self.pre = Preprocess()
-        self.cls = Classifier(num_classes, lut)
+        self.cls = Classifier(num_classes, lut, lowpass=lowpass)
         self.register_buffer("temperature", torch.ones(()))
 
     def forward(self, image: torch.Tensor):

@@ -76,7 +76,7 @@ def ci_metrics(pos: np.ndarray, score: np.ndarray, flag: np.ndarray, groups: lis
 
 def build_model(runs: Path, lut: str, seg_path: Path) -> tuple[CxrV2, dict]:
     ck = torch.load(runs / f"{lut}-none" / "classifier.pt", map_location="cpu", weights_only=False)
-    model = CxrV2(len(CXR_CLASSES), lut)
+    model = CxrV2(len(CXR_CLASSES), lut, lowpass=float(ck["config"].get("lowpass", 0.0)))
     model.pre.seg.load_state_dict(torch.load(seg_path, map_location="cpu", weights_only=False)["state_dict"])
     model.cls.load_state_dict(ck["state_dict"])
     model.temperature.fill_(float(ck["temperature"]))

@@ -35,6 +35,37 @@ from .graph import CLS_PLAN, INPUT_SIZE, Classifier
 SEG_PATH = RUNS_DIR / "lungseg" / "lungseg.pt"
 
 
+class _ReverseGradient(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, weight):
+        ctx.weight = weight
+        return x.view_as(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -ctx.weight * grad, None
+
+
+class SiteAdversary(torch.nn.Module):
+    """Predicts the site (loso_site) from the pooled features *within the true class*, through a reversed gradient.
+
+    Why class-conditional: site and label are confounded (Hannover is COVID-19, NIH is normal), so removing all site
+    information would remove the disease too. What must go is the site *inside* a class: a COVID-19 film from
+    Hannover (CLAHE, ICU) must look to the features like one from a paper figure, an NIH normal like a paediatric or
+    paper-figure normal. Then the look of a source can no longer stand in for its label. Training only; not exported.
+    """
+
+    def __init__(self, features: int, classes: int, sites: int) -> None:
+        super().__init__()
+        self.classes, self.sites = classes, sites
+        self.net = torch.nn.Sequential(torch.nn.Linear(features, 64), torch.nn.ReLU(),
+                                       torch.nn.Linear(64, classes * sites))
+
+    def loss(self, features: torch.Tensor, label: torch.Tensor, site: torch.Tensor, weight: float) -> torch.Tensor:
+        out = self.net(_ReverseGradient.apply(features, weight)).view(-1, self.classes, self.sites)
+        return F.cross_entropy(out[torch.arange(len(label)), label], site)
+
+
 def load_all(limit: int | None = None, seg_path: Path = SEG_PATH):
     d = shared_data_dir()
     m = with_split(load_cxr_manifest(d))
@@ -72,6 +103,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--limit", type=int, default=None, help="smoke: this many images per (label, site, split)")
     ap.add_argument("--max-steps", type=int, default=None)
+    ap.add_argument("--site-adversary", type=float, default=0.0,
+                    help="weight of the class-conditional site adversary (gradient reversal on the features); 0: off")
+    ap.add_argument("--drop-site", action="append", default=[], choices=LOSO_SITES,
+                    help="leave this site out of training and selection (it is still predicted when held out)")
+    ap.add_argument("--lowpass", type=float, default=0.0, help="sigma (crop px) of the in-graph low-pass; 0: off")
     ap.add_argument("--seg", type=Path, default=SEG_PATH, help="lungseg.pt of lungseg.py")
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args(argv)
@@ -89,14 +125,21 @@ def main(argv: list[str] | None = None) -> int:
         other = site != args.holdout
         train, val = other & (split == "train"), other & (split == "val")
         predict = (~other) & np.isin(split, ["train", "val"])
+    dropped = np.isin(m["loso_site"].to_numpy(), args.drop_site)
+    train, val = train & ~dropped, val & ~dropped
     tr = np.flatnonzero(train)
     weights = torch.from_numpy(sample_weights(m.iloc[tr].assign(source=m.iloc[tr]["site"]).reset_index(drop=True)))
     xt = torch.from_numpy(crops[tr])
     yt = torch.from_numpy(y_all[tr])
-    model = Classifier(len(CXR_CLASSES), args.lut)
+    model = Classifier(len(CXR_CLASSES), args.lut, lowpass=args.lowpass)
+    site_names = sorted(set(m["loso_site"]))
+    site_idx = torch.from_numpy(m["loso_site"].map(site_names.index).to_numpy()[tr])
+    # built only when on: its initialisation draws from the global RNG, which the baseline's dropout also uses
+    adversary = SiteAdversary(model.head.in_features, len(CXR_CLASSES), len(site_names)) if args.site_adversary > 0 else None
     steps = max(1, len(tr) // args.batch)
     total = args.max_steps or steps * args.epochs
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
+    params = list(model.parameters()) + (list(adversary.parameters()) if args.site_adversary > 0 else [])
+    opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=args.weight_decay)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=total, pct_start=0.15)
     gen = torch.Generator().manual_seed(args.seed)
     variants = crops.shape[1]
@@ -110,7 +153,12 @@ def main(argv: list[str] | None = None) -> int:
             var = torch.where(torch.rand(args.batch, generator=gen) < 0.2, 0,
                               torch.randint(1, max(2, variants), (args.batch,), generator=gen).clamp(max=variants - 1))
             xb = xt[idx, var][:, None].float() / 255.0
-            loss = F.cross_entropy(model(xb)[0], yt[idx], label_smoothing=0.05)
+            logits, _, features = model(xb)
+            loss = F.cross_entropy(logits, yt[idx], label_smoothing=0.05)
+            if args.site_adversary > 0:
+                # DANN's ramp: the adversary learns first, the features are pushed away from the site later
+                ramp = 2.0 / (1.0 + np.exp(-10.0 * step / total)) - 1.0
+                loss = loss + adversary.loss(features, yt[idx], site_idx[idx], args.site_adversary * ramp)
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -143,7 +191,8 @@ def main(argv: list[str] | None = None) -> int:
     pred.to_csv(args.out / "predictions.csv", index=False)
     config = {"lut": args.lut, "holdout": args.holdout, "plan": [list(p) for p in CLS_PLAN], "epochs": args.epochs,
               "batch": args.batch, "lr": args.lr, "weight_decay": args.weight_decay, "seed": args.seed,
-              "threads": args.threads, "limit": args.limit, "max_steps": args.max_steps, "classes": CXR_CLASSES}
+              "threads": args.threads, "site_adversary": args.site_adversary,
+              "lowpass": args.lowpass, "drop_site": args.drop_site, "limit": args.limit, "max_steps": args.max_steps, "classes": CXR_CLASSES}
     torch.save({"config": config, "state_dict": model.state_dict(), "temperature": temperature},
                args.out / "classifier.pt")
     log = {"config": config, "history": history, "best_epoch": best[1], "val_covid_auc": best[0],
