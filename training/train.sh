@@ -42,8 +42,11 @@ if [ "$task" = cxr-v2 ]; then
   # test split is scored once, at the end). The two arms train side by side, one thread each.
   "$PY" -m lungflow_training.v2.data
   [ "${LUNGFLOW_REUSE_RUNS:-0}" = 1 ] && [ -f runs/lungseg/lungseg.pt ] || "$PY" -m lungflow_training.v2.lungseg --epochs "${SEG_EPOCHS:-18}"
+  # every leave-one-source-out unit that release.py pools (ieee8023's cases by publishing site, Hannover, NIH, the
+  # children), plus the stricter whole-ieee8023 fold (release.py ranks an arm whose folds are incomplete last)
+  loso_sites=$("$PY" -c "from lungflow_training.v2.data import LOSO_SITES; print(' '.join(LOSO_SITES))")
   arm() {
-    for holdout in none ieee8023 hannover rsna_normal kermany_pediatric; do
+    for holdout in none ieee8023 $loso_sites; do
       run="runs/cxr-v2/$1-$holdout"
       if [ "${LUNGFLOW_REUSE_RUNS:-0}" = 1 ] && [ -f "$run/classifier.pt" ]; then echo "== reusing $run"; continue; fi
       "$PY" -m lungflow_training.v2.train --lut "$1" --holdout "$holdout" --epochs "${EPOCHS:-12}" --threads 1 --out "$run"

@@ -80,3 +80,12 @@ def test_a_dropped_site_is_neither_trained_nor_validated_on(tmp_path: Path) -> N
     assert every["train_images"] - dropped["train_images"] == 4
     assert every["val_images"] - dropped["val_images"] == 4
     assert dropped["config"]["drop_site"] == ["kermany_pediatric"] and dropped["config"]["site_adversary"] == 0.5
+
+
+def test_equal_site_weights_give_each_site_of_a_class_the_same_share() -> None:
+    import pandas as pd
+    from lungflow_training.v2.train import equal_site_weights
+    rows = pd.DataFrame({"label": ["a"] * 10 + ["b"] * 3, "source": ["x"] * 8 + ["y"] * 2 + ["x", "z", "z"]})
+    w = equal_site_weights(rows)
+    share = pd.Series(w).groupby([rows["label"], rows["source"]]).sum()
+    assert np.allclose(share.to_numpy(), 0.25) and np.isclose(w.sum(), 1)

@@ -35,6 +35,20 @@ from .graph import CLS_PLAN, INPUT_SIZE, Classifier
 SEG_PATH = RUNS_DIR / "lungseg" / "lungseg.pt"
 
 
+def equal_site_weights(rows: pd.DataFrame) -> np.ndarray:
+    """Each class equal total weight and, inside a class, each site equal weight: the few normals of the COVID-19
+    sources (ieee8023, Hannover) then weigh as much as NIH's 560, so a source's look pays less inside a class."""
+    w = np.zeros(len(rows))
+    classes = rows["label"].unique()
+    for c in classes:
+        in_c = (rows["label"] == c).to_numpy()
+        sites = rows.loc[in_c, "source"].unique()
+        for s in sites:
+            here = in_c & (rows["source"] == s).to_numpy()
+            w[here] = 1.0 / here.sum() / len(sites) / len(classes)
+    return w / w.sum()
+
+
 class _ReverseGradient(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, weight):
@@ -107,6 +121,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="weight of the class-conditional site adversary (gradient reversal on the features); 0: off")
     ap.add_argument("--drop-site", action="append", default=[], choices=LOSO_SITES,
                     help="leave this site out of training and selection (it is still predicted when held out)")
+    ap.add_argument("--site-balance", choices=["sqrt", "equal"], default="sqrt",
+                    help="within a class, sample each site by sqrt(its count) (default) or equally")
     ap.add_argument("--lowpass", type=float, default=0.0, help="sigma (crop px) of the in-graph low-pass; 0: off")
     ap.add_argument("--seg", type=Path, default=SEG_PATH, help="lungseg.pt of lungseg.py")
     ap.add_argument("--out", type=Path, required=True)
@@ -128,7 +144,8 @@ def main(argv: list[str] | None = None) -> int:
     dropped = np.isin(m["loso_site"].to_numpy(), args.drop_site)
     train, val = train & ~dropped, val & ~dropped
     tr = np.flatnonzero(train)
-    weights = torch.from_numpy(sample_weights(m.iloc[tr].assign(source=m.iloc[tr]["site"]).reset_index(drop=True)))
+    rows = m.iloc[tr].assign(source=m.iloc[tr]["site"]).reset_index(drop=True)
+    weights = torch.from_numpy(sample_weights(rows) if args.site_balance == "sqrt" else equal_site_weights(rows))
     xt = torch.from_numpy(crops[tr])
     yt = torch.from_numpy(y_all[tr])
     model = Classifier(len(CXR_CLASSES), args.lut, lowpass=args.lowpass)
@@ -192,7 +209,8 @@ def main(argv: list[str] | None = None) -> int:
     config = {"lut": args.lut, "holdout": args.holdout, "plan": [list(p) for p in CLS_PLAN], "epochs": args.epochs,
               "batch": args.batch, "lr": args.lr, "weight_decay": args.weight_decay, "seed": args.seed,
               "threads": args.threads, "site_adversary": args.site_adversary,
-              "lowpass": args.lowpass, "drop_site": args.drop_site, "limit": args.limit, "max_steps": args.max_steps, "classes": CXR_CLASSES}
+              "lowpass": args.lowpass, "drop_site": args.drop_site,
+              "site_balance": args.site_balance, "limit": args.limit, "max_steps": args.max_steps, "classes": CXR_CLASSES}
     torch.save({"config": config, "state_dict": model.state_dict(), "temperature": temperature},
                args.out / "classifier.pt")
     log = {"config": config, "history": history, "best_epoch": best[1], "val_covid_auc": best[0],
