@@ -89,3 +89,24 @@ def test_equal_site_weights_give_each_site_of_a_class_the_same_share() -> None:
     w = equal_site_weights(rows)
     share = pd.Series(w).groupby([rows["label"], rows["source"]]).sum()
     assert np.allclose(share.to_numpy(), 0.25) and np.isclose(w.sum(), 1)
+
+
+def test_compare_pools_every_fold_and_refuses_an_incomplete_variant(tmp_path: Path) -> None:
+    import pandas as pd
+    from lungflow_training.v2 import compare
+    from lungflow_training.v2.data import LOSO_SITES
+    rng = np.random.default_rng(0)
+    for k, site in enumerate(LOSO_SITES):
+        label = np.where(np.arange(20) < 10, "covid19", "no_finding")
+        score = np.where(label == "covid19", 0.6, 0.4) + rng.uniform(-0.05, 0.05, 20)  # each fold ranks perfectly
+        run = compare.run_dir(tmp_path, "v", site)
+        run.mkdir(parents=True)
+        pd.DataFrame({"label": label, "p_covid19": score + 0.01 * k, "group_id": [f"{site}{i}" for i in range(20)],
+                      "age_group": "adult"}).to_csv(run / "predictions.csv", index=False)
+    s = compare.summarise(tmp_path, "v")
+    assert s["mean_site_auc"] == 1.0 and len(s["sites"]) == len(LOSO_SITES)
+    assert (s["pooled_specificity"] > 0.5) and s["threshold"] < 0.6
+    import shutil
+    shutil.rmtree(compare.run_dir(tmp_path, "v", LOSO_SITES[0]))
+    with pytest.raises(SystemExit):
+        compare.summarise(tmp_path, "v")
