@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import Fastify from 'fastify';
 import { buildMultipart } from '@lungflow/dicomweb';
 import type { StowResult } from '@lungflow/dicomweb';
@@ -8,9 +9,9 @@ import { stowRoute } from './stowRoute';
 
 const STUDY = '1.2.826.0.1.3680043.8.498.7';
 
-async function build(store: (instances: readonly Uint8Array[]) => Promise<StowResult>, touch: (uid: string) => Promise<void>, bearerToken?: string) {
+async function build(store: (instances: readonly Uint8Array[]) => Promise<StowResult>, touch: (uid: string) => Promise<void>, bearerToken?: string, maxBytes = 1_000_000) {
   const app = Fastify();
-  await app.register(stowRoute, { pacs: { storeInstances: store }, tracker: { touch }, metrics: createIngestMetrics(new Metrics('t', { defaultMetrics: false })), maxBytes: 1_000_000, bearerToken });
+  await app.register(stowRoute, { pacs: { storeInstances: store }, tracker: { touch }, metrics: createIngestMetrics(new Metrics('t', { defaultMetrics: false })), maxBytes, bearerToken });
   return app;
 }
 
@@ -67,5 +68,39 @@ describe('STOW-RS push route', () => {
     expect((await app.inject({ ...part10, headers: { ...auth, 'content-type': json.contentType }, payload: Buffer.from(json.body) })).statusCode).toBe(415);
     expect((await app.inject(part10)).statusCode).toBe(401);
     expect((await app.inject({ ...part10, headers: { ...part10.headers, ...auth } })).statusCode).toBe(200);
+  });
+
+  it('answers an unauthenticated push from its headers, before reading the body it announced', async () => {
+    const store = jest.fn();
+    const app = await build(store, jest.fn(), 'secret', 64 * 1024 * 1024);
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = app.server.address() as { port: number };
+    try {
+      // 60 MB announced, 64 KB sent, then the client waits: only a check made before the body is read can answer
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1', () => {
+          socket.write(['POST /dicom-web/studies HTTP/1.1', 'host: 127.0.0.1', 'content-type: multipart/related; type="application/dicom"; boundary=b',
+            `content-length: ${60 * 1024 * 1024}`, '', ''].join('\r\n'));
+          socket.write(Buffer.alloc(64 * 1024, 0x41));
+        });
+        let received = '';
+        socket.on('data', (chunk) => {
+          received += chunk.toString('latin1');
+          if (received.includes('\r\n\r\n')) {
+            socket.destroy();
+            resolve(received);
+          }
+        });
+        socket.on('error', reject);
+        setTimeout(() => {
+          socket.destroy();
+          reject(new Error('no answer within 5 s: the body is being read before the token is checked'));
+        }, 5000);
+      });
+      expect(answer.startsWith('HTTP/1.1 401')).toBe(true);
+      expect(store).not.toHaveBeenCalled();
+    } finally {
+      await app.close();
+    }
   });
 });
