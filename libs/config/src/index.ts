@@ -5,3 +5,4 @@ export type { CommonSettings } from './settings';
 export { lungflowVersion } from './lungflowVersion';
 export { PacsDirectory, pacsEntry, pacsSetting } from './pacsSet';
 export type { PacsEntry } from './pacsSet';
+export { isLoopback, requireAuthOffLoopback } from './requireAuthOffLoopback';

@@ -25,6 +25,11 @@ export const env = {
 export const commonSettings = z.object({
   LOG_LEVEL: env.logLevel(),
   HTTP_HOST: z.string().default('127.0.0.1'),
+  /**
+   * Lets a service whose HTTP endpoints take credentials start on a non-loopback address without any configured
+   * (requireAuthOffLoopback). For a closed test network only; the log says so at start.
+   */
+  HTTP_ALLOW_UNAUTHENTICATED: env.bool(false),
   KAFKA_BROKERS: env.list('127.0.0.1:9092'),
   KAFKA_CLIENT_ID: z.string().default('lungflow'),
   /** Replication factor of the topics a service creates; unset: 1 when every broker is on loopback, else 3. */

@@ -1,4 +1,5 @@
 import { classifyScope, dicomWebJsonToNaturalized } from '@lungflow/dicom';
+import { requireAuthOffLoopback } from '@lungflow/config';
 import { runMain, serveUntilSignal } from '@lungflow/http';
 import { createLogger } from '@lungflow/logging';
 import { build } from './app';
@@ -8,6 +9,8 @@ import { loadIngestConfig } from './config';
 runMain(async () => {
   const config = loadIngestConfig();
   const logger = createLogger({ service: 'ingest', level: config.LOG_LEVEL });
+  const open = requireAuthOffLoopback('ingest', config, { INGEST_STOW_BEARER_TOKEN: Boolean(process.env.INGEST_STOW_BEARER_TOKEN) });
+  if (open) logger.warn(open);
   const service = await build(config, {
     // The shared scope rule; ingest applies its own CT slice minimum at series level (filter.ts).
     classify: (attrs) => classifyScope(attrs),

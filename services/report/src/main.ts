@@ -1,3 +1,4 @@
+import { requireAuthOffLoopback } from '@lungflow/config';
 import { runMain, serveUntilSignal } from '@lungflow/http';
 import { createLogger } from '@lungflow/logging';
 import { build } from './app';
@@ -7,6 +8,12 @@ import { loadReportConfig } from './config';
 runMain(async () => {
   const config = loadReportConfig();
   const logger = createLogger({ service: 'report', level: config.LOG_LEVEL });
+  const open = requireAuthOffLoopback('report', config, {
+    REPORT_API_TOKEN: Boolean(config.REPORT_API_TOKEN),
+    REPORT_AUTH_PROXY_HEADER: Boolean(config.REPORT_AUTH_PROXY_HEADER),
+    REPORT_USERS_FILE: Boolean(config.REPORT_USERS_FILE),
+  });
+  if (open) logger.warn(open);
   const service = await build(config, { logger });
   await serveUntilSignal(service, { host: config.HTTP_HOST, port: config.REPORT_HTTP_PORT, logger });
 });
