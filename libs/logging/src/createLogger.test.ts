@@ -37,4 +37,17 @@ describe('createLogger', () => {
     expect(text).toContain('1.2.3');
     expect(text.match(/\[REDACTED\]/g)?.length).toBeGreaterThanOrEqual(8);
   });
+
+  it('never writes accession number, the exam\'s people, institution and dates, nor a credential', () => {
+    const out = captureLines();
+    const logger = createLogger({ service: 'report', destination: out.stream });
+    logger.info({ dataset: { AccessionNumber: 'ACC-777', ReferringPhysicianName: 'HOUSE^GREGORY', OperatorsName: 'TECH^ANNA', InstitutionName: 'ST ELSEWHERE', StudyDate: '20261202', StudyInstanceUID: '1.2.9' } }, 'dataset');
+    logger.info({ metadata: { '00080050': { vr: 'SH', Value: ['ACC-777'] }, '00080090': { vr: 'PN', Value: [{ Alphabetic: 'HOUSE^GREGORY' }] }, '00080020': { vr: 'DA', Value: ['20261202'] } } }, 'metadata');
+    logger.info({ req: { method: 'GET', url: '/api/v1/studies/1.2.9/heatmap.png?size=256&access_token=s3cr3t-token' }, headers: { authorization: 'Bearer s3cr3t-token' } }, 'incoming request');
+    logger.warn({ err: new Error('GET /events?access_token=s3cr3t-token failed') }, 'failure');
+    const text = out.raw();
+    for (const secret of ['ACC-777', 'HOUSE^GREGORY', 'TECH^ANNA', 'ST ELSEWHERE', '20261202', 's3cr3t-token']) expect(text).not.toContain(secret);
+    expect(text).toContain('size=256&access_token=[REDACTED]');
+    expect(text).toContain('1.2.9');
+  });
 });
