@@ -32,6 +32,18 @@ export const commonSettings = z.object({
   HTTP_ALLOW_UNAUTHENTICATED: env.bool(false),
   KAFKA_BROKERS: env.list('127.0.0.1:9092'),
   KAFKA_CLIENT_ID: z.string().default('lungflow'),
+  /**
+   * TLS to the brokers (Strimzi's `tls` listener): on with KAFKA_TLS=true; the CA file when the cluster's CA is not a
+   * public one (Strimzi: the `<cluster>-cluster-ca-cert` Secret); cert + key for mutual TLS (listener `authentication: tls`).
+   */
+  KAFKA_TLS: env.bool(false),
+  KAFKA_TLS_CA_FILE: env.optionalString(),
+  KAFKA_TLS_CERT_FILE: env.optionalString(),
+  KAFKA_TLS_KEY_FILE: env.optionalString(),
+  /** SASL (Strimzi `authentication: scram-sha-512`): mechanism, user and password; unset: no SASL. */
+  KAFKA_SASL_MECHANISM: z.enum(['scram-sha-512', 'scram-sha-256', 'plain']).optional(),
+  KAFKA_SASL_USERNAME: env.optionalString(),
+  KAFKA_SASL_PASSWORD: env.optionalString(),
   /** Replication factor of the topics a service creates; unset: 1 when every broker is on loopback, else 3. */
   KAFKA_REPLICATION_FACTOR: z.coerce.number().int().positive().optional(),
   REDIS_URL: env.url('redis://127.0.0.1:6379'),

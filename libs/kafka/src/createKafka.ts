@@ -1,5 +1,6 @@
 import { Kafka, logLevel as KafkaLogLevel } from 'kafkajs';
 import type { LogEntry, logCreator } from 'kafkajs';
+import type { KafkaSecurity } from './kafkaSecurity';
 
 export interface KafkaLog {
   error(obj: object, msg: string): void;
@@ -13,6 +14,8 @@ export interface CreateKafkaOptions {
   log?: KafkaLog;
   /** Connection attempts before a call gives up (kafkajs default 5); lower in tests that stop the broker. */
   retries?: number;
+  /** TLS and SASL (kafkaSecurity(config)); plaintext when absent, as the local stack runs. */
+  security?: KafkaSecurity;
 }
 
 /** kafkajs logs through our logger (errors and warnings only: its info level is chatty reconnect noise). */
@@ -32,5 +35,6 @@ export function createKafka(options: CreateKafkaOptions): Kafka {
     logLevel: KafkaLogLevel.WARN,
     logCreator: logCreatorFor(options.log),
     retry: { retries: options.retries ?? 5, initialRetryTime: 300, maxRetryTime: 10_000 },
+    ...options.security,
   });
 }

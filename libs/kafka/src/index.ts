@@ -13,3 +13,5 @@ export { replicationFactor } from './replicationFactor';
 export { kafkaError } from './kafkaError';
 export { DeadLetterTopic, DEAD_LETTER_REVIEWED_GROUP, matchesDeadLetter } from './deadLetter';
 export type { DeadLetterBacklog, DeadLetterFilter, StoredDeadLetter } from './deadLetter';
+export { kafkaSecurity } from './kafkaSecurity';
+export type { KafkaSecurity, KafkaSecuritySettings } from './kafkaSecurity';

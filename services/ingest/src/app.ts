@@ -6,7 +6,7 @@ import { DicomWebClient } from '@lungflow/dicomweb';
 import { LungFlowError } from '@lungflow/errors';
 import { Metrics, healthRoutes } from '@lungflow/http';
 import type { Kafka } from 'kafkajs';
-import { EventProducer, createKafka, ensureTopics, replicationFactor } from '@lungflow/kafka';
+import { EventProducer, createKafka, ensureTopics, kafkaSecurity, replicationFactor } from '@lungflow/kafka';
 import type { TopicNames } from '@lungflow/kafka';
 import { createLogger } from '@lungflow/logging';
 import type { Logger } from '@lungflow/logging';
@@ -59,7 +59,7 @@ export async function build(config: IngestConfig, deps: IngestDeps): Promise<Ing
   const logger = deps.logger ?? createLogger({ service: 'ingest', level: config.LOG_LEVEL });
   const metrics = createIngestMetrics(deps.metrics ?? new Metrics('ingest'));
   const redis = deps.redis ?? createRedis(config.REDIS_URL, { keyPrefix: `${config.INGEST_REDIS_PREFIX}${config.INGEST_PACS_ID}:`, log: logger, name: 'ingest' });
-  const kafka = deps.kafka ?? createKafka({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-ingest`, log: logger });
+  const kafka = deps.kafka ?? createKafka({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-ingest`, log: logger, security: kafkaSecurity(config) });
   const producer = new EventProducer(kafka, deps.topicNames);
   const pacs = deps.pacs ?? DicomWebClient.fromSettings(config);
   const orthanc =

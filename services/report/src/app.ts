@@ -8,7 +8,7 @@ import { inferenceCompleted, reportStored, reportStoredV2, type ReportStoredV2 }
 import { LungFlowError } from '@lungflow/errors';
 import { Metrics, healthRoutes } from '@lungflow/http';
 import { watchDeadLetters } from './deadLetterMetrics';
-import { ConsumerRunner, ConsumerSupervisor, EventProducer, createKafka, ensureTopics, replicationFactor, type TopicNames } from '@lungflow/kafka';
+import { ConsumerRunner, ConsumerSupervisor, EventProducer, createKafka, ensureTopics, kafkaSecurity, replicationFactor, type TopicNames } from '@lungflow/kafka';
 import { createLogger, type Logger } from '@lungflow/logging';
 import { createRedis, pingRedis, type Redis } from '@lungflow/redis';
 import { modelDir, type ReportConfig } from './config';
@@ -62,7 +62,7 @@ export async function build(config: ReportConfig, deps: ReportDeps = {}): Promis
   const redis = deps.redis ?? createRedis(config.REDIS_URL, { keyPrefix: prefix, log: logger, name: 'report' });
   // The worklist change subscription; createRedis gives a duplicate its own error listener (and log lines).
   const subscriber = redis.duplicate();
-  const kafka = deps.kafka ?? createKafka({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-report`, log: logger });
+  const kafka = deps.kafka ?? createKafka({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-report`, log: logger, security: kafkaSecurity(config) });
   const producer = new EventProducer(kafka, deps.topicNames);
   const pacs: ReportPacs = deps.pacs ? withStoreProtocol(deps.pacs, config) : new RoutedReportPacs(config);
   const catalog = deps.catalog ?? (await ModelCatalog.load(modelDir(config)));
