@@ -4,6 +4,7 @@ import { LungFlowError } from '@lungflow/errors';
 import { aggregateClassifications, aggregateSeries, analyzeInstance, ctLungFindings, type Aggregate, type Classification, type GrayImage, type ModelCard, type ModelSet } from '@lungflow/inference';
 import type { CtLesionMapRule, CtSliceLungFindings, ReferencedInstance } from '@lungflow/dicom';
 import { lungflowVersion } from '@lungflow/config';
+import { suspicionMargin } from '@lungflow/results';
 import type { AnalysisInput } from './collectInputs';
 import type { AnalysisResult, ImageResult, SeriesResult } from './AnalysisResult';
 import type { OutputWriter } from './OutputWriter';
@@ -58,8 +59,8 @@ export async function analyzeDicomStudy(input: Extract<AnalysisInput, { kind: 'd
       if (lungsFile) lungMasks.push(lungsFile);
       const lesionsFile = await outputs.lesionsPng(file, image, classification, runner.lesionMap, label);
       if (lesionsFile) lesionMasks.push(lesionsFile);
-      // An image in which the model found no lungs is drawn only when no image has lungs (its CAM is all zero).
-      const margin = classification.probabilities[classification.decision.className] - classification.decision.threshold - (classification.decision.reason === 'no-lungs' ? 2 : 0);
+      // The report service's rule (libs/results): an image without lungs is drawn only when no image has lungs.
+      const margin = suspicionMargin(classification);
       if (!mostSuspicious || margin > mostSuspicious.margin) mostSuspicious = { margin, file, image, classification, dataset: instance.dataset, card: runner.release.card };
       analysed.set(sopInstanceUid, { sopClassUid: instance.sopClassUid ?? '', sopInstanceUid, seriesInstanceUid });
     }

@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { heatmapOverlay } from '@lungflow/imaging';
+import { heatmap } from '@lungflow/results';
 import { lungMask, type Classification, type GrayImage } from '@lungflow/inference';
 
 const MAX_SIDE = 1024;
@@ -10,14 +10,11 @@ const MAX_SIDE = 1024;
  * the lungs (v2) colours only inside its lung mask.
  */
 export async function renderHeatmapPng(image: GrayImage, result: Classification): Promise<Buffer> {
-  const scale = Math.min(1, MAX_SIDE / Math.max(image.width, image.height));
-  const width = Math.max(1, Math.round(image.width * scale));
-  const height = Math.max(1, Math.round(image.height * scale));
-  const base = scale === 1
-    ? image.data
-    : new Uint8Array(await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 1 } }).resize(width, height, { fit: 'fill' }).extractChannel(0).raw().toBuffer());
   const { width: cw, height: ch, maps } = result.cam;
-  const mask = result.lungs ? { ...lungMask(result.lungs, width, height, result.lungs.threshold), channels: 1 as const } : undefined;
-  const overlay = await heatmapOverlay({ data: base, width, height, channels: 1 }, { data: maps[result.decision.className], width: cw, height: ch }, mask ? { mask } : {});
+  const { lungs } = result;
+  const { overlay, width, height } = await heatmap(image, { data: maps[result.decision.className], width: cw, height: ch }, {
+    maxSide: MAX_SIDE,
+    ...(lungs ? { maskAt: (w: number, h: number) => lungMask(lungs, w, h, lungs.threshold) } : {}),
+  });
   return sharp(overlay.data, { raw: { width, height, channels: 3 } }).png().toBuffer();
 }

@@ -1,13 +1,5 @@
-import sharp from 'sharp';
-import {
-  analysisSegmentation,
-  secondaryCapture,
-  secondaryCaptureLegend,
-  structuredReport,
-  type AnalysisResult as DicomAnalysisResult,
-  type ReferencedInstance,
-} from '@lungflow/dicom';
-import { heatmapOverlay, legend } from '@lungflow/imaging';
+import type { AnalysisResult as DicomAnalysisResult, ReferencedInstance } from '@lungflow/dicom';
+import { resultObjects } from '@lungflow/results';
 import { lungMask, type Aggregate, type Classification, type GrayImage, type ModelCard } from '@lungflow/inference';
 import type { OutputWriter } from './OutputWriter';
 
@@ -44,21 +36,12 @@ export async function writeDicomOutputs(stem: string, outputs: OutputWriter, out
     ...(source.classification.lesions ? { lesions: source.classification.lesions } : {}),
   };
   const written: Record<string, string> = {};
-  const segmentation = result.lesions ? analysisSegmentation(result) : undefined;
-
-  const { image } = source;
-  const scale = Math.min(1, SC_MAX_SIDE / Math.max(image.width, image.height));
-  const width = Math.max(1, Math.round(image.width * scale));
-  const height = Math.max(1, Math.round(image.height * scale));
-  const base = scale === 1
-    ? image.data
-    : new Uint8Array(await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 1 } }).resize(width, height, { fit: 'fill' }).extractChannel(0).raw().toBuffer());
   const { cam, decision, lungs } = source.classification;
-  const mask = lungs ? { ...lungMask(lungs, width, height, lungs.threshold), channels: 1 as const } : undefined;
-  const overlay = await heatmapOverlay({ data: base, width, height, channels: 1 }, { data: cam.maps[decision.className], width: cam.width, height: cam.height }, mask ? { mask } : {});
-  const labelled = await legend(overlay, secondaryCaptureLegend(result));
-  const heatmap = secondaryCapture(result, { data: labelled.data, width, height, channels: 3 });
-  const sr = await outputs.write(stem, '.sr.dcm', structuredReport(result, { heatmap, ...(segmentation ? { segmentation } : {}) }).part10);
+  const { sr: report, sc: heatmap, seg: segmentation } = await resultObjects(result, source.image, { data: cam.maps[decision.className], width: cam.width, height: cam.height }, {
+    maxSide: SC_MAX_SIDE,
+    ...(lungs ? { maskAt: (width: number, height: number) => lungMask(lungs, width, height, lungs.threshold) } : {}),
+  });
+  const sr = await outputs.write(stem, '.sr.dcm', report.part10);
   if (sr) written.sr = sr;
   const sc = await outputs.write(stem, '.heatmap-sc.dcm', heatmap.part10);
   if (sc) written.sc = sc;

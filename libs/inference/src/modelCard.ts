@@ -1,43 +1,11 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import { modelCardSchema, type ModelCard } from '@lungflow/results';
 import { LungFlowError } from '@lungflow/errors';
 
-const code = z.object({ value: z.string(), scheme: z.string(), meaning: z.string() });
-
-/**
- * The part of a release's `card.json` that serving depends on. Everything the service decides (classes, input size,
- * windowing, threshold) comes from here, so a new model release needs no code change. Unknown fields are kept.
- */
-export const modelCardSchema = z.looseObject({
-  id: z.string(),
-  version: z.string(),
-  task: z.enum(['cxr', 'ct']),
-  classes: z.array(z.looseObject({ name: z.string(), display: z.string().optional(), code })).min(2),
-  input: z.looseObject({ name: z.string(), size: z.number().int().positive(), dtype: z.literal('uint8'), layout: z.literal('NCHW'), channels: z.literal(1) }),
-  preprocessing: z.looseObject({}).optional(),
-  outputs: z.looseObject({}).or(z.array(z.string())).optional(),
-  temperature: z.number().positive().optional(),
-  operatingPoint: z.looseObject({
-    className: z.string(),
-    threshold: z.number().min(0).max(1),
-    /** Probabilities p with low <= p < high are reported indeterminate (v2 cards may have it; v1 cards do not). */
-    indeterminate: z.looseObject({ low: z.number().min(0).max(1), high: z.number().min(0).max(1) }).optional(),
-  }),
-  /**
-   * The lung segmentation inside the graph (v2 cards): which output holds the lung probability, the probability at
-   * which a pixel counts as lung, and the smallest lung area (fraction of the image) below which the model is taken
-   * to have found no lungs, so its verdict is indeterminate.
-   */
-  segmentation: z
-    .looseObject({ id: z.string(), output: z.string().min(1), threshold: z.number().gt(0).lt(1), minAreaFraction: z.number().min(0).max(1) })
-    .optional(),
-  files: z.looseObject({ model: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/) }),
-  limitations: z.array(z.string()).optional(),
-});
-
-export type ModelCard = z.infer<typeof modelCardSchema>;
+// The card's schema lives in @lungflow/results (no onnxruntime), so report and CLI read the card the model is served by.
+export { modelCardSchema, type ModelCard };
 
 export interface ModelRelease {
   card: ModelCard;

@@ -1,24 +1,16 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
 import { LungFlowError } from '@lungflow/errors';
-
-const code = z.object({ value: z.string(), scheme: z.string(), meaning: z.string() });
+import { resultCardSchema, type ResultCard } from '@lungflow/results';
 
 /**
- * The part of a release's card.json the report needs: class codes for the SR, display names and limitations for
- * the study view. Parsed here rather than through @lungflow/inference so the report service never loads onnxruntime.
+ * The report reads the release's card through @lungflow/results' resultCardSchema (a pick of the one card schema:
+ * class codes for the SR, the CT window, display names and limitations), never through @lungflow/inference, so the
+ * report service never loads onnxruntime.
  */
-const cardSchema = z.looseObject({
-  id: z.string(),
-  version: z.string(),
-  task: z.string(),
-  intendedUse: z.string().optional(),
-  classes: z.array(z.looseObject({ name: z.string(), display: z.string().optional(), code })).min(1),
-  limitations: z.array(z.string()).optional(),
-});
+const cardSchema = resultCardSchema;
 
-export type ReportModelCard = z.infer<typeof cardSchema>;
+export type ReportModelCard = ResultCard;
 
 /** Model cards by `id@version`, read once from the release folders under a models directory. */
 export class ModelCatalog {

@@ -1,13 +1,7 @@
-import { readPart10, renderFrame, type GrayImage, type NaturalizedDataset, type Window } from '@lungflow/dicom';
+import { readPart10, renderFrame, type GrayImage, type NaturalizedDataset } from '@lungflow/dicom';
+import { ctWindowOf } from '@lungflow/results';
 import type { ReportModelCard } from './ModelCatalog';
 import type { ReportPacs } from './pacs/ReportPacs';
-
-/** The CT window the card names (`preprocessing.windowing.CT` {center, width}), as the model saw the image. */
-export function ctWindowOf(card: ReportModelCard | undefined): Window | undefined {
-  const windowing = (card?.preprocessing as Record<string, unknown> | undefined)?.windowing as Record<string, unknown> | undefined;
-  const ct = windowing?.CT as { center?: unknown; width?: unknown } | undefined;
-  return typeof ct?.center === 'number' && typeof ct.width === 'number' ? { center: ct.center, width: ct.width } : undefined;
-}
 
 export interface SourceImage {
   dataset: NaturalizedDataset;

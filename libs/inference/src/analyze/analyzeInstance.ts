@@ -1,12 +1,15 @@
-import { attr, renderFrame, type CtSliceLungFindings, type DicomInstance, type Window } from '@lungflow/dicom';
+import { attr, renderFrame, type CtSliceLungFindings, type DicomInstance } from '@lungflow/dicom';
+import { ctWindowOf } from '@lungflow/results';
 import type { Classification } from '../OnnxClassifier';
 import type { GrayImage } from '../GrayImage';
-import type { ModelCard } from '../modelCard';
 import type { ModelRunner } from './ModelRunner';
 import { sourcePixelSpacing } from '../lesions/sourcePixelSpacing';
 import { segmentCtLungs, type CtLungSegmentation } from '../lesions/ct/ctLungMask';
 import { ctSliceGeometry, type CtSliceGeometry } from '../lesions/ct/ctSliceGeometry';
 import { ctSliceLungFindings } from '../lesions/ct/ctLungFindings';
+
+/** One copy for model input and heatmap (libs/results); re-exported for callers that import it from here. */
+export { ctWindowOf };
 
 export interface FrameResult {
   /** 1-based, as in DICOM and in `inference.completed`. */
@@ -27,13 +30,6 @@ export interface AnalyzeInstanceOptions {
   keepImages?: boolean;
   /** Measure CT lungs per slice (`FrameResult.ctLungs`); off by default, so callers that do not report it pay nothing. */
   ctLungs?: boolean;
-}
-
-/** The CT window the card names (`preprocessing.windowing.CT` {center, width}); the renderer's lung window otherwise. */
-export function ctWindowOf(card: ModelCard): Window | undefined {
-  const windowing = (card.preprocessing as Record<string, unknown> | undefined)?.windowing as Record<string, unknown> | undefined;
-  const ct = windowing?.CT as { center?: unknown; width?: unknown } | undefined;
-  return typeof ct?.center === 'number' && typeof ct.width === 'number' ? { center: ct.center, width: ct.width } : undefined;
 }
 
 /**

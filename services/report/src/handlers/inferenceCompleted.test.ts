@@ -12,7 +12,7 @@ import type { Thumbnails } from '../worklist/WorklistStore';
 import sharp from 'sharp';
 import { lesionFindings } from '../../../../libs/dicom/src/write/__tests__/fixtures';
 import { dciodvfy } from '../../../../libs/dicom/src/write/__tests__/validators';
-import { camOf, handleInferenceCompleted, mostSuspicious } from './inferenceCompleted';
+import { camOf, handleInferenceCompleted } from './inferenceCompleted';
 import { lesionsOf } from './lesionsOf';
 
 const REPO = path.resolve(__dirname, '../../../..');
@@ -223,14 +223,6 @@ describe('inference.completed handler, result with lesion findings', () => {
 });
 
 describe('helpers', () => {
-  it('draws the image whose decision clears its threshold by the most', () => {
-    const base = event().results[0]!;
-    const low = { ...base, sopInstanceUid: '1.1', probabilities: { covid19: 0.6 } };
-    const high = { ...base, sopInstanceUid: '1.2', probabilities: { covid19: 0.9 } };
-    expect(mostSuspicious([low, high]).sopInstanceUid).toBe('1.2');
-    expect(mostSuspicious([high, low]).sopInstanceUid).toBe('1.2');
-  });
-
   it('decodes both CAM encodings', () => {
     const floats = new Float32Array([0, 0.25, 0.5, 1]);
     expect(Array.from(camOf({ shape: [2, 2], encoding: 'float32-base64', data: Buffer.from(floats.buffer).toString('base64'), className: 'c' }).data)).toEqual([0, 0.25, 0.5, 1]);

@@ -1,10 +1,10 @@
 import sharp from 'sharp';
-import type { ActivationMap, InferenceCompleted, InstanceResult, ReportStored, ReportStoredV2, StoredObject, inferenceCompleted } from '@lungflow/contracts';
-import { analysisSegmentation, attr, secondaryCapture, secondaryCaptureLegend, structuredReport, type AnalysisResult, type ReferencedInstance, type WrittenResult } from '@lungflow/dicom';
+import type { ActivationMap, InferenceCompleted, ReportStored, ReportStoredV2, StoredObject, inferenceCompleted } from '@lungflow/contracts';
+import { attr, type AnalysisResult, type ReferencedInstance, type WrittenResult } from '@lungflow/dicom';
 import { firstString } from '@lungflow/dicomweb';
-import { heatmapOverlay, legend } from '@lungflow/imaging';
 import type { EventHandler } from '@lungflow/kafka';
 import type { Logger } from '@lungflow/logging';
+import { mostSuspicious, resultObjects } from '@lungflow/results';
 import type { ModelCatalog } from '../ModelCatalog';
 import type { ReportPacs } from '../pacs/ReportPacs';
 import { renderSource } from '../renderSource';
@@ -33,14 +33,6 @@ export interface InferenceCompletedDeps {
   onStored?: (seconds: number) => void;
   /** Seconds spent in each step of one result (report_stage_seconds). */
   onStage?: (stage: 'source' | 'instances' | 'seg' | 'sr' | 'sc' | 'stow' | 'worklist' | 'publish', seconds: number) => void;
-}
-
-/** The image whose result is drawn: the largest margin of its decision's probability over the threshold (as the CLI). */
-export function mostSuspicious(results: readonly InstanceResult[]): InstanceResult {
-  let best = results[0] as InstanceResult;
-  const margin = (r: InstanceResult) => (r.probabilities[r.decision.className] ?? 0) - r.decision.threshold;
-  for (const result of results) if (margin(result) > margin(best)) best = result;
-  return best;
 }
 
 /** The CAM as floats; a constant 1×1 map (heatmapOverlay leaves the image as is) when the event has none. */
@@ -129,31 +121,7 @@ export function handleInferenceCompleted(deps: InferenceCompletedDeps): EventHan
     // CT: the drawn slice's series quantification (lung volume, CAM-based involvement) goes in the SR beside it.
     const ctLungs = event.ctLungs?.find((series) => series.seriesInstanceUid === chosen.seriesInstanceUid);
     if (ctLungs) result.ctLungs = ctLungs;
-    const seg = lesions ? analysisSegmentation(result) : undefined;
-    stage('seg');
-
-    const scale = Math.min(1, SC_MAX_SIDE / Math.max(image.width, image.height));
-    const width = Math.max(1, Math.round(image.width * scale));
-    const height = Math.max(1, Math.round(image.height * scale));
-    const base =
-      scale === 1
-        ? image.data
-        : new Uint8Array(await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 1 } }).resize(width, height, { fit: 'fill' }).extractChannel(0).raw().toBuffer());
-    const overlay = await heatmapOverlay({ data: base, width, height, channels: 1 }, camOf(chosen.activationMap));
-    const thumbnail = (data: Uint8Array, channels: 1 | 3) =>
-      sharp(data, { raw: { width, height, channels } })
-        .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside', withoutEnlargement: true })
-        .toColourspace(channels === 1 ? 'b-w' : 'srgb') // sharp writes grey input as RGB otherwise
-        .png()
-        .toBuffer();
-    const thumbnails = { image: await thumbnail(base, 1), heatmap: await thumbnail(overlay.data, 3) };
-    const labelled = await legend(overlay, secondaryCaptureLegend(result));
-    const sc = secondaryCapture(result, { data: labelled.data, width, height, channels: 3 });
-    stage('sc');
-    // After SC and SEG: the SR names their UIDs.
-    const sr = structuredReport(result, { heatmap: sc, ...(seg ? { segmentation: seg } : {}) });
-    stage('sr');
-
+    const { heatmap, sr, sc, seg } = await resultObjects(result, image, camOf(chosen.activationMap), { maxSide: SC_MAX_SIDE, onStep: stage });
     await pacs.storeInstances([sr.part10, sc.part10, ...(seg ? [seg.part10] : [])], event.studyInstanceUid);
     stage('stow');
     const storedAt = now();
@@ -161,6 +129,14 @@ export function handleInferenceCompleted(deps: InferenceCompletedDeps): EventHan
     const scObject = storedObject(sc, attr.string(sc.dataset, 'SOPClassUID') ?? '', dicomWebUrl);
     const segObject = seg && storedObject(seg, attr.string(seg.dataset, 'SOPClassUID') ?? '', dicomWebUrl);
 
+    // Worklist data, so their time counts in its stage: the drawn source and its heatmap, small.
+    const thumbnail = (data: Uint8Array, channels: 1 | 3) =>
+      sharp(data, { raw: { width: heatmap.width, height: heatmap.height, channels } })
+        .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside', withoutEnlargement: true })
+        .toColourspace(channels === 1 ? 'b-w' : 'srgb') // sharp writes grey input as RGB otherwise
+        .png()
+        .toBuffer();
+    const thumbnails = { image: await thumbnail(heatmap.base, 1), heatmap: await thumbnail(heatmap.overlay.data, 3) };
     const decision = event.aggregate.decision;
     const sourceDevice = deviceOf(dataset);
     await deps.worklist.upsert(

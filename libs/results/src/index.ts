@@ -1,0 +1,7 @@
+export { modelCardSchema, resultCardSchema } from './modelCard';
+export type { ModelCard, ResultCard } from './modelCard';
+export { ctWindowOf } from './ctWindowOf';
+export { mostSuspicious, suspicionMargin } from './mostSuspicious';
+export type { Suspicion } from './mostSuspicious';
+export { heatmap, resultObjects } from './resultObjects';
+export type { Heatmap, HeatmapOptions, MaskAt, ResultObjects } from './resultObjects';
