@@ -1,5 +1,5 @@
 import { attr, type NaturalizedDataset } from '../read';
-import type { Code, ReferencedInstance } from './AnalysisResult';
+import type { Code, ReferencedImage } from './AnalysisResult';
 import type { FindingsMask, LesionFindings, LungZone, RegionMeasurement } from './LesionFindings';
 import { lesionOutline } from './lesionOutline';
 import { LUNGFLOW_CODING_SCHEME, srItems } from './srItems';
@@ -58,10 +58,10 @@ const ZONES: ReadonlyArray<[LungZone, Code]> = [
 export interface ImageAnchor {
   /** The SCOORD (relationship filled in by the caller), SELECTED FROM the image. */
   scoord: (relationship: 'INFERRED FROM' | 'CONTAINS', name?: Code) => NaturalizedDataset;
-  image: ReferencedInstance;
+  image: ReferencedImage;
 }
 
-export function imageAnchor(source: NaturalizedDataset, image: ReferencedInstance, peak: LesionFindings['peak'] | undefined): ImageAnchor {
+export function imageAnchor(source: NaturalizedDataset, image: ReferencedImage, peak: LesionFindings['peak'] | undefined): ImageAnchor {
   const { rows, columns } = gridOf(source);
   const [graphicType, points] = peak
     ? (['POINT', [peak.x * columns, peak.y * rows]] as const)
@@ -74,7 +74,7 @@ export function imageAnchor(source: NaturalizedDataset, image: ReferencedInstanc
  * lesion region on the model grid (lesionOutline), scaled from the grid (stretched over the whole image) to
  * Columns × Rows. undefined when the mask has no lesion.
  */
-export function outlineAnchor(source: NaturalizedDataset, image: ReferencedInstance, lesionMask: FindingsMask): ImageAnchor | undefined {
+export function outlineAnchor(source: NaturalizedDataset, image: ReferencedImage, lesionMask: FindingsMask): ImageAnchor | undefined {
   const outline = lesionOutline(lesionMask);
   if (!outline) return undefined;
   const { rows, columns } = gridOf(source);
@@ -85,8 +85,9 @@ function gridOf(source: NaturalizedDataset) {
   return { rows: attr.number(source, 'Rows') ?? 1, columns: attr.number(source, 'Columns') ?? 1 };
 }
 
-function polylineOrPoint(image: ReferencedInstance, graphicType: 'POINT' | 'POLYLINE', points: readonly number[]): ImageAnchor {
-  const selectedFrom = srItems.image('CONTAINS', image.sopClassUid, image.sopInstanceUid);
+function polylineOrPoint(image: ReferencedImage, graphicType: 'POINT' | 'POLYLINE', points: readonly number[]): ImageAnchor {
+  // A multi-frame source's frame goes into the reference (Referenced Frame Number): the SCOORD lies on that frame.
+  const selectedFrom = srItems.image('CONTAINS', image.sopClassUid, image.sopInstanceUid, undefined, image.frame ? { frame: image.frame } : {});
   return { image, scoord: (relationship, name) => srItems.scoord(relationship, name, graphicType, points, selectedFrom) };
 }
 
@@ -148,7 +149,7 @@ export function lesionGroups(context: LesionGroupContext): NaturalizedDataset[] 
     ...(measurement.areaMm2 === null ? [] : [num(C.area, measurement.areaMm2, C.squareMillimetre)]),
   ];
   const seg = context.segmentation;
-  const lesionSegment = seg ? [srItems.image('CONTAINS', seg.sopClassUid, seg.sopInstanceUid, C.referencedSegment, seg.lesionSegmentNumber)] : [];
+  const lesionSegment = seg ? [srItems.image('CONTAINS', seg.sopClassUid, seg.sopInstanceUid, C.referencedSegment, { segmentNumber: seg.lesionSegmentNumber })] : [];
   const groups = [
     group('LungFlow lesion both lungs', C.lesion, C.lung, measured(lesions.total), lesionSegment),
     group('LungFlow lesion right lung', C.lesion, C.rightLung, measured(lesions.lungs.right)),

@@ -42,6 +42,7 @@ export function segmentation(review: ReviewResult): WrittenResult {
   const dataset = segmentationDataset({
     header,
     source: review.source,
+    ...(review.frame ? { frame: review.frame } : {}),
     contentLabel: 'LESION',
     contentDescription: 'Lesion outline corrected by a radiologist',
     contentCreatorName: review.reviewer.displayName,

@@ -2,7 +2,7 @@ import { attr, type NaturalizedDataset } from '../read';
 import type { AnalysisResult, ClassResult, Code } from './AnalysisResult';
 import { ANALYSIS_SEGMENTS } from './analysisSegmentation';
 import { ctLungGroups, imageAnchor, LESION_CODES, lesionGroups, outlineAnchor } from './lesionMeasurements';
-import { evidenceSequence, resultHeader, sourceInstance } from './resultHeader';
+import { evidenceSequence, resultHeader, sourceImage } from './resultHeader';
 import { SECONDARY_CAPTURE_IMAGE_STORAGE } from './secondaryCapture';
 import { SEGMENTATION_STORAGE } from './segmentationDataset';
 import { LUNGFLOW_CODING_SCHEME, srItems } from './srItems';
@@ -80,7 +80,7 @@ export function structuredReport(result: AnalysisResult, options: StructuredRepo
     srItems.text('HAS CONCEPT MOD', C.algorithmParameters, `operating point: ${decision.className} positive when probability >= ${decision.threshold}`),
   ];
   // Every NUM is INFERRED FROM a SCOORD on the source image and every group carries it (lesionMeasurements.ts says why).
-  const source = sourceInstance(result.source);
+  const source = sourceImage(result.source, result.frame);
   const anchor = imageAnchor(result.source, source, result.lesions?.peak);
   const outline = result.lesions && outlineAnchor(result.source, source, result.lesions.lesionMask);
   const heatmap = options.heatmap && { sopClassUid: SECONDARY_CAPTURE_IMAGE_STORAGE, sopInstanceUid: options.heatmap.sopInstanceUid, seriesInstanceUid: options.heatmap.seriesInstanceUid };

@@ -114,6 +114,8 @@ export function handleInferenceCompleted(deps: InferenceCompletedDeps): EventHan
 
     const result: AnalysisResult = {
       source: dataset,
+      // The drawn frame: a multi-frame source's SR and SEG name it (Referenced Frame Number).
+      frame: chosen.frame,
       analysedInstances: analysed,
       model: { id: card.id, name: card.id, version: card.version, fileSha256: chosen.model.sha256 },
       classes: card.classes.map((c) => ({ name: c.name, code: c.code, probability: event.aggregate.probabilities[c.name] ?? 0 })),
