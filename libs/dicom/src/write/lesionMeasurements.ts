@@ -1,7 +1,7 @@
 import { attr, type NaturalizedDataset } from '../read';
 import type { Code, ReferencedImage } from './AnalysisResult';
 import type { FindingsMask, LesionFindings, LungZone, RegionMeasurement } from './LesionFindings';
-import { lesionOutline } from './lesionOutline';
+import { lesionOutlines } from './lesionOutline';
 import { LUNGFLOW_CODING_SCHEME, srItems } from './srItems';
 import { derivedUid } from './uids';
 
@@ -70,15 +70,21 @@ export function imageAnchor(source: NaturalizedDataset, image: ReferencedImage, 
 }
 
 /**
- * The lesion's outline as a closed POLYLINE in the source's pixel coordinates: the outer boundary of the largest
- * lesion region on the model grid (lesionOutline), scaled from the grid (stretched over the whole image) to
- * Columns × Rows. undefined when the mask has no lesion.
+ * At most this many lesion regions are outlined in the SR (largest first), so a speckled lesion map cannot swell it
+ * to thousands of groups; the SEG holds every lesion pixel whatever the count.
  */
-export function outlineAnchor(source: NaturalizedDataset, image: ReferencedImage, lesionMask: FindingsMask): ImageAnchor | undefined {
-  const outline = lesionOutline(lesionMask);
-  if (!outline) return undefined;
+export const MAX_OUTLINED_REGIONS = 16;
+
+/**
+ * The lesion outlines as closed POLYLINEs in the source's pixel coordinates: the outer boundary of each lesion region
+ * (4-connected) on the model grid (lesionOutlines), largest first, at most MAX_OUTLINED_REGIONS, scaled from the grid
+ * (stretched over the whole image) to Columns × Rows. Empty when the mask has no lesion.
+ */
+export function outlineAnchors(source: NaturalizedDataset, image: ReferencedImage, lesionMask: FindingsMask): ImageAnchor[] {
   const { rows, columns } = gridOf(source);
-  return polylineOrPoint(image, 'POLYLINE', outline.map((v, i) => (i % 2 === 0 ? (v * columns) / lesionMask.width : (v * rows) / lesionMask.height)));
+  return lesionOutlines(lesionMask, MAX_OUTLINED_REGIONS).map((outline) =>
+    polylineOrPoint(image, 'POLYLINE', outline.map((v, i) => (i % 2 === 0 ? (v * columns) / lesionMask.width : (v * rows) / lesionMask.height))),
+  );
 }
 
 function gridOf(source: NaturalizedDataset) {
@@ -94,8 +100,8 @@ function polylineOrPoint(image: ReferencedImage, graphicType: 'POINT' | 'POLYLIN
 export interface LesionGroupContext {
   lesions: LesionFindings;
   anchor: ImageAnchor;
-  /** The lesion outline (outlineAnchor): one more group, drawn as the outline; none when absent. */
-  outline?: ImageAnchor;
+  /** The lesion outlines (outlineAnchors): one more group per lesion region, drawn as its outline. */
+  outlines?: ImageAnchor[];
   /** Tracking UIDs derive from the SR instance and the group's name, so a rewrite keeps them. */
   srInstanceUid: string;
   /** Algorithm Name/Version/Parameters (TID 4019) of the model, shared with the class groups. */
@@ -108,7 +114,7 @@ export interface LesionGroupContext {
  * The lesion quantification as TID 1501 Measurement Groups anchored to the image: one per region (both lungs, each
  * lung, each Brixia zone) with the lesion area fraction in % (×100) and the area in mm² when the pixel spacing was
  * known, the zone's Brixia score; one for the global severity scores; one per clinical prediction that has a value;
- * one with the lesion's outline as a POLYLINE when the mask has a lesion.
+ * one per lesion region with its outline as a POLYLINE (largest first, at most MAX_OUTLINED_REGIONS).
  * Every group carries the image region as a SCOORD (POINT at the CAM peak) SELECTED FROM the image, and every NUM is
  * INFERRED FROM the same SCOORD, so a viewer places each group on the image whichever of the two it reads.
  */
@@ -159,9 +165,9 @@ export function lesionGroups(context: LesionGroupContext): NaturalizedDataset[] 
       return group(`LungFlow lesion ${code.meaning}`, C.lesion, code, [...measured(measurement), ...(measurement.brixia === null ? [] : [num(C.brixiaZone, measurement.brixia, C.score)])]);
     }),
   ];
-  // The lesion drawn as its outline (TID 1410 style: the Image Region is the only graphic, nothing is measured on it,
-  // so no NUM). A viewer's SR display draws it; the numbers stay on the groups above, at the peak.
-  if (context.outline) groups.push(group('LungFlow lesion outline', C.lesion, C.lung, [], lesionSegment, context.outline));
+  // Each lesion region drawn as its outline (TID 1410 style: the Image Region is the only graphic, nothing is
+  // measured on it, so no NUM). A viewer's SR display draws them; the numbers stay on the groups above, at the peak.
+  (context.outlines ?? []).forEach((outline, i) => groups.push(group(`LungFlow lesion outline ${i + 1}`, C.lesion, C.lung, [], lesionSegment, outline)));
   const { extent, opacity, brixiaGlobal } = lesions.severity;
   const scores = [
     ...(brixiaGlobal === null ? [] : [num(C.brixiaGlobal, brixiaGlobal, C.score)]),

@@ -1,7 +1,7 @@
 import { attr, type NaturalizedDataset } from '../read';
 import type { AnalysisResult, ClassResult, Code } from './AnalysisResult';
 import { ANALYSIS_SEGMENTS } from './analysisSegmentation';
-import { ctLungGroups, imageAnchor, LESION_CODES, lesionGroups, outlineAnchor } from './lesionMeasurements';
+import { ctLungGroups, imageAnchor, LESION_CODES, lesionGroups, outlineAnchors } from './lesionMeasurements';
 import { evidenceSequence, resultHeader, sourceImage } from './resultHeader';
 import { SECONDARY_CAPTURE_IMAGE_STORAGE } from './secondaryCapture';
 import { SEGMENTATION_STORAGE } from './segmentationDataset';
@@ -82,7 +82,7 @@ export function structuredReport(result: AnalysisResult, options: StructuredRepo
   // Every NUM is INFERRED FROM a SCOORD on the source image and every group carries it (lesionMeasurements.ts says why).
   const source = sourceImage(result.source, result.frame);
   const anchor = imageAnchor(result.source, source, result.lesions?.peak);
-  const outline = result.lesions && outlineAnchor(result.source, source, result.lesions.lesionMask);
+  const outlines = result.lesions ? outlineAnchors(result.source, source, result.lesions.lesionMask) : [];
   const heatmap = options.heatmap && { sopClassUid: SECONDARY_CAPTURE_IMAGE_STORAGE, sopInstanceUid: options.heatmap.sopInstanceUid, seriesInstanceUid: options.heatmap.seriesInstanceUid };
   const seg = options.segmentation && { sopClassUid: SEGMENTATION_STORAGE, sopInstanceUid: options.segmentation.sopInstanceUid, seriesInstanceUid: options.segmentation.seriesInstanceUid };
   const group = (cls: ClassResult): NaturalizedDataset => {
@@ -127,7 +127,7 @@ export function structuredReport(result: AnalysisResult, options: StructuredRepo
         ? lesionGroups({
             lesions: result.lesions,
             anchor,
-            ...(outline ? { outline } : {}),
+            outlines,
             srInstanceUid: header.sopInstanceUid,
             algorithm,
             ...(seg ? { segmentation: { ...seg, lesionSegmentNumber: ANALYSIS_SEGMENTS.lesion, lungSegmentNumber: ANALYSIS_SEGMENTS.lung } } : {}),
