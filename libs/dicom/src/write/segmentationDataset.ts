@@ -1,3 +1,4 @@
+import { packBitFrames } from '@lungflow/contracts';
 import { attr, type NaturalizedDataset } from '../read';
 import type { Code } from './AnalysisResult';
 import { sourceImage } from './resultHeader';
@@ -37,20 +38,11 @@ export interface SegmentationContent {
  * whole value is padded to even length.
  */
 export function packFrames(masks: readonly BinaryMask[]): Uint8Array {
-  const perFrame = masks.map((mask) => {
-    const pixels = mask.rows * mask.columns;
-    if (mask.data.length !== pixels) throw new RangeError(`mask has ${mask.data.length} values for ${mask.rows}×${mask.columns} pixels`);
-    return pixels;
-  });
-  const total = perFrame.reduce((a, b) => a + b, 0);
-  const bytes = Math.ceil(total / 8);
-  const out = new Uint8Array(bytes + (bytes % 2));
-  let bit = 0;
   for (const mask of masks) {
-    const { data } = mask;
-    for (let i = 0; i < data.length; i += 1, bit += 1) if (data[i]) out[bit >> 3] = (out[bit >> 3] as number) | (1 << (bit & 7));
+    if (mask.data.length !== mask.rows * mask.columns) throw new RangeError(`mask has ${mask.data.length} values for ${mask.rows}×${mask.columns} pixels`);
   }
-  return out;
+  // The same packing as the event masks (libs/contracts bits.ts): one implementation of PS3.5 §8.1.1.
+  return packBitFrames(masks.map((mask) => mask.data));
 }
 
 /**
