@@ -22,7 +22,7 @@ export async function analyzeDicomStudy(input: Extract<AnalysisInput, { kind: 'd
   const images: ImageResult[] = [];
   const skipped: { file: string; reason: string }[] = [];
   const bySeries = new Map<string, { aggregation: Parameters<typeof aggregateClassifications>[1]; results: Classification[]; ct?: { rule: CtLesionMapRule; slices: CtSliceLungFindings[] } }>();
-  let mostSuspicious: { margin: number; file: string; image: GrayImage; classification: Classification; dataset: Record<string, unknown>; card: ModelCard } | undefined;
+  let mostSuspicious: { margin: number; file: string; frame: number; image: GrayImage; classification: Classification; dataset: Record<string, unknown>; card: ModelCard } | undefined;
   const analysed = new Map<string, ReferencedInstance>();
   const lungMasks: string[] = [];
   const lesionMasks: string[] = [];
@@ -61,7 +61,7 @@ export async function analyzeDicomStudy(input: Extract<AnalysisInput, { kind: 'd
       if (lesionsFile) lesionMasks.push(lesionsFile);
       // The report service's rule (libs/results): an image without lungs is drawn only when no image has lungs.
       const margin = suspicionMargin(classification);
-      if (!mostSuspicious || margin > mostSuspicious.margin) mostSuspicious = { margin, file, image, classification, dataset: instance.dataset, card: runner.release.card };
+      if (!mostSuspicious || margin > mostSuspicious.margin) mostSuspicious = { margin, file, frame, image, classification, dataset: instance.dataset, card: runner.release.card };
       analysed.set(sopInstanceUid, { sopClassUid: instance.sopClassUid ?? '', sopInstanceUid, seriesInstanceUid });
     }
     onFile();

@@ -14,7 +14,7 @@ export interface StudyOutcome {
    * The most suspicious image: its data set is the source of the SR and SC, its CAM is drawn. Its lesion findings
    * (`classification.lesions`, models that quantify lesions) add the SEG and the SR's lesion measurements.
    */
-  source: { image: GrayImage; classification: Classification; dataset: Record<string, unknown> };
+  source: { image: GrayImage; classification: Classification; dataset: Record<string, unknown>; /** 1-based; named in the SR and SEG of a multi-frame source. */ frame?: number };
 }
 
 /**
@@ -28,6 +28,7 @@ export async function writeDicomOutputs(stem: string, outputs: OutputWriter, out
   const { study, card, source } = outcome;
   const result: DicomAnalysisResult = {
     source: source.dataset,
+    ...(source.frame ? { frame: source.frame } : {}),
     analysedInstances: outcome.analysed,
     model: { id: card.id, name: card.id, version: card.version, fileSha256: card.files.sha256 },
     classes: card.classes.map((c) => ({ name: c.name, code: c.code, probability: study.probabilities[c.name] ?? 0 })),

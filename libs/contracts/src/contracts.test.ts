@@ -150,6 +150,28 @@ describe('contracts', () => {
     expect(() => encodeMessage(inferenceCompleted, { studyInstanceUid: STUDY }, withLesions({ severity: { extent: 9, opacity: null, brixiaGlobal: null } }))).toThrow(/extent/);
   });
 
+  it("carries each result's optional SOP Class UID and frame count, and refuses a frame beyond the count", () => {
+    const result = { seriesInstanceUid: SERIES, sopInstanceUid: SOP, frame: 2, model: { id: 'ct-v1', version: '1.0.0', sha256: 'b'.repeat(64) }, probabilities: { covid: 0.9 }, decision: { className: 'covid', threshold: 0.5, positive: true } };
+    const event = (changed: object): InferenceCompleted => ({
+      schemaVersion: 1,
+      studyInstanceUid: STUDY,
+      studyVersion: 1,
+      traceId: '0123456789abcdef',
+      sourcePacsId: 'orthanc-local',
+      results: [{ ...result, ...changed }],
+      aggregate: { method: 'max', probabilities: { covid: 0.9 }, decision: { className: 'covid', threshold: 0.5, positive: true }, analysedImages: 1 },
+      provenance: { lungflowVersion: '0.1.0', startedAt: '2026-11-26T15:00:00Z', finishedAt: '2026-11-26T15:00:01Z' },
+    });
+    const enhancedCt = { sopClassUid: '1.2.840.10008.5.1.4.1.1.2.1', numberOfFrames: 3 };
+    const { value } = decodeMessage(inferenceCompleted, JSON.stringify({ studyInstanceUid: STUDY }), encodeMessage(inferenceCompleted, { studyInstanceUid: STUDY }, event(enhancedCt)).value);
+    expect(value.results[0]).toMatchObject(enhancedCt);
+    // An older producer's result (neither field) still decodes: both are optional.
+    expect(() => encodeMessage(inferenceCompleted, { studyInstanceUid: STUDY }, event({ frame: 1 }))).not.toThrow();
+    expect(() => encodeMessage(inferenceCompleted, { studyInstanceUid: STUDY }, event({ numberOfFrames: 1 }))).toThrow(/numberOfFrames/);
+    expect(() => encodeMessage(inferenceCompleted, { studyInstanceUid: STUDY }, event({ ...enhancedCt, frame: 4 }))).toThrow(/frame must not exceed numberOfFrames/);
+    expect(() => encodeMessage(inferenceCompleted, { studyInstanceUid: STUDY }, event({ sopClassUid: '1.2.03' }))).toThrow(/sopClassUid/);
+  });
+
   it('packs masks least significant bit first to an even length, and unpacks them unchanged', () => {
     const data = Uint8Array.from({ length: 5 * 3 }, (_, i) => (i % 3 === 0 ? 1 : 0));
     const packed = packMask({ width: 5, height: 3, data });
@@ -163,6 +185,12 @@ describe('contracts', () => {
     expect(() =>
       encodeMessage(reportStored, { studyInstanceUid: STUDY }, { schemaVersion: 1, studyInstanceUid: STUDY, studyVersion: 1, traceId: '0123456789abcdef', sourcePacsId: 'p', priority: 'urgent', sr: obj, secondaryCaptures: [], storedAt: '2026-11-26T15:00:00Z' }),
     ).not.toThrow();
+    // The SEG beside SR and SC (optional, so a v1 message without it stays valid); an SR-only object list is not a SEG list.
+    const stored = { schemaVersion: 1 as const, studyInstanceUid: STUDY, studyVersion: 1, traceId: '0123456789abcdef', sourcePacsId: 'p', priority: 'urgent' as const, sr: obj, secondaryCaptures: [], storedAt: '2026-11-26T15:00:00Z' };
+    const seg = { ...obj, sopClassUid: '1.2.840.10008.5.1.4.1.1.66.4' };
+    const { value } = decodeMessage(reportStored, JSON.stringify({ studyInstanceUid: STUDY }), encodeMessage(reportStored, { studyInstanceUid: STUDY }, { ...stored, segmentations: [seg] }).value);
+    expect(value.segmentations).toEqual([seg]);
+    expect(() => encodeMessage(reportStored, { studyInstanceUid: STUDY }, { ...stored, segmentations: [{ ...seg, wadoRsUrl: 'not a url' }] })).toThrow(/segmentations/);
     const key = { topic: TOPICS.studyReceived.name, partition: 0, offset: '42' };
     const encoded = encodeMessage(deadLetter, key, {
       schemaVersion: 1,

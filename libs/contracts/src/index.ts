@@ -3,6 +3,7 @@ export type { TopicSpec, TopicId, TopicName } from './topics';
 export { ContractError, encodeMessage, decodeMessage } from './contract';
 export type { Contract, KeyOf, ValueOf } from './contract';
 export { dicomUid, isoTimestamp, traceId, httpUrl, studyKey } from './common';
+export { packBitFrames, unpackBitFrame } from './bits';
 export type { StudyKey } from './common';
 export * from './studyReceived';
 export * from './inferenceCompleted';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { packBitFrames, unpackBitFrame } from '../bits';
 import { dicomUid } from '../common';
 
 /**
@@ -59,22 +60,15 @@ export interface BitMask {
   data: Uint8Array;
 }
 
-/** Packs a mask for the event: bit i of the stream is pixel i (least significant bit first), even length. */
+/** Packs a mask for the event: bit i of the stream is pixel i (least significant bit first), even length (bits.ts). */
 export function packMask(mask: BitMask): z.infer<typeof packedMask> {
-  const pixels = mask.width * mask.height;
-  if (mask.data.length !== pixels) throw new RangeError(`mask has ${mask.data.length} values for ${mask.width}×${mask.height}`);
-  const bytes = Math.ceil(pixels / 8);
-  const out = Buffer.alloc(bytes + (bytes % 2));
-  for (let i = 0; i < pixels; i += 1) if (mask.data[i]) out[i >> 3] = (out[i >> 3] as number) | (1 << (i & 7));
-  return { width: mask.width, height: mask.height, encoding: 'bits-base64', data: out.toString('base64') };
+  if (mask.data.length !== mask.width * mask.height) throw new RangeError(`mask has ${mask.data.length} values for ${mask.width}×${mask.height}`);
+  return { width: mask.width, height: mask.height, encoding: 'bits-base64', data: Buffer.from(packBitFrames([mask.data])).toString('base64') };
 }
 
 /** The inverse of packMask: one byte (0/1) per pixel. */
 export function unpackMask(packed: z.infer<typeof packedMask>): BitMask {
-  const bits = Buffer.from(packed.data, 'base64');
-  const data = new Uint8Array(packed.width * packed.height);
-  for (let i = 0; i < data.length; i += 1) data[i] = ((bits[i >> 3] as number) >> (i & 7)) & 1;
-  return { width: packed.width, height: packed.height, data };
+  return { width: packed.width, height: packed.height, data: unpackBitFrame(Buffer.from(packed.data, 'base64'), packed.width * packed.height) };
 }
 
 /**

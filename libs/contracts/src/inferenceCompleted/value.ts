@@ -67,8 +67,16 @@ export const instanceResult = z
     lungs: z.object({ areaFraction: z.number().min(0).max(1) }).strict().optional(),
     /** Optional (CXR models with `lungs` and `cam`): lesion areas, severity, clinical indicators and their masks. */
     lesions: lesionFindings.optional(),
+    /**
+     * Optional (added compatibly, like `lungs`): the analysed instance's SOP Class UID, as study.received gave it, so
+     * report names every analysed instance in the SR without asking the PACS again. Absent from older producers.
+     */
+    sopClassUid: dicomUid.optional(),
+    /** Optional, only for multi-frame instances (> 1): how many frames the instance has; `frame` is one of them. */
+    numberOfFrames: z.number().int().min(2).optional(),
   })
-  .strict();
+  .strict()
+  .refine((r) => r.numberOfFrames === undefined || r.frame <= r.numberOfFrames, { message: 'frame must not exceed numberOfFrames' });
 
 /** `inference.completed` v1: every analysed image of one study version, and the study-level verdict. */
 export const inferenceCompletedValue = z

@@ -13,7 +13,7 @@ const storedObject = z
   })
   .strict();
 
-/** `report.stored` v1: LungFlow's SR (and secondary captures) for one study version are in the PACS. */
+/** `report.stored` v1: LungFlow's SR (and secondary captures, and segmentations) for one study version are in the PACS. */
 export const reportStoredValue = z
   .object({
     schemaVersion: z.literal(REPORT_STORED_SCHEMA_VERSION),
@@ -25,6 +25,12 @@ export const reportStoredValue = z
     priority: z.enum(['urgent', 'routine']),
     sr: storedObject,
     secondaryCaptures: z.array(storedObject),
+    /**
+     * Optional (added compatibly, like inference.completed's `lesions`): the Segmentation objects stored beside the SR
+     * (the lung and lesion SEG of results with lesion findings). Absent when none was written and from older
+     * producers. Readers are strict, so deploy the consumers before the producer (report).
+     */
+    segmentations: z.array(storedObject).max(16).optional(),
     storedAt: isoTimestamp,
   })
   .strict();

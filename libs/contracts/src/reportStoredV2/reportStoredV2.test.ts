@@ -10,6 +10,10 @@ describe('report.stored v2', () => {
     expect(TOPICS.reportStoredV2.name).toBe('lungflow.report.stored.v2');
     const encoded = encodeMessage(reportStoredV2, { studyInstanceUid: STUDY }, { ...v1, schemaVersion: 2, result });
     expect(decodeMessage(reportStoredV2, encoded.key, encoded.value).value.result.decision.positive).toBe(true);
+    // v1's optional fields come with it: the SEG beside SR and SC.
+    const seg = { ...obj, sopClassUid: '1.2.840.10008.5.1.4.1.1.66.4' };
+    const withSeg = encodeMessage(reportStoredV2, { studyInstanceUid: STUDY }, { ...v1, schemaVersion: 2, segmentations: [seg], result });
+    expect(decodeMessage(reportStoredV2, withSeg.key, withSeg.value).value.segmentations).toEqual([seg]);
   });
 
   it('keeps lesion extent optional and bounded', () => {

@@ -45,10 +45,24 @@ export interface ReferencedInstance {
   seriesInstanceUid: string;
 }
 
+/**
+ * One image of an analysed instance: the instance and, for a multi-frame one, the 1-based frame (written as Referenced
+ * Frame Number, PS3.3 Table 10-3: required when the reference does not apply to all frames).
+ */
+export interface ReferencedImage extends ReferencedInstance {
+  frame?: number;
+}
+
 /** Everything a writer needs: the source (its patient and study are copied) and what the model said about it. */
 export interface AnalysisResult {
   /** The analysed instance's data set, naturalized (readPart10 or fromDicomWebMetadata). */
   source: NaturalizedDataset;
+  /**
+   * The 1-based frame of a multi-frame source that was drawn and whose findings these are (inference.completed
+   * `frame`); 1 when absent. The SR's image references and the SEG's source references name it; a single-frame
+   * source gets no frame number.
+   */
+  frame?: number;
   /** Instances analysed; defaults to the source alone. The first one names the result (see uids.ts). */
   analysedInstances?: ReferencedInstance[];
   model: ModelIdentity;

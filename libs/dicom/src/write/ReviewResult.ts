@@ -31,6 +31,8 @@ export interface ReviewResult {
   reviewer: Reviewer;
   /** 1 for a reviewer's first save of this study, +1 for each later save; never reused (UIDs derive from it). */
   revision: number;
+  /** The 1-based frame of a multi-frame source the mask is on (written as Referenced Frame Number); 1 when absent. */
+  frame?: number;
   /** The reviewer's label (COVID-19, other pneumonia, no finding, indeterminate) as a code; the writers hard-code none. */
   label: Code;
   /** Whether the reviewer agrees with the model's decision. */

@@ -50,6 +50,7 @@ export function analysisSegmentation(result: AnalysisResult): WrittenResult {
   const dataset = segmentationDataset({
     header,
     source,
+    ...(result.frame ? { frame: result.frame } : {}),
     contentLabel: 'LUNGFLOW',
     contentDescription: 'AI lung and lesion segmentation, not for diagnosis',
     contentCreatorName: '',

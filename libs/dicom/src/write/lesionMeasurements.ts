@@ -1,7 +1,7 @@
 import { attr, type NaturalizedDataset } from '../read';
-import type { Code, ReferencedInstance } from './AnalysisResult';
+import type { Code, ReferencedImage } from './AnalysisResult';
 import type { FindingsMask, LesionFindings, LungZone, RegionMeasurement } from './LesionFindings';
-import { lesionOutline } from './lesionOutline';
+import { lesionOutlines } from './lesionOutline';
 import { LUNGFLOW_CODING_SCHEME, srItems } from './srItems';
 import { derivedUid } from './uids';
 
@@ -58,10 +58,10 @@ const ZONES: ReadonlyArray<[LungZone, Code]> = [
 export interface ImageAnchor {
   /** The SCOORD (relationship filled in by the caller), SELECTED FROM the image. */
   scoord: (relationship: 'INFERRED FROM' | 'CONTAINS', name?: Code) => NaturalizedDataset;
-  image: ReferencedInstance;
+  image: ReferencedImage;
 }
 
-export function imageAnchor(source: NaturalizedDataset, image: ReferencedInstance, peak: LesionFindings['peak'] | undefined): ImageAnchor {
+export function imageAnchor(source: NaturalizedDataset, image: ReferencedImage, peak: LesionFindings['peak'] | undefined): ImageAnchor {
   const { rows, columns } = gridOf(source);
   const [graphicType, points] = peak
     ? (['POINT', [peak.x * columns, peak.y * rows]] as const)
@@ -70,31 +70,38 @@ export function imageAnchor(source: NaturalizedDataset, image: ReferencedInstanc
 }
 
 /**
- * The lesion's outline as a closed POLYLINE in the source's pixel coordinates: the outer boundary of the largest
- * lesion region on the model grid (lesionOutline), scaled from the grid (stretched over the whole image) to
- * Columns × Rows. undefined when the mask has no lesion.
+ * At most this many lesion regions are outlined in the SR (largest first), so a speckled lesion map cannot swell it
+ * to thousands of groups; the SEG holds every lesion pixel whatever the count.
  */
-export function outlineAnchor(source: NaturalizedDataset, image: ReferencedInstance, lesionMask: FindingsMask): ImageAnchor | undefined {
-  const outline = lesionOutline(lesionMask);
-  if (!outline) return undefined;
+export const MAX_OUTLINED_REGIONS = 16;
+
+/**
+ * The lesion outlines as closed POLYLINEs in the source's pixel coordinates: the outer boundary of each lesion region
+ * (4-connected) on the model grid (lesionOutlines), largest first, at most MAX_OUTLINED_REGIONS, scaled from the grid
+ * (stretched over the whole image) to Columns × Rows. Empty when the mask has no lesion.
+ */
+export function outlineAnchors(source: NaturalizedDataset, image: ReferencedImage, lesionMask: FindingsMask): ImageAnchor[] {
   const { rows, columns } = gridOf(source);
-  return polylineOrPoint(image, 'POLYLINE', outline.map((v, i) => (i % 2 === 0 ? (v * columns) / lesionMask.width : (v * rows) / lesionMask.height)));
+  return lesionOutlines(lesionMask, MAX_OUTLINED_REGIONS).map((outline) =>
+    polylineOrPoint(image, 'POLYLINE', outline.map((v, i) => (i % 2 === 0 ? (v * columns) / lesionMask.width : (v * rows) / lesionMask.height))),
+  );
 }
 
 function gridOf(source: NaturalizedDataset) {
   return { rows: attr.number(source, 'Rows') ?? 1, columns: attr.number(source, 'Columns') ?? 1 };
 }
 
-function polylineOrPoint(image: ReferencedInstance, graphicType: 'POINT' | 'POLYLINE', points: readonly number[]): ImageAnchor {
-  const selectedFrom = srItems.image('CONTAINS', image.sopClassUid, image.sopInstanceUid);
+function polylineOrPoint(image: ReferencedImage, graphicType: 'POINT' | 'POLYLINE', points: readonly number[]): ImageAnchor {
+  // A multi-frame source's frame goes into the reference (Referenced Frame Number): the SCOORD lies on that frame.
+  const selectedFrom = srItems.image('CONTAINS', image.sopClassUid, image.sopInstanceUid, undefined, image.frame ? { frame: image.frame } : {});
   return { image, scoord: (relationship, name) => srItems.scoord(relationship, name, graphicType, points, selectedFrom) };
 }
 
 export interface LesionGroupContext {
   lesions: LesionFindings;
   anchor: ImageAnchor;
-  /** The lesion outline (outlineAnchor): one more group, drawn as the outline; none when absent. */
-  outline?: ImageAnchor;
+  /** The lesion outlines (outlineAnchors): one more group per lesion region, drawn as its outline. */
+  outlines?: ImageAnchor[];
   /** Tracking UIDs derive from the SR instance and the group's name, so a rewrite keeps them. */
   srInstanceUid: string;
   /** Algorithm Name/Version/Parameters (TID 4019) of the model, shared with the class groups. */
@@ -107,7 +114,7 @@ export interface LesionGroupContext {
  * The lesion quantification as TID 1501 Measurement Groups anchored to the image: one per region (both lungs, each
  * lung, each Brixia zone) with the lesion area fraction in % (×100) and the area in mm² when the pixel spacing was
  * known, the zone's Brixia score; one for the global severity scores; one per clinical prediction that has a value;
- * one with the lesion's outline as a POLYLINE when the mask has a lesion.
+ * one per lesion region with its outline as a POLYLINE (largest first, at most MAX_OUTLINED_REGIONS).
  * Every group carries the image region as a SCOORD (POINT at the CAM peak) SELECTED FROM the image, and every NUM is
  * INFERRED FROM the same SCOORD, so a viewer places each group on the image whichever of the two it reads.
  */
@@ -148,7 +155,7 @@ export function lesionGroups(context: LesionGroupContext): NaturalizedDataset[] 
     ...(measurement.areaMm2 === null ? [] : [num(C.area, measurement.areaMm2, C.squareMillimetre)]),
   ];
   const seg = context.segmentation;
-  const lesionSegment = seg ? [srItems.image('CONTAINS', seg.sopClassUid, seg.sopInstanceUid, C.referencedSegment, seg.lesionSegmentNumber)] : [];
+  const lesionSegment = seg ? [srItems.image('CONTAINS', seg.sopClassUid, seg.sopInstanceUid, C.referencedSegment, { segmentNumber: seg.lesionSegmentNumber })] : [];
   const groups = [
     group('LungFlow lesion both lungs', C.lesion, C.lung, measured(lesions.total), lesionSegment),
     group('LungFlow lesion right lung', C.lesion, C.rightLung, measured(lesions.lungs.right)),
@@ -158,9 +165,9 @@ export function lesionGroups(context: LesionGroupContext): NaturalizedDataset[] 
       return group(`LungFlow lesion ${code.meaning}`, C.lesion, code, [...measured(measurement), ...(measurement.brixia === null ? [] : [num(C.brixiaZone, measurement.brixia, C.score)])]);
     }),
   ];
-  // The lesion drawn as its outline (TID 1410 style: the Image Region is the only graphic, nothing is measured on it,
-  // so no NUM). A viewer's SR display draws it; the numbers stay on the groups above, at the peak.
-  if (context.outline) groups.push(group('LungFlow lesion outline', C.lesion, C.lung, [], lesionSegment, context.outline));
+  // Each lesion region drawn as its outline (TID 1410 style: the Image Region is the only graphic, nothing is
+  // measured on it, so no NUM). A viewer's SR display draws them; the numbers stay on the groups above, at the peak.
+  (context.outlines ?? []).forEach((outline, i) => groups.push(group(`LungFlow lesion outline ${i + 1}`, C.lesion, C.lung, [], lesionSegment, outline)));
   const { extent, opacity, brixiaGlobal } = lesions.severity;
   const scores = [
     ...(brixiaGlobal === null ? [] : [num(C.brixiaGlobal, brixiaGlobal, C.score)]),

@@ -1,4 +1,4 @@
-import { lesionOutline } from './lesionOutline';
+import { lesionOutline, lesionOutlines } from './lesionOutline';
 
 const grid = (rows: string[]) => ({ width: (rows[0] as string).length, height: rows.length, data: Uint8Array.from(rows.join('').split('').map((c) => (c === '#' ? 1 : 0))) });
 
@@ -36,5 +36,25 @@ describe('lesionOutline', () => {
 
   it('gives null for an empty mask', () => {
     expect(lesionOutline(grid(['..', '..']))).toBeNull();
+    expect(lesionOutlines(grid(['..', '..']))).toEqual([]);
+  });
+
+  it('outlines every region, largest first, equal sizes in raster order, each closed along its own cells', () => {
+    const mask = grid(['#..##', '...##', '.....', '###..', '.....', '....#']);
+    const outlines = lesionOutlines(mask);
+    // The 2×2 block (4 cells), the bar of 3, then the two single cells in raster order (top left, bottom right).
+    expect(outlines.map(area)).toEqual([4, 3, 1, 1]);
+    expect(outlines[0]).toEqual([3, 0, 5, 0, 5, 2, 3, 2, 3, 0]);
+    expect(outlines[1]).toEqual([0, 3, 3, 3, 3, 4, 0, 4, 0, 3]);
+    expect(outlines[2]).toEqual([0, 0, 1, 0, 1, 1, 0, 1, 0, 0]);
+    expect(outlines[3]).toEqual([4, 5, 5, 5, 5, 6, 4, 6, 4, 5]);
+    // The largest alone is what lesionOutline gives; a cap keeps the largest ones.
+    expect(lesionOutline(mask)).toEqual(outlines[0]);
+    expect(lesionOutlines(mask, 2)).toEqual(outlines.slice(0, 2));
+  });
+
+  it('outlines two regions touching only at a corner separately, and a ring by its outer edge only', () => {
+    expect(lesionOutlines(grid(['##..', '##..', '..##', '..##'])).map(area)).toEqual([4, 4]);
+    expect(lesionOutlines(grid(['###', '#.#', '###'])).map(area)).toEqual([9]);
   });
 });

@@ -1,39 +1,50 @@
 import type { FindingsMask } from './LesionFindings';
 
 /**
- * The outer boundary of the largest 4-connected region of a mask, as a closed polygon along the cells' edges, in
- * grid units (x right, y down; 0,0 the top left corner of the top left cell), first point repeated at the end;
- * collinear points dropped. null for an empty mask. Holes and smaller regions are not outlined (the SEG has them).
+ * The outer boundary of every 4-connected region of a mask, largest first (ties: the region met first in raster
+ * order), at most `maxRegions` of them: each a closed polygon along the cells' edges, in grid units (x right, y
+ * down; 0,0 the top left corner of the top left cell), first point repeated at the end, collinear points dropped.
+ * Empty for an empty mask. Holes are not outlined (the SEG has them).
  */
-export function lesionOutline(mask: FindingsMask): number[] | null {
-  const { width, height, data } = mask;
-  const label = new Int32Array(width * height).fill(-1);
-  let best = -1;
-  let bestSize = 0;
-  let next = 0;
+export function lesionOutlines(mask: FindingsMask, maxRegions = Number.POSITIVE_INFINITY): number[][] {
+  const { width, data } = mask;
+  const label = new Int32Array(data.length).fill(-1);
+  const regions: Array<{ id: number; start: number; cells: number[] }> = [];
   const stack: number[] = [];
   for (let start = 0; start < data.length; start += 1) {
     if (!data[start] || label[start] !== -1) continue;
-    let size = 0;
-    label[start] = next;
+    const id = regions.length;
+    const cells: number[] = [];
+    label[start] = id;
     stack.push(start);
     while (stack.length) {
       const i = stack.pop() as number;
-      size += 1;
+      cells.push(i);
       const x = i % width;
       const neighbours = [x > 0 ? i - 1 : -1, x < width - 1 ? i + 1 : -1, i - width, i + width];
       for (const n of neighbours) {
         if (n >= 0 && n < data.length && data[n] && label[n] === -1) {
-          label[n] = next;
+          label[n] = id;
           stack.push(n);
         }
       }
     }
-    if (size > bestSize) [best, bestSize] = [next, size];
-    next += 1;
+    regions.push({ id, start, cells });
   }
-  if (best < 0) return null;
-  const inside = (x: number, y: number) => x >= 0 && y >= 0 && x < width && y < height && label[y * width + x] === best;
+  // Stable sort: equal sizes keep raster order.
+  const chosen = [...regions].sort((a, b) => b.cells.length - a.cells.length).slice(0, maxRegions);
+  return chosen.map((region) => outerBoundary(mask, label, region));
+}
+
+/** The outer boundary of the largest region (lesionOutlines' first), or null for an empty mask. */
+export function lesionOutline(mask: FindingsMask): number[] | null {
+  return lesionOutlines(mask, 1)[0] ?? null;
+}
+
+/** One region's outer boundary, traced from its raster-first cell, whose top left corner lies on it. */
+function outerBoundary(mask: FindingsMask, label: Int32Array, region: { id: number; start: number; cells: number[] }): number[] {
+  const { width, height } = mask;
+  const inside = (x: number, y: number) => x >= 0 && y >= 0 && x < width && y < height && label[y * width + x] === region.id;
 
   // Directed boundary edges, clockwise on screen (interior on the right when walking): from vertex to vertex.
   const key = (x: number, y: number) => y * (width + 1) + x;
@@ -44,17 +55,16 @@ export function lesionOutline(mask: FindingsMask): number[] | null {
     list.push(key(x1, y1));
     edges.set(from, list);
   };
-  let first = -1;
-  for (let y = 0; y < height; y += 1) {
-    for (let x = 0; x < width; x += 1) {
-      if (!inside(x, y)) continue;
-      if (!inside(x, y - 1)) add(x, y, x + 1, y);
-      if (!inside(x + 1, y)) add(x + 1, y, x + 1, y + 1);
-      if (!inside(x, y + 1)) add(x + 1, y + 1, x, y + 1);
-      if (!inside(x - 1, y)) add(x, y + 1, x, y);
-      if (first < 0) first = key(x, y); // the top left corner of the topmost cell lies on the outer boundary
-    }
+  for (const cell of region.cells) {
+    const x = cell % width;
+    const y = Math.floor(cell / width);
+    if (!inside(x, y - 1)) add(x, y, x + 1, y);
+    if (!inside(x + 1, y)) add(x + 1, y, x + 1, y + 1);
+    if (!inside(x, y + 1)) add(x + 1, y + 1, x, y + 1);
+    if (!inside(x - 1, y)) add(x, y + 1, x, y);
   }
+  // The top left corner of the region's raster-first cell lies on its outer boundary.
+  const first = key(region.start % width, Math.floor(region.start / width));
   const point = (k: number): [number, number] => [k % (width + 1), Math.floor(k / (width + 1))];
   const loop: number[] = [first];
   let at = first;

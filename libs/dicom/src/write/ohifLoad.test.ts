@@ -11,17 +11,22 @@ import { readPart10 } from '../read';
 import { readSample, SAMPLE } from '../read/__tests__/sampleFiles';
 import { analysisSegmentation, ANALYSIS_SEGMENTS, resampleNearest } from './analysisSegmentation';
 import { analysis, lesionFindings } from './__tests__/fixtures';
+import { reviewReport } from './reviewReport';
+import type { ReviewResult } from './ReviewResult';
+import { LESION_SEGMENT_NUMBER, segmentation } from './segmentation';
 import { structuredReport } from './structuredReport';
 
 jest.setTimeout(60_000);
 
 interface Loaded {
   imageId: string;
+  /** One per frame of the source (`…/frames/<n>`). */
+  imageIds: string[];
   sr: {
     warnings: string[];
     measurements: Array<{ toolType: string; trackingUniqueIdentifier: string; referencedImageId: string; sopInstanceUid: string; finding?: string; findingSites: string[]; imagePoints: number[][]; value: number | string | null }>;
   };
-  seg: { error?: string; segments?: Array<{ number: number; label: string; algorithmType: string }>; pixelCounts?: Record<string, number>; labelmapImages?: Array<Array<{ rows: number; columns: number; referencedImageId?: string }>> };
+  seg: { error?: string; segments?: Array<{ number: number; label: string; algorithmType: string }>; pixelCounts?: Record<string, number>; pixelsByImage?: Record<string, number>; labelmapImages?: Array<Array<{ rows: number; columns: number; referencedImageId?: string }>> };
 }
 
 function load(sourceBytes: Uint8Array, sr: Uint8Array, seg: Uint8Array): Loaded {
@@ -94,5 +99,71 @@ describe.each([SAMPLE.crJpegBaseline, SAMPLE.ctSmall])('%s: SR and SEG through @
     const count = (mask: { data: Uint8Array }) => mask.data.reduce((a, b) => a + b, 0);
     expect(loaded.seg.pixelCounts?.[ANALYSIS_SEGMENTS.lesion]).toBe(count(resampleNearest(lesions.lesionMask, rows, columns)));
     expect(loaded.seg.pixelCounts?.[ANALYSIS_SEGMENTS.lung]).toBeGreaterThan(0);
+  });
+});
+
+describe(`${SAMPLE.enhancedCtMultiFrame}, frame 2 of 2: SR and SEG land on that frame through @cornerstonejs/adapters`, () => {
+  const sourceBytes = readSample(SAMPLE.enhancedCtMultiFrame);
+  const source = readPart10(sourceBytes).dataset;
+  const lesions = lesionFindings();
+  const result = analysis(source, { lesions, frame: 2 });
+  const seg = analysisSegmentation(result);
+  const sr = structuredReport(result, { segmentation: seg });
+  let loaded: Loaded;
+
+  beforeAll(() => {
+    loaded = load(sourceBytes, sr.part10, seg.part10);
+  });
+
+  it('hydrates every measurement group on frame 2 (Referenced Frame Number), none on frame 1', () => {
+    expect(loaded.imageIds).toHaveLength(2);
+    expect(loaded.sr.warnings).toEqual([]);
+    expect(loaded.sr.measurements).toHaveLength(14);
+    for (const m of loaded.sr.measurements) expect(m.referencedImageId).toBe(loaded.imageIds[1]);
+  });
+
+  it("puts the SEG's pixels on frame 2 only, the lesion's count unchanged", () => {
+    expect(loaded.seg.error).toBeUndefined();
+    expect(loaded.seg.segments?.map((s) => s.label)).toEqual(['Lung', 'Lesion']);
+    expect(Object.keys(loaded.seg.pixelsByImage ?? {})).toEqual([loaded.imageIds[1]]);
+    const count = (mask: { data: Uint8Array }) => mask.data.reduce((a, b) => a + b, 0);
+    expect(loaded.seg.pixelCounts?.[ANALYSIS_SEGMENTS.lesion]).toBe(count(resampleNearest(lesions.lesionMask, source.Rows as number, source.Columns as number)));
+  });
+});
+
+describe(`${SAMPLE.crJpegBaseline}: the review SR and SEG through @cornerstonejs/adapters`, () => {
+  const sourceBytes = readSample(SAMPLE.crJpegBaseline);
+  const source = readPart10(sourceBytes).dataset;
+  const rows = source.Rows as number;
+  const columns = source.Columns as number;
+  const data = new Uint8Array(rows * columns);
+  data.fill(1, Math.floor(rows / 2) * columns, Math.floor(rows / 2) * columns + columns);
+  const review: ReviewResult = {
+    source,
+    reviewer: { username: 'dr.house', displayName: 'House^Gregory' },
+    revision: 1,
+    label: { value: '17621005', scheme: 'SCT', meaning: 'Normal' },
+    agreesWithModel: false,
+    severity: [{ name: { value: 'BRIXIA', scheme: '99LUNGFLOW', meaning: 'Brixia score' }, value: 7 }],
+    lesionMask: { rows, columns, data },
+    now: new Date(Date.UTC(2026, 0, 2, 3, 4, 5)),
+  };
+  const seg = segmentation(review);
+  const sr = reviewReport(review, seg);
+  let loaded: Loaded;
+
+  beforeAll(() => {
+    loaded = load(sourceBytes, sr.part10, seg.part10);
+  });
+
+  it('places the review group (its severity score) on the source image and loads the one Lesion segment with the drawn pixels', () => {
+    expect(loaded.sr.warnings).toEqual([]);
+    // The whole-image SCOORD (a closed 4-corner POLYLINE) comes back as a rectangle over the image, with the label.
+    expect(loaded.sr.measurements.map((m) => [m.toolType, m.finding, m.referencedImageId])).toEqual([['RectangleROI', 'Normal', loaded.imageId]]);
+    const corners = (loaded.sr.measurements[0]?.imagePoints ?? []).map(([x, y]) => [Math.round(x as number), Math.round(y as number)]);
+    expect(corners).toEqual(expect.arrayContaining([[0, 0], [columns, rows]]));
+    expect(loaded.seg.error).toBeUndefined();
+    expect(loaded.seg.segments).toEqual([{ number: LESION_SEGMENT_NUMBER, label: 'Lesion', algorithmType: 'MANUAL' }]);
+    expect(loaded.seg.pixelCounts?.[LESION_SEGMENT_NUMBER]).toBe(columns);
   });
 });

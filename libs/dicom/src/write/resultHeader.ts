@@ -1,6 +1,6 @@
 import { LUNGFLOW_MANUFACTURER, LUNGFLOW_MODEL_NAME } from '../identity';
 import { attr, type NaturalizedDataset } from '../read';
-import type { AnalysisResult, ReferencedInstance } from './AnalysisResult';
+import type { AnalysisResult, ReferencedImage, ReferencedInstance } from './AnalysisResult';
 import { codeItem } from './srItems';
 import { resultUids, type ResultKind } from './uids';
 
@@ -96,6 +96,19 @@ export function sourceInstance(source: NaturalizedDataset): ReferencedInstance {
     throw new RangeError('source data set lacks SOPClassUID, SOPInstanceUID or SeriesInstanceUID');
   }
   return { sopClassUid, sopInstanceUid, seriesInstanceUid };
+}
+
+/**
+ * The analysed image of the source: its instance and, when the source is multi-frame (Number of Frames > 1), the
+ * frame (1 by default), so every reference to "the image the findings are on" names that frame.
+ */
+export function sourceImage(source: NaturalizedDataset, frame: number | undefined): ReferencedImage {
+  const instance = sourceInstance(source);
+  const frames = attr.number(source, 'NumberOfFrames') ?? 1;
+  if (frames <= 1) return instance;
+  const chosen = frame ?? 1;
+  if (!Number.isInteger(chosen) || chosen < 1 || chosen > frames) throw new RangeError(`frame ${chosen} is not among the source's ${frames} frames`);
+  return { ...instance, frame: chosen };
 }
 
 /** Hierarchical references to the analysed instances (PS3.3 Table 10-4), grouped by series. */

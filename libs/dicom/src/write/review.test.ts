@@ -7,6 +7,8 @@ import { reviewReport } from './reviewReport';
 import type { ReviewResult } from './ReviewResult';
 import { segmentation, unpackBits, SEGMENTATION_STORAGE } from './segmentation';
 
+type Item = Record<string, unknown>;
+
 // Real sources: CR (JPEG; MONOCHROME1 JPEG 2000), CT with a Frame of Reference (the SEG then carries plane geometry).
 const SOURCES = [SAMPLE.crJpegBaseline, SAMPLE.crJpeg2000Mono1, SAMPLE.ctSmall];
 
@@ -51,6 +53,31 @@ describe('review SEG and SR', () => {
     expect(tree).toMatch(/\(AIAGREE,99LUNGFLOW,"Agreement with AI result"\)=\(373067005,SCT,"No"\)/);
     expect(tree).toMatch(/"Brixia score"\)="7"/);
     expect(JSON.stringify(sr.dataset.ContentSequence)).toContain(seg.sopInstanceUid);
+  });
+
+  it('gives the severity NUM a SCOORD (the whole image, SELECTED FROM the source) and the group the same, as OHIF before PR #5703 needs', () => {
+    const input = review(SAMPLE.crJpegBaseline);
+    const sr = reviewReport(input, segmentation(input));
+    const measurements = (sr.dataset.ContentSequence as Item[]).find((i) => JSON.stringify(i.ConceptNameCodeSequence).includes('126010'));
+    const [group] = measurements?.ContentSequence as Item[];
+    const items = group?.ContentSequence as Item[];
+    const whole = [0, 0, input.source.Columns, 0, input.source.Columns, input.source.Rows, 0, input.source.Rows, 0, 0];
+    const selectedFromSource = (scoord: Item | undefined) => {
+      expect(scoord).toMatchObject({ ValueType: 'SCOORD', GraphicType: 'POLYLINE', GraphicData: whole });
+      const [image] = scoord?.ContentSequence as Item[];
+      expect(image).toMatchObject({ RelationshipType: 'SELECTED FROM', ValueType: 'IMAGE', ReferencedSOPSequence: [{ ReferencedSOPInstanceUID: input.source.SOPInstanceUID }] });
+    };
+    const groupScoord = items.find((i) => i.ValueType === 'SCOORD');
+    expect(groupScoord).toMatchObject({ RelationshipType: 'CONTAINS', ConceptNameCodeSequence: [{ CodeValue: '111030' }] });
+    selectedFromSource(groupScoord);
+    const nums = items.filter((i) => i.ValueType === 'NUM');
+    expect(nums).toHaveLength(1);
+    const [inferred] = nums[0]?.ContentSequence as Item[];
+    expect(inferred).toMatchObject({ RelationshipType: 'INFERRED FROM' });
+    selectedFromSource(inferred);
+    // Without scores there is no NUM, and no SCOORD either: nothing to place.
+    const plain = reviewReport({ ...input, severity: [] }, segmentation(input));
+    expect(JSON.stringify(plain.dataset.ContentSequence)).not.toContain('"SCOORD"');
   });
 
   it('keeps the drawn mask bit for bit and refuses a mask on another grid', () => {

@@ -1,6 +1,7 @@
 import type { NaturalizedDataset } from '../read';
 import type { Code, ReferencedInstance } from './AnalysisResult';
-import { dicomDateTime, evidenceSequence, sourceInstance } from './resultHeader';
+import { imageAnchor, LESION_CODES } from './lesionMeasurements';
+import { dicomDateTime, evidenceSequence, sourceImage } from './resultHeader';
 import type { ReviewResult } from './ReviewResult';
 import { reviewHeader } from './reviewHeader';
 import { LESION_SEGMENT_NUMBER, SEGMENTATION_STORAGE } from './segmentation';
@@ -34,15 +35,22 @@ const reference = (instance: ReferencedInstance) => ({ ReferencedSOPClassUID: in
 /**
  * The radiologist's review as a Comprehensive 3D SR, TID 1500: the reviewer as person observer (TID 1003 in the
  * Observer Context) and as Verifying Observer (Verification Flag VERIFIED: a person signed it), one Measurement Group
- * with the label as Finding, agreement with the model as a CODE (Yes/No), optional severity scores as NUM, and the
+ * with the label as Finding, agreement with the model as a CODE (Yes/No), optional severity scores as NUM (each
+ * INFERRED FROM the whole image as a SCOORD, which the group carries too), and the
  * corrected lesion outline as a Referenced Segment into the review SEG. The model's own SR is Pertinent Other
  * Evidence and the reviewer's previous revision a Predecessor Document, so revisions chain and never overwrite.
  */
 export function reviewReport(review: ReviewResult, seg: Pick<WrittenResult, 'seriesInstanceUid' | 'sopInstanceUid'>): WrittenResult {
   const header = reviewHeader(review, 'review-sr', COMPREHENSIVE_3D_SR, REVIEW_SR_SERIES_NUMBER);
   const C = REVIEW_CODES;
-  const source = sourceInstance(review.source);
+  const source = sourceImage(review.source, review.frame);
   const segInstance: ReferencedInstance = { sopClassUid: SEGMENTATION_STORAGE, sopInstanceUid: seg.sopInstanceUid, seriesInstanceUid: seg.seriesInstanceUid };
+  // The scores grade the whole image (Brixia, CT severity score), so their SCOORD is the whole image as a closed
+  // POLYLINE, SELECTED FROM the source: the group carries it (OHIF places only groups with a SCOORD) and every NUM is
+  // INFERRED FROM it, as in the model's SR. OHIF before its PR #5703 reads each NUM's ContentSequence as its graphic
+  // and throws on a NUM without one.
+  const anchor = imageAnchor(review.source, source, undefined);
+  const scores = review.severity ?? [];
   const group = srItems.container(
     'CONTAINS',
     C.measurementGroup,
@@ -58,7 +66,8 @@ export function reviewReport(review: ReviewResult, seg: Pick<WrittenResult, 'ser
       srItems.code('CONTAINS', C.finding, review.label),
       srItems.code('CONTAINS', C.agreement, review.agreesWithModel ? C.yes : C.no),
       ...(review.modelSr ? [srItems.uidref('CONTAINS', C.reviewedAiResult, review.modelSr.sopInstanceUid)] : []),
-      ...(review.severity ?? []).map((s) => srItems.num('CONTAINS', s.name, s.value, C.score)),
+      ...(scores.length ? [anchor.scoord('CONTAINS', LESION_CODES.imageRegion)] : []),
+      ...scores.map((s) => srItems.num('CONTAINS', s.name, s.value, C.score, anchor.scoord('INFERRED FROM'))),
     ],
     '1501',
   );

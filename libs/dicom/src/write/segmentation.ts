@@ -1,3 +1,4 @@
+import { unpackBitFrame } from '@lungflow/contracts';
 import type { BinaryMask, ReviewResult } from './ReviewResult';
 import { reviewHeader } from './reviewHeader';
 import { packFrames, segmentationDataset, SEGMENTATION_STORAGE } from './segmentationDataset';
@@ -25,12 +26,7 @@ export function packBits(mask: BinaryMask): Uint8Array {
 
 /** The inverse of packBits: one byte (0/1) per pixel; `offset` in pixels skips earlier frames of a multi-frame SEG. */
 export function unpackBits(packed: Uint8Array, rows: number, columns: number, offset = 0): Uint8Array {
-  const out = new Uint8Array(rows * columns);
-  for (let i = 0; i < out.length; i += 1) {
-    const bit = offset + i;
-    out[i] = ((packed[bit >> 3] as number) >> (bit & 7)) & 1;
-  }
-  return out;
+  return unpackBitFrame(packed, rows * columns, offset);
 }
 
 /**
@@ -42,6 +38,7 @@ export function segmentation(review: ReviewResult): WrittenResult {
   const dataset = segmentationDataset({
     header,
     source: review.source,
+    ...(review.frame ? { frame: review.frame } : {}),
     contentLabel: 'LESION',
     contentDescription: 'Lesion outline corrected by a radiologist',
     contentCreatorName: review.reviewer.displayName,

@@ -1,6 +1,7 @@
+import { packBitFrames } from '@lungflow/contracts';
 import { attr, type NaturalizedDataset } from '../read';
 import type { Code } from './AnalysisResult';
-import { sourceInstance } from './resultHeader';
+import { sourceImage } from './resultHeader';
 import type { BinaryMask } from './ReviewResult';
 import { codeItem } from './srItems';
 
@@ -23,6 +24,8 @@ export interface SegmentationContent {
   header: { dataset: NaturalizedDataset; sopInstanceUid: string };
   /** The image the frames lie on. */
   source: NaturalizedDataset;
+  /** For a multi-frame source: the 1-based frame the masks lie on (1 when absent). */
+  frame?: number;
   contentLabel: string;
   contentDescription: string;
   contentCreatorName: string;
@@ -35,20 +38,11 @@ export interface SegmentationContent {
  * whole value is padded to even length.
  */
 export function packFrames(masks: readonly BinaryMask[]): Uint8Array {
-  const perFrame = masks.map((mask) => {
-    const pixels = mask.rows * mask.columns;
-    if (mask.data.length !== pixels) throw new RangeError(`mask has ${mask.data.length} values for ${mask.rows}×${mask.columns} pixels`);
-    return pixels;
-  });
-  const total = perFrame.reduce((a, b) => a + b, 0);
-  const bytes = Math.ceil(total / 8);
-  const out = new Uint8Array(bytes + (bytes % 2));
-  let bit = 0;
   for (const mask of masks) {
-    const { data } = mask;
-    for (let i = 0; i < data.length; i += 1, bit += 1) if (data[i]) out[bit >> 3] = (out[bit >> 3] as number) | (1 << (bit & 7));
+    if (mask.data.length !== mask.rows * mask.columns) throw new RangeError(`mask has ${mask.data.length} values for ${mask.rows}×${mask.columns} pixels`);
   }
-  return out;
+  // The same packing as the event masks (libs/contracts bits.ts): one implementation of PS3.5 §8.1.1.
+  return packBitFrames(masks.map((mask) => mask.data));
 }
 
 /**
@@ -65,25 +59,29 @@ export function segmentationDataset(content: SegmentationContent): NaturalizedDa
   for (const { label, mask } of segments) {
     if (rows !== mask.rows || columns !== mask.columns) throw new RangeError(`mask is ${mask.rows}×${mask.columns} but the source image is ${rows}×${columns} (segment "${label}")`);
   }
-  const ref = sourceInstance(source);
-  const sourceImage = {
+  // A multi-frame source's frame goes into each frame's Source Image (Referenced Frame Number, PS3.3 Table 10-3):
+  // OHIF's SEG loader maps a SEG frame to `…/frames/<n>` of the source by it. Not into Referenced Series >
+  // Referenced Instance: that is the SOP Instance Reference Macro (Table 10-11), which has no frame number (dciodvfy
+  // warns "not present in standard DICOM IOD").
+  const ref = sourceImage(source, content.frame);
+  const referencedFrame = ref.frame ? { ReferencedFrameNumber: ref.frame } : {};
+  const sourceImageItem = {
     ReferencedSOPClassUID: ref.sopClassUid,
     ReferencedSOPInstanceUID: ref.sopInstanceUid,
+    ...referencedFrame,
     PurposeOfReferenceCodeSequence: [codeItem({ value: '121322', scheme: 'DCM', meaning: 'Source image for image processing operation' })],
   };
   const derivation = {
     DerivationImageSequence: [
-      { SourceImageSequence: [sourceImage], DerivationCodeSequence: [codeItem({ value: '113076', scheme: 'DCM', meaning: 'Segmentation' })] },
+      { SourceImageSequence: [sourceImageItem], DerivationCodeSequence: [codeItem({ value: '113076', scheme: 'DCM', meaning: 'Segmentation' })] },
     ],
   };
   const frameOfReference = attr.string(source, 'FrameOfReferenceUID');
-  const position = attr.numbers(source, 'ImagePositionPatient');
-  const orientation = attr.numbers(source, 'ImageOrientationPatient');
-  const spacing = attr.numbers(source, 'PixelSpacing');
+  const { position, orientation, spacing, sliceThickness } = frameGeometry(source, ref.frame);
   const geometry = frameOfReference && position.length === 3 && orientation.length === 6 && spacing.length === 2;
   const shared: NaturalizedDataset = geometry
     ? {
-        PixelMeasuresSequence: [{ PixelSpacing: spacing, SliceThickness: attr.number(source, 'SliceThickness') ?? 1 }],
+        PixelMeasuresSequence: [{ PixelSpacing: spacing, SliceThickness: sliceThickness ?? 1 }],
         PlaneOrientationSequence: [{ ImageOrientationPatient: orientation }],
       }
     : // No Frame of Reference: the identity orientation says only that the frame lies on the image's own rows and
@@ -140,5 +138,25 @@ export function segmentationDataset(content: SegmentationContent): NaturalizedDa
       { SeriesInstanceUID: ref.seriesInstanceUid, ReferencedInstanceSequence: [{ ReferencedSOPClassUID: ref.sopClassUid, ReferencedSOPInstanceUID: ref.sopInstanceUid }] },
     ],
     PixelData: packFrames(segments.map((s) => s.mask)).buffer,
+  };
+}
+
+/**
+ * Plane position, orientation and pixel measures of one frame of the source: the classic top-level attributes, else
+ * (enhanced multi-frame objects, PS3.3 C.7.6.16) the frame's Per-Frame Functional Group, else the Shared one.
+ */
+function frameGeometry(source: NaturalizedDataset, frame: number | undefined) {
+  const shared = attr.items(source, 'SharedFunctionalGroupsSequence')[0];
+  const perFrame = attr.items(source, 'PerFrameFunctionalGroupsSequence')[(frame ?? 1) - 1];
+  const macro = (keyword: string) => attr.items(perFrame, keyword)[0] ?? attr.items(shared, keyword)[0];
+  const either = (keyword: string, sequence: string, n: number) => {
+    const top = attr.numbers(source, keyword);
+    return top.length === n ? top : attr.numbers(macro(sequence), keyword);
+  };
+  return {
+    position: either('ImagePositionPatient', 'PlanePositionSequence', 3),
+    orientation: either('ImageOrientationPatient', 'PlaneOrientationSequence', 6),
+    spacing: either('PixelSpacing', 'PixelMeasuresSequence', 2),
+    sliceThickness: attr.number(source, 'SliceThickness') ?? attr.number(macro('PixelMeasuresSequence'), 'SliceThickness'),
   };
 }

@@ -62,12 +62,20 @@ export const srItems = {
       ContentSequence: [{ ...image, RelationshipType: 'SELECTED FROM' }],
     };
   },
-  image(relationship: Relationship, sopClassUid: string, sopInstanceUid: string, name?: Code, segmentNumber?: number): NaturalizedDataset {
+  /** An IMAGE reference; `frame` for one frame of a multi-frame image, `segmentNumber` for one segment of a SEG. */
+  image(relationship: Relationship, sopClassUid: string, sopInstanceUid: string, name?: Code, within: { segmentNumber?: number; frame?: number } = {}): NaturalizedDataset {
     return {
       RelationshipType: relationship,
       ValueType: 'IMAGE',
       ...(name ? { ConceptNameCodeSequence: [codeItem(name)] } : {}),
-      ReferencedSOPSequence: [{ ReferencedSOPClassUID: sopClassUid, ReferencedSOPInstanceUID: sopInstanceUid, ...(segmentNumber ? { ReferencedSegmentNumber: segmentNumber } : {}) }],
+      ReferencedSOPSequence: [
+        {
+          ReferencedSOPClassUID: sopClassUid,
+          ReferencedSOPInstanceUID: sopInstanceUid,
+          ...(within.frame ? { ReferencedFrameNumber: within.frame } : {}),
+          ...(within.segmentNumber ? { ReferencedSegmentNumber: within.segmentNumber } : {}),
+        },
+      ],
     };
   },
 };

@@ -144,7 +144,9 @@ describe('structuredReport with lesion findings (measurements anchored to the im
     const sr = structuredReport(analysis(source, { lesions: lesionFindings() }));
     const measurements = (sr.dataset.ContentSequence as Array<Record<string, unknown>>).find((i) => JSON.stringify(i.ConceptNameCodeSequence).includes('126010'));
     const groups = measurements?.ContentSequence as Array<Record<string, unknown>>;
-    const outlineGroup = groups.find((g) => JSON.stringify(g.ContentSequence).includes('"LungFlow lesion outline"'));
+    const outlineGroup = groups.find((g) => JSON.stringify(g.ContentSequence).includes('"LungFlow lesion outline 1"'));
+    // The fixture's lesion is one region: one outline group.
+    expect(groups.filter((g) => JSON.stringify(g.ContentSequence).includes('LungFlow lesion outline'))).toHaveLength(1);
     const items = outlineGroup?.ContentSequence as Array<Record<string, unknown>>;
     expect(items.filter((i) => i.ValueType === 'NUM')).toHaveLength(0);
     const [scoord] = items.filter((i) => i.ValueType === 'SCOORD');
@@ -156,6 +158,32 @@ describe('structuredReport with lesion findings (measurements anchored to the im
     const expected = [20, 60, 34, 60, 34, 66, 40, 66, 40, 84, 20, 84, 20, 60].map((v, i) => (i % 2 === 0 ? v * sx : v * sy));
     expect(points).toHaveLength(expected.length);
     points.forEach((p, i) => expect(p).toBeCloseTo(expected[i] as number, 2));
+  });
+
+  it('outlines every lesion region in its own group (largest first, Referenced Segment on each); dciodvfy zero errors', () => {
+    const source = readPart10(readSample(SAMPLE.crJpegBaseline)).dataset;
+    const base = lesionFindings();
+    // A second lesion in the left lung (a 4×3 block) and a third, one cell, beside the first.
+    const lesionMask = Uint8Array.from(base.lesionMask.data);
+    for (let y = 30; y < 33; y += 1) for (let x = 70; x < 74; x += 1) lesionMask[y * 112 + x] = 1;
+    lesionMask[50 * 112 + 45] = 1;
+    const sr = structuredReport(analysis(source, { lesions: { ...base, lesionMask: { ...base.lesionMask, data: lesionMask } } }), refs);
+    expect(dciodvfy(sr.part10).errors).toEqual([]);
+    const measurements = (sr.dataset.ContentSequence as Array<Record<string, unknown>>).find((i) => JSON.stringify(i.ConceptNameCodeSequence).includes('126010'));
+    const outlineGroups = (measurements?.ContentSequence as Array<Record<string, unknown>>).filter((g) => JSON.stringify(g.ContentSequence).includes('LungFlow lesion outline'));
+    const scoordOf = (g: Record<string, unknown>) => (g.ContentSequence as Array<Record<string, unknown>>).find((i) => i.ValueType === 'SCOORD');
+    const ids = outlineGroups.map((g) => (g.ContentSequence as Array<Record<string, unknown>>).find((i) => i.ValueType === 'TEXT')?.TextValue);
+    expect(ids).toEqual(['LungFlow lesion outline 1', 'LungFlow lesion outline 2', 'LungFlow lesion outline 3']);
+    const sx = (source.Columns as number) / 112;
+    const sy = (source.Rows as number) / 112;
+    const scaled = (points: number[]) => points.map((v, i) => (i % 2 === 0 ? v * sx : v * sy));
+    const expectClose = (actual: unknown, expected: number[]) => {
+      expect(actual as number[]).toHaveLength(expected.length);
+      (actual as number[]).forEach((p, i) => expect(p).toBeCloseTo(expected[i] as number, 2));
+    };
+    expectClose(scoordOf(outlineGroups[1] as Record<string, unknown>)?.GraphicData, scaled([70, 30, 74, 30, 74, 33, 70, 33, 70, 30]));
+    expectClose(scoordOf(outlineGroups[2] as Record<string, unknown>)?.GraphicData, scaled([45, 50, 46, 50, 46, 51, 45, 51, 45, 50]));
+    for (const g of outlineGroups) expect(JSON.stringify(g.ContentSequence)).toContain('"ReferencedSegmentNumber":2');
   });
 
   it('leaves out mm² when the spacing is unknown and the severity group when no score model exists', () => {

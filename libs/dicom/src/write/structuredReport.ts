@@ -1,8 +1,8 @@
 import { attr, type NaturalizedDataset } from '../read';
 import type { AnalysisResult, ClassResult, Code } from './AnalysisResult';
 import { ANALYSIS_SEGMENTS } from './analysisSegmentation';
-import { ctLungGroups, imageAnchor, LESION_CODES, lesionGroups, outlineAnchor } from './lesionMeasurements';
-import { evidenceSequence, resultHeader, sourceInstance } from './resultHeader';
+import { ctLungGroups, imageAnchor, LESION_CODES, lesionGroups, outlineAnchors } from './lesionMeasurements';
+import { evidenceSequence, resultHeader, sourceImage } from './resultHeader';
 import { SECONDARY_CAPTURE_IMAGE_STORAGE } from './secondaryCapture';
 import { SEGMENTATION_STORAGE } from './segmentationDataset';
 import { LUNGFLOW_CODING_SCHEME, srItems } from './srItems';
@@ -80,9 +80,9 @@ export function structuredReport(result: AnalysisResult, options: StructuredRepo
     srItems.text('HAS CONCEPT MOD', C.algorithmParameters, `operating point: ${decision.className} positive when probability >= ${decision.threshold}`),
   ];
   // Every NUM is INFERRED FROM a SCOORD on the source image and every group carries it (lesionMeasurements.ts says why).
-  const source = sourceInstance(result.source);
+  const source = sourceImage(result.source, result.frame);
   const anchor = imageAnchor(result.source, source, result.lesions?.peak);
-  const outline = result.lesions && outlineAnchor(result.source, source, result.lesions.lesionMask);
+  const outlines = result.lesions ? outlineAnchors(result.source, source, result.lesions.lesionMask) : [];
   const heatmap = options.heatmap && { sopClassUid: SECONDARY_CAPTURE_IMAGE_STORAGE, sopInstanceUid: options.heatmap.sopInstanceUid, seriesInstanceUid: options.heatmap.seriesInstanceUid };
   const seg = options.segmentation && { sopClassUid: SEGMENTATION_STORAGE, sopInstanceUid: options.segmentation.sopInstanceUid, seriesInstanceUid: options.segmentation.seriesInstanceUid };
   const group = (cls: ClassResult): NaturalizedDataset => {
@@ -127,7 +127,7 @@ export function structuredReport(result: AnalysisResult, options: StructuredRepo
         ? lesionGroups({
             lesions: result.lesions,
             anchor,
-            ...(outline ? { outline } : {}),
+            outlines,
             srInstanceUid: header.sopInstanceUid,
             algorithm,
             ...(seg ? { segmentation: { ...seg, lesionSegmentNumber: ANALYSIS_SEGMENTS.lesion, lungSegmentNumber: ANALYSIS_SEGMENTS.lung } } : {}),

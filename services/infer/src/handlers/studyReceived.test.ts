@@ -85,6 +85,12 @@ describe('handleStudyReceived', () => {
     expect(published).toHaveLength(1);
     const done = inferenceCompletedValue.parse(published[0]);
     expect(done.results.map((r) => [r.sopInstanceUid, r.frame])).toEqual([['1.2.3.4.1', 1], ['1.2.3.4.1', 2], ['1.2.3.4.2', 1]]);
+    // Each result names its instance's SOP Class (report needs no QIDO for it) and, for the multi-frame one, its frames.
+    expect(done.results.map((r) => [r.sopClassUid, r.numberOfFrames])).toEqual([
+      ['1.2.840.10008.5.1.4.1.1.2.1', 2],
+      ['1.2.840.10008.5.1.4.1.1.2.1', 2],
+      ['1.2.840.10008.5.1.4.1.1.2', undefined],
+    ]);
     const mean = done.results.reduce((sum, r) => sum + (r.probabilities.covid19 as number), 0) / 3;
     expect(done.aggregate.method).toBe('mean-top-3');
     expect(done.aggregate.probabilities.covid19).toBeCloseTo(mean, 12);

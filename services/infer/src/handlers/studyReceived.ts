@@ -135,6 +135,9 @@ async function analyzeStudy(event: StudyReceived, deps: StudyReceivedDeps): Prom
     const classifications: Classification[] = [];
     const slices: CtSliceLungFindings[] = [];
     for (const { instance, frames } of perInstance) {
+      // What report needs to reference the instance without asking the PACS again (its SR's Image Library): the
+      // class as study.received named it, and the frames as analysed (the instance's own count, never the event's).
+      const reference = { sopClassUid: instance.sopClassUid, ...(frames.length > 1 ? { numberOfFrames: frames.length } : {}) };
       for (const { frame, classification, ctLungs: slice } of frames) {
         classifications.push(classification);
         if (slice) slices.push(slice);
@@ -149,6 +152,7 @@ async function analyzeStudy(event: StudyReceived, deps: StudyReceivedDeps): Prom
           ...(activationMap ? { activationMap } : {}),
           ...(classification.lungs ? { lungs: { areaFraction: classification.lungs.areaFraction } } : {}),
           ...(classification.lesions ? { lesions: lesionsMessage(classification.lesions) } : {}),
+          ...reference,
         });
       }
     }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { deadLetter, encodeMessage, inferenceCompleted, packMask, type DeadLetter, type InferenceCompleted, type ReportStored } from '@lungflow/contracts';
+import { deadLetter, encodeMessage, inferenceCompleted, packMask, reportStored, type DeadLetter, type InferenceCompleted, type ReportStored } from '@lungflow/contracts';
 import { readPart10 } from '@lungflow/dicom';
 import { DicomWebError } from '@lungflow/dicomweb';
 import { processMessage } from '@lungflow/kafka';
@@ -12,7 +12,7 @@ import type { Thumbnails } from '../worklist/WorklistStore';
 import sharp from 'sharp';
 import { lesionFindings } from '../../../../libs/dicom/src/write/__tests__/fixtures';
 import { dciodvfy } from '../../../../libs/dicom/src/write/__tests__/validators';
-import { camOf, handleInferenceCompleted } from './inferenceCompleted';
+import { analysedInstances, camOf, handleInferenceCompleted } from './inferenceCompleted';
 import { lesionsOf } from './lesionsOf';
 
 const REPO = path.resolve(__dirname, '../../../..');
@@ -180,7 +180,7 @@ function eventWithLesions(): InferenceCompleted {
 
 describe('inference.completed handler, result with lesion findings', () => {
   it('stores SR, SC and SEG in one request; the SR measures the lesions and references SC and SEG; all pass dciodvfy', async () => {
-    const { handler, stored, listed } = harness();
+    const { handler, stored, listed, published } = harness();
     await handler({ key: { studyInstanceUid: source.StudyInstanceUID }, value: eventWithLesions() }, context);
     expect(stored).toHaveLength(1);
     const parts = stored[0] as Uint8Array[];
@@ -194,6 +194,17 @@ describe('inference.completed handler, result with lesion findings', () => {
     expect(JSON.stringify(sr?.ContentSequence)).toContain('LESFRAC');
     for (const bytes of parts) expect(dciodvfy(bytes).errors).toEqual([]);
     expect(listed[0]?.seg).toMatchObject({ sopInstanceUid: seg?.SOPInstanceUID, sopClassUid: '1.2.840.10008.5.1.4.1.1.66.4' });
+    // report.stored announces the SEG beside SR and SC, with its WADO-RS link, and the contract accepts it.
+    expect(published[0]?.segmentations).toEqual([
+      {
+        studyInstanceUid: source.StudyInstanceUID,
+        seriesInstanceUid: seg?.SeriesInstanceUID,
+        sopInstanceUid: seg?.SOPInstanceUID,
+        sopClassUid: '1.2.840.10008.5.1.4.1.1.66.4',
+        wadoRsUrl: `http://pacs.example/dicom-web/studies/${source.StudyInstanceUID}/series/${seg?.SeriesInstanceUID}/instances/${seg?.SOPInstanceUID}`,
+      },
+    ]);
+    expect(() => reportStored.value.parse(published[0])).not.toThrow();
   });
 
   it('gives a redelivery the same three UIDs', async () => {
@@ -206,10 +217,11 @@ describe('inference.completed handler, result with lesion findings', () => {
   });
 
   it('keeps SR + SC and lists no SEG for a result without lesions', async () => {
-    const { handler, stored, listed } = harness();
+    const { handler, stored, listed, published } = harness();
     await handler({ key: { studyInstanceUid: source.StudyInstanceUID }, value: event() }, context);
     expect(stored[0]).toHaveLength(2);
     expect(listed[0]?.seg).toBeUndefined();
+    expect(published[0]).not.toHaveProperty('segmentations');
   });
 
   it('unpacks the event masks to what was measured, and reads no lesions from a plain result', () => {
@@ -219,6 +231,46 @@ describe('inference.completed handler, result with lesion findings', () => {
     expect(Buffer.from(back?.lesionMask.data ?? []).equals(Buffer.from(lesionMask.data))).toBe(true);
     expect(lesionsOf(event().results[0]!)).toBeUndefined();
     expect(lesionsOf(eventWithLesions().results[0]!)?.severity).toEqual({ extent: 2.5, opacity: 1.75, brixiaGlobal: 4.5 });
+  });
+});
+
+describe('analysed instances of a multi-instance study', () => {
+  const CT = '1.2.840.10008.5.1.4.1.1.2';
+  const ENHANCED_CT = '1.2.840.10008.5.1.4.1.1.2.1';
+  const sourceRef = { sopClassUid: CT, sopInstanceUid: '1.2.3.9.1', seriesInstanceUid: '1.2.3.9' };
+  function studyOf(withClasses: boolean): InferenceCompleted {
+    const base = event();
+    const result = base.results[0] as InferenceCompleted['results'][number];
+    const at = (sopInstanceUid: string, sopClassUid: string, frame = 1, numberOfFrames?: number) => ({
+      ...result,
+      seriesInstanceUid: '1.2.3.9',
+      sopInstanceUid,
+      frame,
+      ...(withClasses ? { sopClassUid, ...(numberOfFrames ? { numberOfFrames } : {}) } : {}),
+    });
+    return inferenceCompleted.value.parse({ ...base, results: [at('1.2.3.9.1', CT), at('1.2.3.9.2', ENHANCED_CT, 1, 2), at('1.2.3.9.2', ENHANCED_CT, 2, 2)] });
+  }
+  function countingPacs() {
+    const queries: unknown[] = [];
+    const pacs = {
+      searchInstances: async (query: Record<string, unknown>) => {
+        queries.push(query);
+        return [{ '00080018': { vr: 'UI', Value: ['1.2.3.9.2'] }, '00080016': { vr: 'UI', Value: [ENHANCED_CT] } }];
+      },
+    } as unknown as ReportPacs;
+    return { pacs, queries };
+  }
+
+  it('takes every SOP Class from the event and does not ask the PACS', async () => {
+    const { pacs, queries } = countingPacs();
+    expect(await analysedInstances(pacs, studyOf(true), sourceRef)).toEqual([sourceRef, { sopClassUid: ENHANCED_CT, sopInstanceUid: '1.2.3.9.2', seriesInstanceUid: '1.2.3.9' }]);
+    expect(queries).toEqual([]);
+  });
+
+  it('asks the PACS (QIDO-RS, once) for an event from an older producer without the classes, with the same outcome', async () => {
+    const { pacs, queries } = countingPacs();
+    expect(await analysedInstances(pacs, studyOf(false), sourceRef)).toEqual(await analysedInstances(countingPacs().pacs, studyOf(true), sourceRef));
+    expect(queries).toEqual([{ includefield: '00080016' }]);
   });
 });
 

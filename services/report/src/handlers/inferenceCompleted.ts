@@ -53,19 +53,23 @@ function storedObject(written: WrittenResult, sopClassUid: string, dicomWebUrl: 
 }
 
 /**
- * Every analysed instance with its SOP Class (QIDO-RS; the event does not carry it), sorted by UID: the first one
- * names the result and the whole set goes into its UIDs (libs/dicom uids.ts), so a redelivery or a later version
- * of the same images gets the same UIDs and the PACS overwrites instead of duplicating, while a version with a late
- * series gets new ones instead of hiding behind the stale result.
+ * Every analysed instance with its SOP Class, sorted by UID: the first one names the result and the whole set goes
+ * into its UIDs (libs/dicom uids.ts), so a redelivery or a later version of the same images gets the same UIDs and
+ * the PACS overwrites instead of duplicating, while a version with a late series gets new ones instead of hiding
+ * behind the stale result. The class comes from the event (`results[i].sopClassUid`); only events from producers
+ * older than that field make report ask the PACS (QIDO-RS) for it.
  */
-async function analysedInstances(pacs: ReportPacs, event: InferenceCompleted, source: ReferencedInstance): Promise<ReferencedInstance[]> {
+export async function analysedInstances(pacs: Pick<ReportPacs, 'searchInstances'>, event: InferenceCompleted, source: ReferencedInstance): Promise<ReferencedInstance[]> {
   // A single-image study (the common radiograph) references only the source, whose class its header gave: no query.
   if (event.results.every((r) => r.sopInstanceUid === source.sopInstanceUid)) return [source];
   const classes = new Map<string, string>();
-  for (const json of await pacs.searchInstances({ includefield: '00080016' }, event.studyInstanceUid)) {
-    const sop = firstString(json, '00080018');
-    const cls = firstString(json, '00080016');
-    if (sop && cls) classes.set(sop, cls);
+  for (const r of event.results) if (r.sopClassUid) classes.set(r.sopInstanceUid, r.sopClassUid);
+  if (event.results.some((r) => !classes.has(r.sopInstanceUid))) {
+    for (const json of await pacs.searchInstances({ includefield: '00080016' }, event.studyInstanceUid)) {
+      const sop = firstString(json, '00080018');
+      const cls = firstString(json, '00080016');
+      if (sop && cls && !classes.has(sop)) classes.set(sop, cls);
+    }
   }
   const refs = new Map<string, ReferencedInstance>([[source.sopInstanceUid, source]]);
   for (const r of event.results) {
@@ -78,7 +82,7 @@ async function analysedInstances(pacs: ReportPacs, event: InferenceCompleted, so
 /**
  * `inference.completed` → SR + heatmap SC in the PACS (one STOW-RS request), the worklist entry, `report.stored`.
  * When the drawn image's result has lesion findings (`lesionsOf`), a SEG of its lung and lesion masks goes in the
- * same request and the SR carries the lesion measurements and references the SC and the SEG; a result without
+ * same request (and `report.stored` names it in `segmentations`) and the SR carries the lesion measurements and references the SC and the SEG; a result without
  * lesions gets SR + SC as before. The SEG's UIDs derive like the SR's, so a redelivery overwrites it too.
  *
  * Failure policy (carried out by the consumer): PACS errors stay DicomWebErrors, so outages (5xx, timeouts, refused
@@ -110,6 +114,8 @@ export function handleInferenceCompleted(deps: InferenceCompletedDeps): EventHan
 
     const result: AnalysisResult = {
       source: dataset,
+      // The drawn frame: a multi-frame source's SR and SEG name it (Referenced Frame Number).
+      frame: chosen.frame,
       analysedInstances: analysed,
       model: { id: card.id, name: card.id, version: card.version, fileSha256: chosen.model.sha256 },
       classes: card.classes.map((c) => ({ name: c.name, code: c.code, probability: event.aggregate.probabilities[c.name] ?? 0 })),
@@ -172,6 +178,7 @@ export function handleInferenceCompleted(deps: InferenceCompletedDeps): EventHan
       priority: decision.positive ? 'urgent' : 'routine',
       sr: srObject,
       secondaryCaptures: [scObject],
+      ...(segObject ? { segmentations: [segObject] } : {}),
       storedAt: storedAt.toISOString(),
     };
     await deps.publish({ studyInstanceUid: event.studyInstanceUid }, stored);

@@ -59,6 +59,8 @@ export async function saveReview(deps: SaveReviewDeps, studyInstanceUid: string,
   const previous = revision > 1 ? reviewUids(studyInstanceUid, principal.username, revision - 1, 'review-sr') : undefined;
   const review: ReviewResult = {
     source,
+    // The frame the review page showed (the drawn one): a multi-frame source's SEG and SR name it.
+    frame: item.source.frame,
     reviewer: { username: principal.username, displayName: principal.displayName, organization: deps.organization },
     revision,
     label: REVIEW_LABELS[request.label].code,
