@@ -4,7 +4,9 @@
 #   2. for each values file (chart defaults, values/production.yaml, values/trial.yaml): helm lint --strict,
 #      helm template, kubeconform (Kubernetes + Strimzi + KEDA schemas, strict, offline), policy checks
 #   3. the must-fail cases in tests/must-fail: each must fail, and for the reason its header names
-#      (policy RULE, schema KIND, values TEXT, hadolint CODE)
+#      (policy RULE, schema KIND, values TEXT, render TEXT, hadolint CODE); a `# base: values/X.yaml` header renders
+#      the case over that values file (e.g. production with one safeguard taken away)
+#   4. production values ask for policy secure-backends (TLS + SCRAM on every Kafka client, a password on every Redis)
 # Usage: validate.sh [--junit FILE]. Exits non-zero on any problem; --junit writes one testcase per check.
 set -uo pipefail
 
@@ -62,7 +64,7 @@ expect_policy() {  # values file (or rendered *.manifest.yaml) whose header says
   if [[ $values == *.manifest.yaml ]]; then
     cp "$values" "$WORK/case.yaml"
   else
-    "${HELM_TEMPLATE[@]}" -f "$values" > "$WORK/case.yaml" || { echo "render failed"; return 1; }
+    "${HELM_TEMPLATE[@]}" "${BASE_ARGS[@]}" -f "$values" > "$WORK/case.yaml" || { echo "render failed"; return 1; }
   fi
   if "${POLICY[@]}" "$WORK/case.yaml" > "$WORK/case.out" 2>&1; then
     echo "policy passed, but this case must fail with [$rule]"; return 1
@@ -74,7 +76,7 @@ expect_policy() {  # values file (or rendered *.manifest.yaml) whose header says
 }
 expect_schema() {  # values file whose header says "# expect: schema KIND"
   local values=$1 kind=$2
-  "${HELM_TEMPLATE[@]}" -f "$values" > "$WORK/case.yaml" || { echo "render failed"; return 1; }
+  "${HELM_TEMPLATE[@]}" "${BASE_ARGS[@]}" -f "$values" > "$WORK/case.yaml" || { echo "render failed"; return 1; }
   if "${KUBECONFORM[@]}" "$WORK/case.yaml" > "$WORK/case.out" 2>&1; then
     echo "kubeconform passed, but this case must fail on a $kind"; return 1
   fi
@@ -85,12 +87,21 @@ expect_schema() {  # values file whose header says "# expect: schema KIND"
 }
 expect_values() {  # values file whose header says "# expect: values TEXT": helm must refuse it, naming TEXT
   local values=$1 text=$2
-  if "${HELM_TEMPLATE[@]}" -f "$values" > "$WORK/case.out" 2>&1; then
+  if "${HELM_TEMPLATE[@]}" "${BASE_ARGS[@]}" -f "$values" > "$WORK/case.out" 2>&1; then
     echo "helm rendered it, but values.schema.json must reject it ($text)"; return 1
   fi
   cat "$WORK/case.out"
   grep -q "don't meet the specifications of the schema" "$WORK/case.out" && grep -q -- "$text" "$WORK/case.out" \
     || { echo "expected a values schema error naming $text"; return 1; }
+}
+expect_render() {  # values file whose header says "# expect: render TEXT": a template `fail` must refuse it, naming TEXT
+  local values=$1 text=$2
+  if "${HELM_TEMPLATE[@]}" "${BASE_ARGS[@]}" -f "$values" > "$WORK/case.out" 2>&1; then
+    echo "helm rendered it, but the chart must refuse it ($text)"; return 1
+  fi
+  cat "$WORK/case.out"
+  grep -q "don't meet the specifications of the schema" "$WORK/case.out" && { echo "refused by the values schema, not by the template"; return 1; }
+  grep -qF -- "$text" "$WORK/case.out" || { echo "expected the render to fail naming: $text"; return 1; }
 }
 expect_hadolint() {  # Dockerfile whose header says "# expect: hadolint CODE"
   local dockerfile=$1 code=$2
@@ -118,14 +129,20 @@ for values in default values/production.yaml values/trial.yaml; do
   done
   check "policy ($label)" "${POLICY[@]}" "$WORK/$label.yaml"
 done
+# The policy run above checked rule secure-backends on production only if the render asks for it (requireSecureBackends).
+check "production renders with requireSecureBackends (policy secure-backends applies)" \
+  grep -q 'lungflow.io/require-secure-backends: "true"' "$WORK/production.yaml"
 
 echo "== must-fail cases (each proves a check catches what it is for)"
 for case in tests/must-fail/*; do
   read -r _ _ kind expected < <(grep -m1 '^# expect:' "$case")
+  base=$(sed -n 's/^# base: *//p' "$case" | head -n 1)
+  BASE_ARGS=(); [ -z "$base" ] || BASE_ARGS=(-f "$K8S_DIR/$base")
   case "$kind" in
     policy) check "must fail: $(basename "$case") -> [$expected]" expect_policy "$K8S_DIR/$case" "$expected" ;;
     schema) check "must fail: $(basename "$case") -> invalid $expected" expect_schema "$K8S_DIR/$case" "$expected" ;;
     values) check "must fail: $(basename "$case") -> values schema ($expected)" expect_values "$K8S_DIR/$case" "$expected" ;;
+    render) check "must fail: $(basename "$case") -> render ($expected)" expect_render "$K8S_DIR/$case" "$expected" ;;
     hadolint) check "must fail: $(basename "$case") -> $expected" expect_hadolint "deploy/k8s/$case" "$expected" ;;
     *) check "must fail: $(basename "$case") has an '# expect:' header" false ;;
   esac

@@ -17,6 +17,12 @@ Rules (deploy/k8s/README.md explains why each exists):
                            services ignore unknown variables, so a misspelt setting would otherwise go unnoticed
   redis-durability         a Redis container runs with `--appendonly yes` and `--appendfsync everysec` (or always):
                            without the append-only file a crash loses cursors, due sets and idempotency keys
+  secure-backends          only when the render asks for it (the chart's requireSecureBackends puts the annotation
+                           lungflow.io/require-secure-backends on its common ConfigMap): every LungFlow container has
+                           KAFKA_TLS=true, a SCRAM mechanism, a user and KAFKA_SASL_PASSWORD from a Secret, a
+                           REDIS_PASSWORD from a Secret, and its CA file mounted; Redis runs with --requirepass;
+                           every Strimzi listener has TLS and authentication and each user a KafkaUser; KEDA's Kafka
+                           triggers authenticate
 
 Usage: policy.py MANIFESTS.yaml [--contracts libs/contracts/src/topics.ts] [--repo REPO_ROOT]
 """
@@ -261,6 +267,76 @@ def check_env(docs, repo):
     return out
 
 
+SECURE_BACKENDS_ANNOTATION = 'lungflow.io/require-secure-backends'
+
+
+def from_secret(entry):
+    """True when an env entry takes its value from a Secret key (never a literal in the manifest)."""
+    return bool(((entry or {}).get('valueFrom') or {}).get('secretKeyRef'))
+
+
+def check_secure_backends(docs):
+    """Production: what libs/kafka (kafkaSecurity) and libs/redis (redisSecurity) need to refuse nobody and leak nothing."""
+    if not any(doc.get('kind') == 'ConfigMap' and
+               ((doc.get('metadata') or {}).get('annotations') or {}).get(SECURE_BACKENDS_ANNOTATION) == 'true'
+               for doc in docs):
+        return []
+    configmaps = {doc['metadata']['name']: doc.get('data') or {} for doc in docs if doc.get('kind') == 'ConfigMap'}
+    kafka_users = {doc['metadata']['name'] for doc in docs if doc.get('kind') == 'KafkaUser'}
+    strimzi = any(doc.get('kind') == 'Kafka' for doc in docs)
+    out = []
+    for doc in docs:
+        kind, name = doc.get('kind'), (doc.get('metadata') or {}).get('name')
+        if kind in POD_KINDS:
+            template = (doc.get('spec') or {}).get('template') or {}
+            service = ((template.get('metadata') or {}).get('labels') or {}).get('lungflow.io/service')
+            for container in pod_spec(doc).get('containers') or []:
+                where = f'{kind}/{name} {container.get("name")}'
+                if re.search(r'(^|/)redis[:@]', str(container.get('image', ''))):
+                    if '--requirepass' not in [str(arg) for arg in (container.get('command') or []) + (container.get('args') or [])]:
+                        out.append(('secure-backends', where, 'Redis runs without --requirepass'))
+                    continue
+                if not service:
+                    continue
+                values, entries = {}, {}
+                for source in container.get('envFrom') or []:
+                    if 'configMapRef' in source:
+                        values.update(configmaps.get(source['configMapRef']['name'], {}))
+                for entry in container.get('env') or []:
+                    entries[entry['name']] = entry
+                    if 'value' in entry:
+                        values[entry['name']] = entry['value']
+                if str(values.get('KAFKA_TLS')) != 'true':
+                    out.append(('secure-backends', where, 'KAFKA_TLS is not true'))
+                if not str(values.get('KAFKA_SASL_MECHANISM', '')).startswith('scram-'):
+                    out.append(('secure-backends', where, 'KAFKA_SASL_MECHANISM is not scram-sha-512/256'))
+                user = values.get('KAFKA_SASL_USERNAME')
+                if not user:
+                    out.append(('secure-backends', where, 'no KAFKA_SASL_USERNAME'))
+                elif strimzi and user not in kafka_users:
+                    out.append(('secure-backends', where, f'KAFKA_SASL_USERNAME {user} has no KafkaUser'))
+                for secret in ('KAFKA_SASL_PASSWORD', 'REDIS_PASSWORD'):
+                    if not from_secret(entries.get(secret)):
+                        out.append(('secure-backends', where, f'{secret} does not come from a Secret (secretKeyRef)'))
+                mounts = [m.get('mountPath', '') for m in container.get('volumeMounts') or []]
+                for file_setting in ('KAFKA_TLS_CA_FILE', 'KAFKA_TLS_CERT_FILE', 'KAFKA_TLS_KEY_FILE', 'REDIS_TLS_CA_FILE'):
+                    path = values.get(file_setting)
+                    if path and not any(path.startswith(mount.rstrip('/') + '/') for mount in mounts):
+                        out.append(('secure-backends', where, f'{file_setting} {path} is on no mounted volume'))
+        elif kind == 'Kafka':
+            for listener in (((doc.get('spec') or {}).get('kafka') or {}).get('listeners') or []):
+                where = f'Kafka/{name} listener {listener.get("name")}'
+                if listener.get('tls') is not True:
+                    out.append(('secure-backends', where, 'tls is not true'))
+                if not (listener.get('authentication') or {}).get('type'):
+                    out.append(('secure-backends', where, 'no authentication'))
+        elif kind == 'ScaledObject':
+            for trigger in (doc.get('spec') or {}).get('triggers') or []:
+                if trigger.get('type') == 'kafka' and not (trigger.get('authenticationRef') or {}).get('name'):
+                    out.append(('secure-backends', f'ScaledObject/{name}', 'its Kafka trigger has no authenticationRef'))
+    return out
+
+
 class StrictLoader(yaml.SafeLoader):
     """Records repeated mapping keys, which a template bug (two includes emitting one label) produces."""
 
@@ -294,6 +370,7 @@ def main():
     if args.contracts:
         violations += check_topics(docs, contract_topics(args.contracts))
     violations += check_scaling(docs)
+    violations += check_secure_backends(docs)
     if args.repo:
         violations += check_env(docs, args.repo)
     for rule, where, message in violations:

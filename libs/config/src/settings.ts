@@ -46,7 +46,14 @@ export const commonSettings = z.object({
   KAFKA_SASL_PASSWORD: env.optionalString(),
   /** Replication factor of the topics a service creates; unset: 1 when every broker is on loopback, else 3. */
   KAFKA_REPLICATION_FACTOR: z.coerce.number().int().positive().optional(),
+  /** redis:// or rediss:// (TLS). Credentials belong in the next settings (a Secret), not in this URL (a ConfigMap). */
   REDIS_URL: env.url('redis://127.0.0.1:6379'),
+  /** Redis AUTH (libs/redis redisSecurity): the password, or a file holding it (a mounted Secret); an ACL user name. */
+  REDIS_USERNAME: env.optionalString(),
+  REDIS_PASSWORD: env.optionalString(),
+  REDIS_PASSWORD_FILE: env.optionalString(),
+  /** The CA that signed Redis's certificate when it is a private one (rediss:// only). */
+  REDIS_TLS_CA_FILE: env.optionalString(),
   DICOMWEB_URL: env.url('http://127.0.0.1:8042/dicom-web'),
   DICOMWEB_USERNAME: env.optionalString(),
   DICOMWEB_PASSWORD: env.optionalString(),

@@ -18,7 +18,7 @@ const IDENTIFYING_KEYS = new Set(
     '00080050', '00080090', '00081050', '00081070', '00081060', '00321032', '00080080', '00080081', '00081040',
     '00081010', '00080020', '00080021', '00080022', '00080023', '0008002A', '00080030', '00080031', '00080032', '00080033',
     // credentials are not patient data but must never reach a log either
-    'authorization', 'access_token', 'password', 'DICOMWEB_PASSWORD', 'bearerToken',
+    'authorization', 'access_token', 'password', 'DICOMWEB_PASSWORD', 'bearerToken', 'REDIS_PASSWORD', 'KAFKA_SASL_PASSWORD',
   ].map((key) => key.toLowerCase()),
 );
 

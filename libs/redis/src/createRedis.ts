@@ -1,5 +1,6 @@
 import Redis from 'ioredis';
 import { backoffDelay } from '@lungflow/errors';
+import type { RedisSecurity } from './redisSecurity';
 
 /** Where the client reports losing and regaining Redis (a pino logger fits). */
 export interface RedisLog {
@@ -16,6 +17,8 @@ export interface CreateRedisOptions {
   log?: RedisLog;
   /** Names the client in those lines (e.g. `worklist subscriber`). */
   name?: string;
+  /** AUTH and TLS (redisSecurity(config)); what the URL says when absent. */
+  security?: RedisSecurity;
 }
 
 /**
@@ -29,6 +32,7 @@ export interface CreateRedisOptions {
  */
 export function createRedis(url: string, options: CreateRedisOptions = {}): Redis {
   const client = new Redis(url, {
+    ...options.security,
     keyPrefix: options.keyPrefix,
     maxRetriesPerRequest: options.maxRetriesPerRequest ?? 2,
     retryStrategy: (times) => backoffDelay(times, { initialMs: 100, maxMs: 5_000 }),

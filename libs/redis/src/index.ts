@@ -1,5 +1,7 @@
 export { createRedis, pingRedis } from './createRedis';
 export type { CreateRedisOptions } from './createRedis';
+export { redisSecurity } from './redisSecurity';
+export type { RedisSecurity, RedisSecuritySettings } from './redisSecurity';
 export { IdempotencyStore } from './IdempotencyStore';
 export { CursorStore } from './CursorStore';
 export { DueQueue } from './DueQueue';

@@ -6,7 +6,7 @@ import { Metrics, healthRoutes } from '@lungflow/http';
 import { ModelSet } from '@lungflow/inference';
 import { ConsumerRunner, ConsumerSupervisor, EventProducer, createKafka, ensureTopics, kafkaSecurity, replicationFactor, type TopicNames } from '@lungflow/kafka';
 import { createLogger, type Logger } from '@lungflow/logging';
-import { IdempotencyStore, createRedis, pingRedis, type Redis } from '@lungflow/redis';
+import { IdempotencyStore, createRedis, pingRedis, type Redis, redisSecurity } from '@lungflow/redis';
 import { modelDirs, type InferConfig } from './config';
 import { handleStudyReceived } from './handlers/studyReceived';
 import { lungflowVersion } from '@lungflow/config';
@@ -44,7 +44,7 @@ export async function build(config: InferConfig, deps: InferDeps = {}): Promise<
   const batchSeconds = metrics.histogram('infer_batch_seconds', 'Model time per batch', ['task'], [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2]);
   const stageSeconds = metrics.histogram('infer_stage_seconds', 'Per instance: WADO-RS fetch, and analyse (decode, pre-processing, model incl. batching wait, CAM)', ['stage'], [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5]);
   const retries = metrics.counter('infer_retries_total', 'Retriable failures (PACS or broker outage), by error code', ['code']);
-  const redis = deps.redis ?? createRedis(config.REDIS_URL, { keyPrefix: config.INFER_REDIS_PREFIX, log: logger, name: 'infer' });
+  const redis = deps.redis ?? createRedis(config.REDIS_URL, { keyPrefix: config.INFER_REDIS_PREFIX, log: logger, name: 'infer', security: redisSecurity(config) });
   const kafka = deps.kafka ?? createKafka({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-infer`, log: logger, security: kafkaSecurity(config) });
   const producer = new EventProducer(kafka, deps.topicNames);
   const pacs = deps.pacs ?? new RoutedPacsReader(config);

@@ -10,7 +10,7 @@ import { EventProducer, createKafka, ensureTopics, kafkaSecurity, replicationFac
 import type { TopicNames } from '@lungflow/kafka';
 import { createLogger } from '@lungflow/logging';
 import type { Logger } from '@lungflow/logging';
-import { CursorStore, createRedis, pingRedis } from '@lungflow/redis';
+import { CursorStore, createRedis, pingRedis, redisSecurity } from '@lungflow/redis';
 import type { Redis } from '@lungflow/redis';
 import type { IngestConfig } from './config';
 import { orthancRestUrl } from './config';
@@ -58,7 +58,7 @@ export interface IngestService {
 export async function build(config: IngestConfig, deps: IngestDeps): Promise<IngestService> {
   const logger = deps.logger ?? createLogger({ service: 'ingest', level: config.LOG_LEVEL });
   const metrics = createIngestMetrics(deps.metrics ?? new Metrics('ingest'));
-  const redis = deps.redis ?? createRedis(config.REDIS_URL, { keyPrefix: `${config.INGEST_REDIS_PREFIX}${config.INGEST_PACS_ID}:`, log: logger, name: 'ingest' });
+  const redis = deps.redis ?? createRedis(config.REDIS_URL, { keyPrefix: `${config.INGEST_REDIS_PREFIX}${config.INGEST_PACS_ID}:`, log: logger, name: 'ingest', security: redisSecurity(config) });
   const kafka = deps.kafka ?? createKafka({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-ingest`, log: logger, security: kafkaSecurity(config) });
   const producer = new EventProducer(kafka, deps.topicNames);
   const pacs = deps.pacs ?? DicomWebClient.fromSettings(config);

@@ -10,7 +10,7 @@ import { Metrics, healthRoutes } from '@lungflow/http';
 import { watchDeadLetters } from './deadLetterMetrics';
 import { ConsumerRunner, ConsumerSupervisor, EventProducer, createKafka, ensureTopics, kafkaSecurity, replicationFactor, type TopicNames } from '@lungflow/kafka';
 import { createLogger, type Logger } from '@lungflow/logging';
-import { createRedis, pingRedis, type Redis } from '@lungflow/redis';
+import { createRedis, pingRedis, type Redis, redisSecurity } from '@lungflow/redis';
 import { modelDir, type ReportConfig } from './config';
 import { handleInferenceCompleted } from './handlers/inferenceCompleted';
 import { lungflowVersion } from '@lungflow/config';
@@ -59,7 +59,7 @@ export async function build(config: ReportConfig, deps: ReportDeps = {}): Promis
   const storeSeconds = metrics.histogram('report_inference_to_stored_seconds', 'From the model finishing to the SR and SC being stored', [], [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60]);
   const stageSeconds = metrics.histogram('report_stage_seconds', 'Time in each step of one result (source, instances, seg, sc, sr, stow, worklist, publish)', ['stage'], [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5]);
   const prefix = config.REPORT_REDIS_PREFIX;
-  const redis = deps.redis ?? createRedis(config.REDIS_URL, { keyPrefix: prefix, log: logger, name: 'report' });
+  const redis = deps.redis ?? createRedis(config.REDIS_URL, { keyPrefix: prefix, log: logger, name: 'report', security: redisSecurity(config) });
   // The worklist change subscription; createRedis gives a duplicate its own error listener (and log lines).
   const subscriber = redis.duplicate();
   const kafka = deps.kafka ?? createKafka({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-report`, log: logger, security: kafkaSecurity(config) });

@@ -41,9 +41,19 @@ app.kubernetes.io/component: {{ .component }}
 {{- end -}}
 {{- end -}}
 
+{{- define "lungflow.kafkaCluster" -}}
+{{- printf "%s-kafka" (include "lungflow.fullname" .) -}}
+{{- end -}}
+
+{{/* "true" when the Kafka clients use TLS or SASL (kafka.tls, kafka.sasl); empty otherwise. */}}
+{{- define "lungflow.kafkaSecure" -}}
+{{- if or .Values.kafka.tls.enabled .Values.kafka.sasl.mechanism -}}true{{- end -}}
+{{- end -}}
+
 {{- define "lungflow.kafkaBootstrap" -}}
 {{- if .Values.kafka.strimzi.enabled -}}
-{{- printf "%s-kafka-kafka-bootstrap:9092" (include "lungflow.fullname" .) -}}
+{{- /* Strimzi's bootstrap Service has a port per listener: 9092 plaintext, 9093 the secure one (kafka.yaml). */ -}}
+{{- printf "%s-kafka-bootstrap:%s" (include "lungflow.kafkaCluster" .) (ternary "9093" "9092" (eq (include "lungflow.kafkaSecure" .) "true")) -}}
 {{- else -}}
 {{- required "kafka.bootstrapServers is required when kafka.strimzi.enabled is false" .Values.kafka.bootstrapServers -}}
 {{- end -}}
@@ -54,6 +64,110 @@ app.kubernetes.io/component: {{ .component }}
 {{- printf "redis://%s-redis:6379" (include "lungflow.fullname" .) -}}
 {{- else -}}
 {{- required "redis.url is required when redis.enabled is false" .Values.redis.url -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The Secret holding the CA of the brokers' certificates: kafka.tls.caSecret, else Strimzi's cluster CA. */}}
+{{- define "lungflow.kafkaCaSecret" -}}
+{{- if .Values.kafka.tls.caSecret -}}
+{{- .Values.kafka.tls.caSecret -}}
+{{- else if .Values.kafka.strimzi.enabled -}}
+{{- printf "%s-cluster-ca-cert" (include "lungflow.kafkaCluster" .) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The Secret of Redis's password (key REDIS_PASSWORD); empty when redis.auth is off. */}}
+{{- define "lungflow.redisSecretName" -}}
+{{- if .Values.redis.auth.enabled -}}
+{{- default (printf "%s-redis" (include "lungflow.fullname" .)) .Values.redis.auth.existingSecret -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+What a service's container needs to reach Kafka and Redis securely, as YAML {env, volumes, volumeMounts}:
+(dict "root" $ "service" "ingest"). The services read these through libs/config commonSettings (KAFKA_TLS*,
+KAFKA_SASL_*, REDIS_PASSWORD, REDIS_TLS_CA_FILE); KAFKA_TLS and KAFKA_SASL_MECHANISM are in the common ConfigMap.
+Passwords come by secretKeyRef, never through a ConfigMap; CA and client certificates are mounted files.
+*/}}
+{{- define "lungflow.backendClient" -}}
+{{- $v := .root.Values -}}
+{{- $env := list -}}
+{{- $volumes := list -}}
+{{- $mounts := list -}}
+{{- if $v.kafka.tls.enabled -}}
+{{- with include "lungflow.kafkaCaSecret" .root -}}
+{{- $volumes = append $volumes (dict "name" "kafka-ca" "secret" (dict "secretName" . "items" (list (dict "key" $v.kafka.tls.caKey "path" "ca.crt")))) -}}
+{{- $mounts = append $mounts (dict "name" "kafka-ca" "mountPath" "/etc/lungflow/kafka-ca" "readOnly" true) -}}
+{{- end -}}
+{{- with $v.kafka.tls.clientSecret -}}
+{{- $volumes = append $volumes (dict "name" "kafka-client" "secret" (dict "secretName" . "items" (list (dict "key" $v.kafka.tls.certKey "path" "user.crt") (dict "key" $v.kafka.tls.keyKey "path" "user.key")))) -}}
+{{- $mounts = append $mounts (dict "name" "kafka-client" "mountPath" "/etc/lungflow/kafka-client" "readOnly" true) -}}
+{{- end -}}
+{{- end -}}
+{{- if $v.kafka.sasl.mechanism -}}
+{{- if $v.kafka.strimzi.enabled -}}
+{{- $user := printf "%s-%s" (include "lungflow.kafkaCluster" .root) .service -}}
+{{- $env = append $env (dict "name" "KAFKA_SASL_USERNAME" "value" $user) -}}
+{{- $env = append $env (dict "name" "KAFKA_SASL_PASSWORD" "valueFrom" (dict "secretKeyRef" (dict "name" $user "key" "password"))) -}}
+{{- else -}}
+{{- $env = append $env (dict "name" "KAFKA_SASL_USERNAME" "value" $v.kafka.sasl.username) -}}
+{{- $env = append $env (dict "name" "KAFKA_SASL_PASSWORD" "valueFrom" (dict "secretKeyRef" (dict "name" $v.kafka.sasl.passwordSecret "key" $v.kafka.sasl.passwordKey))) -}}
+{{- end -}}
+{{- end -}}
+{{- with include "lungflow.redisSecretName" .root -}}
+{{- $env = append $env (dict "name" "REDIS_PASSWORD" "valueFrom" (dict "secretKeyRef" (dict "name" . "key" "REDIS_PASSWORD"))) -}}
+{{- end -}}
+{{- with $v.redis.tls.caSecret -}}
+{{- $volumes = append $volumes (dict "name" "redis-ca" "secret" (dict "secretName" . "items" (list (dict "key" $v.redis.tls.caKey "path" "ca.crt")))) -}}
+{{- $mounts = append $mounts (dict "name" "redis-ca" "mountPath" "/etc/lungflow/redis-ca" "readOnly" true) -}}
+{{- end -}}
+{{- toYaml (dict "env" $env "volumes" $volumes "volumeMounts" $mounts) -}}
+{{- end -}}
+
+{{/*
+The checks a values file cannot express in values.schema.json; each fails the render with the setting to fix.
+Included once, from configmaps.yaml.
+*/}}
+{{- define "lungflow.checkBackends" -}}
+{{- $v := .Values -}}
+{{- $problems := list -}}
+{{- if $v.kafka.strimzi.enabled -}}
+{{- if and $v.kafka.sasl.mechanism (ne $v.kafka.sasl.mechanism "scram-sha-512") -}}
+{{- $problems = append $problems (printf "kafka.sasl.mechanism %s: the chart's Strimzi listener offers scram-sha-512" $v.kafka.sasl.mechanism) -}}
+{{- end -}}
+{{- if or $v.kafka.tls.clientSecret $v.kafka.sasl.username $v.kafka.sasl.passwordSecret -}}
+{{- $problems = append $problems "kafka.tls.clientSecret, kafka.sasl.username and kafka.sasl.passwordSecret are for an external cluster: with kafka.strimzi.enabled each service is its own KafkaUser" -}}
+{{- end -}}
+{{- else if $v.kafka.sasl.mechanism -}}
+{{- if not (and $v.kafka.sasl.username $v.kafka.sasl.passwordSecret) -}}
+{{- $problems = append $problems (printf "kafka.sasl.mechanism %s needs kafka.sasl.username and kafka.sasl.passwordSecret" $v.kafka.sasl.mechanism) -}}
+{{- end -}}
+{{- end -}}
+{{- if and (eq $v.kafka.sasl.mechanism "plain") (not $v.kafka.tls.enabled) -}}
+{{- $problems = append $problems "kafka.sasl.mechanism plain sends the password in clear: set kafka.tls.enabled" -}}
+{{- end -}}
+{{- if and $v.kafka.tls.clientSecret (not $v.kafka.tls.enabled) -}}
+{{- $problems = append $problems "kafka.tls.clientSecret is set but kafka.tls.enabled is false" -}}
+{{- end -}}
+{{- if and $v.redis.auth.enabled (not $v.redis.enabled) (not $v.redis.auth.existingSecret) (not $v.redis.auth.password) -}}
+{{- $problems = append $problems "redis.auth: give the password of your Redis (redis.auth.existingSecret or redis.auth.password), or set redis.auth.enabled=false" -}}
+{{- end -}}
+{{- if and $v.redis.tls.caSecret (or $v.redis.enabled (not (hasPrefix "rediss://" $v.redis.url))) -}}
+{{- $problems = append $problems "redis.tls.caSecret is for your own Redis at a rediss:// redis.url" -}}
+{{- end -}}
+{{- if $v.requireSecureBackends -}}
+{{- if not $v.kafka.tls.enabled -}}
+{{- $problems = append $problems "requireSecureBackends: kafka.tls.enabled must be true (every Kafka client over TLS)" -}}
+{{- end -}}
+{{- if not (hasPrefix "scram-" $v.kafka.sasl.mechanism) -}}
+{{- $problems = append $problems "requireSecureBackends: kafka.sasl.mechanism must be scram-sha-512 or scram-sha-256 (every Kafka client authenticated)" -}}
+{{- end -}}
+{{- if not $v.redis.auth.enabled -}}
+{{- $problems = append $problems "requireSecureBackends: redis.auth.enabled must be true (Redis asks for a password)" -}}
+{{- end -}}
+{{- end -}}
+{{- with $problems -}}
+{{- fail (printf "\n  - %s" (join "\n  - " .)) -}}
 {{- end -}}
 {{- end -}}
 

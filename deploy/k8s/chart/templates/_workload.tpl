@@ -17,6 +17,11 @@ everywhere at once. Arguments (dict):
 {{- $c := .c -}}
 {{- $fullname := include "lungflow.fullname" $root -}}
 {{- $selector := include "lungflow.selectorLabels" (dict "root" $root "component" .component) -}}
+{{- /* Every service's Kafka and Redis clients get the same credentials and CA files (lungflow.backendClient). */ -}}
+{{- $backend := include "lungflow.backendClient" (dict "root" $root "service" .service) | fromYaml -}}
+{{- $env := concat (.env | default list) $backend.env -}}
+{{- $volumes := concat (.volumes | default list) $backend.volumes -}}
+{{- $volumeMounts := concat (.volumeMounts | default list) $backend.volumeMounts -}}
 apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -80,7 +85,7 @@ spec:
             - secretRef:
                 name: {{ . }}
             {{- end }}
-          {{- with .env }}
+          {{- with $env }}
           env:
             {{- toYaml . | nindent 12 }}
           {{- end }}
@@ -108,14 +113,14 @@ spec:
             # The root filesystem is read-only; Node, sharp and onnxruntime write scratch files here.
             - name: tmp
               mountPath: /tmp
-            {{- with .volumeMounts }}
+            {{- with $volumeMounts }}
             {{- toYaml . | nindent 12 }}
             {{- end }}
       volumes:
         - name: tmp
           emptyDir:
             sizeLimit: 1Gi
-        {{- with .volumes }}
+        {{- with $volumes }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
       {{- with $c.nodeSelector }}
