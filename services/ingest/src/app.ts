@@ -89,7 +89,7 @@ export async function build(config: IngestConfig, deps: IngestDeps): Promise<Ing
 
   const pollers: Array<{ name: string; pollOnce: () => Promise<number> }> = [];
   if (config.INGEST_MODE === 'orthanc-changes' || config.INGEST_MODE === 'both') {
-    pollers.push({ name: 'orthanc-changes', ...bindPoll(new OrthancChangesPoller({ orthanc, cursors, tracker, cursorName: 'orthanc-changes', start: config.INGEST_ORTHANC_START, log: logger })) });
+    pollers.push({ name: 'orthanc-changes', ...bindPoll(new OrthancChangesPoller({ orthanc, cursors, tracker, cursorName: 'orthanc-changes', start: config.INGEST_ORTHANC_START, replayMs: config.INGEST_ORTHANC_REPLAY_MS, log: logger })) });
   }
   if (config.INGEST_MODE === 'qido' || config.INGEST_MODE === 'both') {
     pollers.push({ name: 'qido', ...bindPoll(new QidoPoller({ pacs, redis, cursors, tracker, cursorName: 'qido', lookbackDays: config.INGEST_QIDO_LOOKBACK_DAYS })) });

@@ -23,8 +23,13 @@ export const ingestSettings = commonSettings.extend({
   INGEST_PACS_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).default('orthanc-local'),
   /** Orthanc's REST root (for `/changes`); defaults to DICOMWEB_URL without its last path segment. */
   INGEST_ORTHANC_URL: env.optionalString(),
-  /** Where a first start (no cursor yet) begins in Orthanc's change feed: `now` skips history, `beginning` replays it. */
+  /** Where a missing cursor (first start, or Redis lost its data) begins in Orthanc's change feed: `now` (less the replay window) or `beginning`. */
   INGEST_ORTHANC_START: z.enum(['now', 'beginning']).default('now'),
+  /**
+   * With INGEST_ORTHANC_START=now, a missing cursor begins this long before now (Orthanc's change dates), so the
+   * studies pending when Redis lost its data are looked at again (README, "When Redis loses its data"). 0: none.
+   */
+  INGEST_ORTHANC_REPLAY_MS: env.nonNegativeInt(30 * 60_000),
   /** QIDO polling looks back this far on a first start (StudyDate granularity: days). */
   INGEST_QIDO_LOOKBACK_DAYS: env.positiveInt(1),
   INGEST_REDIS_PREFIX: z.string().default('lungflow:ingest:'),

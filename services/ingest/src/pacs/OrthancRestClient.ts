@@ -67,6 +67,25 @@ export class OrthancRestClient {
     return result?.Last ?? 0;
   }
 
+  /**
+   * The cursor from which the feed holds only changes at or after `instant`: the highest sequence number whose change
+   * (and every one before it) is older. A binary search over `/changes?since=S&limit=1` (Orthanc has no query by
+   * date), so about log2(last) requests. Orthanc stamps changes in UTC as YYYYMMDDTHHMMSS; a change without a
+   * readable date counts as recent, so an odd entry makes the replay longer, never shorter.
+   */
+  async cursorBefore(instant: Date): Promise<number> {
+    let low = 0;
+    let high = await this.lastChange();
+    while (low < high) {
+      const middle = Math.floor((low + high) / 2);
+      const next = (await this.changes(middle, 1)).Changes[0];
+      const at = next?.Date === undefined ? undefined : orthancDate(next.Date);
+      if (next === undefined || at === undefined || at >= instant.getTime()) high = middle;
+      else low = Math.max(middle + 1, Math.min(next.Seq, high));
+    }
+    return low;
+  }
+
   async studyUid(orthancStudyId: string): Promise<string | undefined> {
     const study = await this.get<{ MainDicomTags?: { StudyInstanceUID?: string } }>(`/studies/${encodeURIComponent(orthancStudyId)}`);
     return study?.MainDicomTags?.StudyInstanceUID;
@@ -82,4 +101,12 @@ export class OrthancRestClient {
   async ping(): Promise<boolean> {
     return (await this.get<unknown>('/system')) !== undefined;
   }
+}
+
+/** Milliseconds since the epoch of Orthanc's change date (`20261203T053604`, UTC), or undefined when unreadable. */
+export function orthancDate(text: string): number | undefined {
+  const match = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})/.exec(text);
+  if (!match) return undefined;
+  const [, year, month, day, hour, minute, second] = match.map(Number);
+  return Date.UTC(year, month - 1, day, hour, minute, second);
 }

@@ -15,6 +15,10 @@ function feed(changes: OrthancChange[]) {
     async lastChange() {
       return Math.max(0, ...changes.map((c) => c.Seq));
     },
+    async cursorBefore(instant: Date) {
+      const older = changes.filter((c) => c.Date !== undefined && Date.parse(c.Date) < instant.getTime());
+      return Math.max(0, ...older.map((c) => c.Seq));
+    },
     async studyUid(id: string) {
       return `1.2.${id.replace(/\D/g, '')}`;
     },
@@ -79,5 +83,25 @@ describe('OrthancChangesPoller', () => {
     orthanc.failAt(undefined);
     await poller.pollOnce();
     expect(touched).toEqual(['1.2.2', '1.2.3']); // nothing missed after the outage
+  });
+
+  it('replays the window before now when the cursor is missing (Redis lost its data), so a pending study is touched again', async () => {
+    const now = Date.parse('2026-12-03T05:00:00Z');
+    const at = (minutesAgo: number) => new Date(now - minutesAgo * 60_000).toISOString();
+    const changes = [
+      { ...change(1, 'NewStudy', 'Study', 'study1'), Date: at(90) },
+      { ...change(2, 'NewStudy', 'Study', 'study2'), Date: at(20) },
+      { ...change(3, 'StableStudy', 'Study', 'study3'), Date: at(1) },
+    ];
+    const cursors = cursorStore();
+    const touched: string[] = [];
+    const poller = new OrthancChangesPoller({ orthanc: feed(changes), cursors, tracker: { touch: async (uid) => void touched.push(uid) }, cursorName: 'c', start: 'now', replayMs: 30 * 60_000, now: () => now, log });
+    await poller.pollOnce();
+    expect(touched.sort()).toEqual(['1.2.2', '1.2.3']); // the last 30 minutes, not the study of 90 minutes ago
+    expect(cursors.values.get('c')).toBe(3);
+    cursors.values.clear(); // FLUSHALL
+    touched.length = 0;
+    await poller.pollOnce();
+    expect(touched.sort()).toEqual(['1.2.2', '1.2.3']);
   });
 });

@@ -14,13 +14,19 @@ const STUDY_NEWS = new Set(['NewStudy', 'NewSeries', 'StableSeries', 'StableStud
 const RESOLVE_IN_PARALLEL = 8;
 
 export interface OrthancChangesPollerOptions {
-  orthanc: Pick<OrthancRestClient, 'changes' | 'lastChange' | 'studyUid' | 'parentStudyOf'>;
+  orthanc: Pick<OrthancRestClient, 'changes' | 'lastChange' | 'cursorBefore' | 'studyUid' | 'parentStudyOf'>;
   cursors: Pick<CursorStore, 'get' | 'advance'>;
   tracker: Pick<StudyTracker, 'touch'>;
   cursorName: string;
-  /** First start without a cursor: skip history (`now`) or replay the whole feed (`beginning`). */
+  /** No cursor (first start, or Redis lost its data): begin near the end (`now`) or replay the whole feed (`beginning`). */
   start: 'now' | 'beginning';
+  /**
+   * With `start: 'now'`, how far back (ms) a missing cursor begins: the studies that were waiting for their quiet
+   * period when Redis lost its data are touched again instead of lost (issue 16, item 6). 0: the end of the feed.
+   */
+  replayMs?: number;
   log: Pick<Logger, 'info' | 'debug'>;
+  now?: () => number;
   pageSize?: number;
 }
 
@@ -39,9 +45,11 @@ export class OrthancChangesPoller {
     const { orthanc, cursors, cursorName } = this.options;
     let since = await cursors.get(cursorName);
     if (since === undefined) {
-      since = this.options.start === 'now' ? await orthanc.lastChange() : 0;
+      since = await this.startingCursor();
       await cursors.advance(cursorName, since);
-      this.options.log.info({ cursor: since }, 'orthanc change feed: first start');
+      // The cursor may have come back meanwhile (another replica): go on from wherever it now is.
+      since = (await cursors.get(cursorName)) ?? since;
+      this.options.log.info({ cursor: since, replayMs: this.options.start === 'now' ? (this.options.replayMs ?? 0) : undefined }, 'orthanc change feed: no cursor (first start, or Redis lost its data)');
     }
     let touches = 0;
     for (;;) {
@@ -59,6 +67,18 @@ export class OrthancChangesPoller {
       since = Math.max(since, page.Last);
       if (page.Done || page.Changes.length === 0) return touches;
     }
+  }
+
+  /**
+   * Where a missing cursor begins. A missing cursor cannot tell a first start from a Redis that lost its data, so
+   * both replay the window: touching a study again is harmless (its published versions are checked by content hash,
+   * and infer and report write deterministic UIDs), while skipping it would lose a study that was waiting.
+   */
+  private async startingCursor(): Promise<number> {
+    const { orthanc, start, replayMs = 0 } = this.options;
+    if (start === 'beginning') return 0;
+    if (replayMs <= 0) return orthanc.lastChange();
+    return orthanc.cursorBefore(new Date((this.options.now ?? Date.now)() - replayMs));
   }
 
   private async studyUidOf(resourceType: string, id: string): Promise<string | undefined> {
