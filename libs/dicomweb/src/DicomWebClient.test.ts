@@ -82,6 +82,26 @@ describe('DicomWebClient', () => {
     await expect(c.storeInstances([new Uint8Array(1)])).rejects.toMatchObject({ code: 'DICOMWEB_STORE_OUT_OF_RESOURCES', retriable: true, status: 409 });
   });
 
+  it('counts a SOP Instance UID the PACS already holds (409 duplicate) as stored, not as a failure (issue 16 item 7)', async () => {
+    // A PACS that never overwrites answers a re-store of LungFlow's SR/SC with 409 and a duplicate reason per
+    // instance: the Microsoft/Azure DICOM service with 45070 (0xB00E), others with 0x0111 Duplicate SOP Instance.
+    const azure = { '00081198': seq([{ '00081150': '1.2.840.10008.5.1.4.1.1.88.22', '00081155': '9.1', '00081197': 45070 }, { '00081155': '9.2', '00081197': 45070 }]) };
+    const mixed = { '00081199': seq([{ '00081155': '9.3' }]), '00081198': seq([{ '00081155': '9.1', '00081197': 0x0111 }]) };
+    const { fetch } = fakeFetch([json(azure, 409), json(mixed, 200)]);
+    const c = client(fetch);
+    const again = await c.storeInstances([new Uint8Array(1), new Uint8Array(1)], '1.2');
+    expect(again).toMatchObject({ stored: [], failed: [], alreadyStored: [{ sopInstanceUid: '9.1', failureReason: 45070 }, { sopInstanceUid: '9.2' }] });
+    expect(await c.storeInstances([new Uint8Array(1), new Uint8Array(1)], '1.2')).toMatchObject({ stored: [{ sopInstanceUid: '9.3' }], failed: [], alreadyStored: [{ sopInstanceUid: '9.1' }] });
+  });
+
+  it('still refuses a 409 that names a real failure beside a duplicate, or a bare 409', async () => {
+    const both = { '00081198': seq([{ '00081155': '9.1', '00081197': 45070 }, { '00081155': '9.2', '00081197': 0xa900 }]) };
+    const { fetch } = fakeFetch([json(both, 409), new Response('', { status: 409 })]);
+    const c = client(fetch);
+    await expect(c.storeInstances([new Uint8Array(1), new Uint8Array(1)])).rejects.toThrow(/refused 1 of 2 instance\(s\): 9\.2 \(0xA900 data set does not match SOP class\)/);
+    await expect(c.storeInstances([new Uint8Array(1)])).rejects.toMatchObject({ code: 'DICOMWEB_STORE_FAILED', status: 409 });
+  });
+
   it('refuses a STOW answer that acknowledges fewer instances than were sent', async () => {
     const { fetch } = fakeFetch([json({ '00081199': seq([{ '00081155': '1.1' }]) })]);
     await expect(client(fetch).storeInstances([new Uint8Array(1), new Uint8Array(1)])).rejects.toThrow(/acknowledged 1 of 2/);

@@ -1,7 +1,7 @@
 import type { DicomJson } from './DicomJson';
 import { DicomWebError } from './DicomWebError';
 import { buildMultipart, contentType, MultipartError, parseMultipart } from './multipart';
-import { describeFailureReason, parseStowResponse, type StowResult } from './parseStowResponse';
+import { describeFailureReason, isDuplicateFailure, parseStowResponse, type StowResult } from './parseStowResponse';
 import { DEFAULT_RETRY, send, type DicomWebAuth, type RetryOptions, type HttpRequest, type HttpResponse, type QueryParams, type TransportOptions } from './transport';
 
 export const EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1';
@@ -79,8 +79,13 @@ export class DicomWebClient {
   }
 
   /**
-   * STOW-RS (PS3.18 §10.5) of Part-10 files. Resolves only when the PACS stored every instance; a response listing
+   * STOW-RS (PS3.18 §10.5) of Part-10 files. Resolves only when the PACS holds every instance; a response listing
    * failed instances (Orthanc answers 200 or 409 with a FailedSOPSequence) throws DICOMWEB_STORE_FAILED naming them.
+   *
+   * An instance refused only as a duplicate of a SOP Instance UID the PACS already holds (`isDuplicateFailure`, e.g.
+   * a 409 from a PACS that never overwrites) counts as stored and is listed in `alreadyStored`: a UID names one
+   * object (PS3.3 §C.12.1.1.1), and LungFlow derives its results' UIDs from what they were computed from, so a
+   * redelivery that finds its SR already there is done, not a dead letter.
    */
   async storeInstances(instances: readonly Uint8Array[], studyUid?: string): Promise<StowResult> {
     if (instances.length === 0) throw new RangeError('storeInstances: nothing to store');
@@ -93,7 +98,10 @@ export class DicomWebClient {
       body: message.body,
       acceptStatus: [409],
     });
-    const result = parseStowResponse(response.body.length ? this.json(response, 'POST', path) : []);
+    const parsed = parseStowResponse(response.body.length ? this.json(response, 'POST', path) : []);
+    const alreadyStored = parsed.failed.filter(isDuplicateFailure);
+    const result: StowResult = { ...parsed, failed: parsed.failed.filter((f) => !isDuplicateFailure(f)) };
+    if (alreadyStored.length > 0) result.alreadyStored = alreadyStored;
     const where = `POST ${path}`;
     if (result.failed.length > 0) {
       const names = result.failed.map((f, i) => `${f.sopInstanceUid ?? `instance #${i + 1}`} (${describeFailureReason(f.failureReason)})`);
@@ -102,19 +110,20 @@ export class DicomWebClient {
       const code = outOfResources ? 'DICOMWEB_STORE_OUT_OF_RESOURCES' : 'DICOMWEB_STORE_FAILED';
       throw new DicomWebError(code, `${where}: PACS refused ${result.failed.length} of ${instances.length} instance(s): ${names.join(', ')}`, {
         status: response.status,
-        details: { path, status: response.status, failed: result.failed, stored: result.stored },
+        details: { path, status: response.status, failed: result.failed, stored: result.stored, alreadyStored },
       });
     }
-    if (response.status === 409) {
+    if (response.status === 409 && alreadyStored.length === 0) {
       throw new DicomWebError('DICOMWEB_STORE_FAILED', `${where}: PACS answered 409 without naming the failed instances`, {
         status: 409,
         details: { path, status: 409 },
       });
     }
-    if (result.stored.length !== instances.length) {
-      throw new DicomWebError('DICOMWEB_STORE_FAILED', `${where}: PACS acknowledged ${result.stored.length} of ${instances.length} instance(s)`, {
+    if (result.stored.length + alreadyStored.length !== instances.length) {
+      const held = alreadyStored.length > 0 ? ` (and reported ${alreadyStored.length} as already stored)` : '';
+      throw new DicomWebError('DICOMWEB_STORE_FAILED', `${where}: PACS acknowledged ${result.stored.length} of ${instances.length} instance(s)${held}`, {
         status: response.status,
-        details: { path, status: response.status, stored: result.stored },
+        details: { path, status: response.status, stored: result.stored, alreadyStored },
       });
     }
     return result;

@@ -6,5 +6,6 @@ export type { DicomWebAuth, QueryParams, RetryOptions } from './transport';
 export type { DicomJson, DicomJsonAttribute } from './DicomJson';
 export { firstString } from './DicomJson';
 export type { StowResult, StowInstance } from './parseStowResponse';
+export { DUPLICATE_FAILURE_REASONS, isDuplicateFailure } from './parseStowResponse';
 export { buildMultipart, contentType, parseMultipart, MultipartError } from './multipart';
 export type { MultipartPart, OutgoingPart } from './multipart';

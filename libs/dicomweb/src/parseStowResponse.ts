@@ -17,6 +17,22 @@ export interface StowResult {
   retrieveUrl?: string;
   stored: StowInstance[];
   failed: StowInstance[];
+  /**
+   * Instances the PACS refused only because it already holds that SOP Instance UID (`isDuplicateFailure`);
+   * DicomWebClient.storeInstances counts them as stored and leaves them out of `failed`.
+   */
+  alreadyStored?: StowInstance[];
+}
+
+/**
+ * Failure Reasons that say "this SOP Instance UID is already stored": 0x0111 Duplicate SOP Instance (PS3.7 Annex
+ * C.4, the DIMSE status), which PACSes also put in a STOW-RS FailedSOPSequence, and 0xB00E (45070), which the
+ * Microsoft/Azure DICOM service answers with a 409 for a POST of an instance it has (its conformance statement).
+ */
+export const DUPLICATE_FAILURE_REASONS: readonly number[] = [0x0111, 0xb00e];
+
+export function isDuplicateFailure(instance: StowInstance): boolean {
+  return instance.failureReason !== undefined && DUPLICATE_FAILURE_REASONS.includes(instance.failureReason);
 }
 
 const REFERENCED_SOP_SEQUENCE = '00081199';
@@ -56,8 +72,10 @@ export function describeFailureReason(reason: number | undefined): string {
   if (reason >= 0xc000 && reason <= 0xcfff) return `${hex} cannot understand`;
   const known: Record<number, string> = {
     0x0110: 'processing failure',
+    0x0111: 'duplicate SOP instance',
     0x0122: 'SOP class not supported',
     0x0124: 'not authorized',
   };
+  if (reason === 0xb00e) return `${hex} SOP instance already exists`;
   return `${hex} ${known[reason] ?? 'failure'}`;
 }

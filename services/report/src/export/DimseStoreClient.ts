@@ -25,6 +25,19 @@ function retriableStatus(status: number): boolean {
 }
 
 /**
+ * What one C-STORE status means for the instance. Success (0000) and the warnings (PS3.4 B.2.3: B000 coercion,
+ * B006 elements discarded, B007 data set does not match SOP class; PS3.7 C.4: 0001, 0107, 0116) mean the PACS
+ * stored it. 0111 "Duplicate SOP Instance" (PS3.7 C.4) means it already holds that UID: LungFlow's result UIDs are
+ * derived from what the result was computed from, so the copy there is this one (issue 16 item 7: a PACS that
+ * refuses duplicates must not dead-letter every redelivery). Anything else is a failure.
+ */
+export function cStoreOutcome(status: number | undefined): 'stored' | 'already-stored' | 'failed' {
+  if (status === undefined) return 'failed';
+  if (status === 0x0000 || status === 0x0001 || status === 0x0107 || status === 0x0116 || (status & 0xf000) === 0xb000) return 'stored';
+  return status === 0x0111 ? 'already-stored' : 'failed';
+}
+
+/**
  * C-STORE SCU (PS3.4 Annex B) for a PACS without STOW-RS: one association per call, all instances on it, each
  * answered by the PACS. Errors follow the DICOMweb client's: unreachable, timed out, a transient association
  * rejection or Out of Resources are retriable (`PACS_UNREACHABLE`); a permanent rejection or any other failure
@@ -69,8 +82,9 @@ export class DimseStoreClient {
       client.send(host, port, callingAeTitle, calledAeTitle, { connectTimeout: timeoutMs, associationTimeout: timeoutMs, pduTimeout: timeoutMs });
     });
 
-    const stored = headers.filter((h) => outcomes.get(h.sopInstanceUid) === 0x0000);
-    const failed = headers.filter((h) => outcomes.get(h.sopInstanceUid) !== 0x0000);
+    const stored = headers.filter((h) => cStoreOutcome(outcomes.get(h.sopInstanceUid)) === 'stored');
+    const alreadyStored = headers.filter((h) => cStoreOutcome(outcomes.get(h.sopInstanceUid)) === 'already-stored');
+    const failed = headers.filter((h) => cStoreOutcome(outcomes.get(h.sopInstanceUid)) === 'failed');
     if (failed.length > 0) {
       const statuses = failed.map((h) => outcomes.get(h.sopInstanceUid));
       const retriable = statuses.some((s) => s === undefined || retriableStatus(s));
@@ -79,6 +93,7 @@ export class DimseStoreClient {
         details: { host, port, failed: failed.map((h) => h.sopInstanceUid) },
       });
     }
-    return { stored: stored.map((h) => ({ sopClassUid: h.sopClassUid, sopInstanceUid: h.sopInstanceUid })), failed: [] };
+    const reference = (h: (typeof headers)[number]) => ({ sopClassUid: h.sopClassUid, sopInstanceUid: h.sopInstanceUid });
+    return { stored: stored.map(reference), failed: [], ...(alreadyStored.length > 0 ? { alreadyStored: alreadyStored.map((h) => ({ ...reference(h), failureReason: 0x0111 })) } : {}) };
   }
 }

@@ -128,7 +128,11 @@ export function handleInferenceCompleted(deps: InferenceCompletedDeps): EventHan
     const ctLungs = event.ctLungs?.find((series) => series.seriesInstanceUid === chosen.seriesInstanceUid);
     if (ctLungs) result.ctLungs = ctLungs;
     const { heatmap, sr, sc, seg } = await resultObjects(result, image, camOf(chosen.activationMap), { maxSide: SC_MAX_SIDE, onStep: stage });
-    await pacs.storeInstances([sr.part10, sc.part10, ...(seg ? [seg.part10] : [])], event.studyInstanceUid);
+    const stow = await pacs.storeInstances([sr.part10, sc.part10, ...(seg ? [seg.part10] : [])], event.studyInstanceUid);
+    if (stow.alreadyStored?.length) {
+      // A PACS that refuses duplicates: these UIDs derive from this very result, so the copy it holds is this one.
+      deps.logger.info({ studyInstanceUid: event.studyInstanceUid, studyVersion: event.studyVersion, alreadyStored: stow.alreadyStored.map((i) => i.sopInstanceUid) }, 'PACS already holds these result instances; counted as stored');
+    }
     stage('stow');
     const storedAt = now();
     const srObject = storedObject(sr, attr.string(sr.dataset, 'SOPClassUID') ?? '', dicomWebUrl);
