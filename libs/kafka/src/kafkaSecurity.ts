@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import type { KafkaConfig } from 'kafkajs';
-import { ConfigError } from '@lungflow/errors';
+import { ConfigError, readSettingFile } from '@lungflow/errors';
 
 /** The security settings of commonSettings (libs/config), as every service reads them. */
 export interface KafkaSecuritySettings {
@@ -14,14 +13,6 @@ export interface KafkaSecuritySettings {
 }
 
 export type KafkaSecurity = Pick<KafkaConfig, 'ssl' | 'sasl'>;
-
-const read = (variable: string, file: string) => {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new ConfigError(`${variable}: cannot read ${file} (${(error as Error).message})`, { details: { variables: [variable] } });
-  }
-};
 
 /**
  * kafkajs's `ssl` and `sasl` from the settings. Why here and checked at start: a broker that wants TLS or SASL answers
@@ -39,8 +30,8 @@ export function kafkaSecurity(settings: KafkaSecuritySettings): KafkaSecurity {
     security.ssl = settings.KAFKA_TLS_CA_FILE || settings.KAFKA_TLS_CERT_FILE
       ? {
           rejectUnauthorized: true,
-          ...(settings.KAFKA_TLS_CA_FILE ? { ca: [read('KAFKA_TLS_CA_FILE', settings.KAFKA_TLS_CA_FILE)] } : {}),
-          ...(settings.KAFKA_TLS_CERT_FILE ? { cert: read('KAFKA_TLS_CERT_FILE', settings.KAFKA_TLS_CERT_FILE), key: read('KAFKA_TLS_KEY_FILE', settings.KAFKA_TLS_KEY_FILE!) } : {}),
+          ...(settings.KAFKA_TLS_CA_FILE ? { ca: [readSettingFile('KAFKA_TLS_CA_FILE', settings.KAFKA_TLS_CA_FILE)] } : {}),
+          ...(settings.KAFKA_TLS_CERT_FILE ? { cert: readSettingFile('KAFKA_TLS_CERT_FILE', settings.KAFKA_TLS_CERT_FILE), key: readSettingFile('KAFKA_TLS_KEY_FILE', settings.KAFKA_TLS_KEY_FILE!) } : {}),
         }
       : true;
   }

@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import type { RedisOptions } from 'ioredis';
-import { ConfigError } from '@lungflow/errors';
+import { ConfigError, readSettingFile } from '@lungflow/errors';
 
 /** The Redis settings of commonSettings (libs/config), as every service reads them. */
 export interface RedisSecuritySettings {
@@ -12,14 +11,6 @@ export interface RedisSecuritySettings {
 }
 
 export type RedisSecurity = Pick<RedisOptions, 'username' | 'password' | 'tls'>;
-
-const read = (variable: string, file: string) => {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new ConfigError(`${variable}: cannot read ${file} (${(error as Error).message})`, { details: { variables: [variable] } });
-  }
-};
 
 /**
  * ioredis's `username`, `password` and `tls` from the settings. Why apart from the URL: the URL sits in a ConfigMap
@@ -41,14 +32,14 @@ export function redisSecurity(settings: RedisSecuritySettings): RedisSecurity {
     throw new ConfigError('REDIS_URL carries credentials and REDIS_USERNAME/REDIS_PASSWORD(_FILE) is set too: keep one', { details: { variables: ['REDIS_URL'] } });
   }
   // A file from a Secret volume usually ends with the newline of whoever wrote it; a password never does.
-  const password = settings.REDIS_PASSWORD_FILE ? read('REDIS_PASSWORD_FILE', settings.REDIS_PASSWORD_FILE).replace(/\r?\n$/, '') : settings.REDIS_PASSWORD;
+  const password = settings.REDIS_PASSWORD_FILE ? readSettingFile('REDIS_PASSWORD_FILE', settings.REDIS_PASSWORD_FILE).replace(/\r?\n$/, '') : settings.REDIS_PASSWORD;
   if (settings.REDIS_PASSWORD_FILE && !password) throw new ConfigError(`REDIS_PASSWORD_FILE ${settings.REDIS_PASSWORD_FILE} is empty`, { details: { variables: ['REDIS_PASSWORD_FILE'] } });
   if (settings.REDIS_USERNAME && !password) throw new ConfigError('REDIS_USERNAME needs REDIS_PASSWORD or REDIS_PASSWORD_FILE', { details: { variables: ['REDIS_PASSWORD'] } });
   if (password) security.password = password;
   if (settings.REDIS_USERNAME) security.username = settings.REDIS_USERNAME;
   if (settings.REDIS_TLS_CA_FILE) {
     if (!tls) throw new ConfigError('REDIS_TLS_CA_FILE is set but REDIS_URL is not rediss://', { details: { variables: ['REDIS_URL', 'REDIS_TLS_CA_FILE'] } });
-    security.tls = { ca: [read('REDIS_TLS_CA_FILE', settings.REDIS_TLS_CA_FILE)], rejectUnauthorized: true };
+    security.tls = { ca: [readSettingFile('REDIS_TLS_CA_FILE', settings.REDIS_TLS_CA_FILE)], rejectUnauthorized: true };
   }
   return security;
 }
