@@ -12,12 +12,16 @@ import { analysis, lesionFindings } from './__tests__/fixtures';
 import { secondaryCapture, secondaryCaptureLegend, SECONDARY_CAPTURE_IMAGE_STORAGE } from './secondaryCapture';
 import { SEGMENTATION_STORAGE } from './segmentationDataset';
 import { COMPREHENSIVE_3D_SR, structuredReport } from './structuredReport';
+import { stackSettings } from '../../../../test/helpers/stackSettings';
 
 jest.setTimeout(60_000);
 
+// The stack's own settings (ORTHANC_HTTP_PORT and friends, DICOMWEB_URL winning), so a stack on other ports is the one
+// this test writes to, never the default port's.
+const stack = stackSettings();
 const client = new DicomWebClient({
-  baseUrl: process.env.DICOMWEB_URL ?? 'http://127.0.0.1:8042/dicom-web',
-  auth: { username: process.env.DICOMWEB_USERNAME ?? 'lungflow', password: process.env.DICOMWEB_PASSWORD ?? 'lungflow' },
+  baseUrl: stack.dicomwebUrl,
+  auth: { username: stack.username, password: stack.password },
   retry: { retries: 1, initialMs: 100, maxMs: 500 },
 });
 
