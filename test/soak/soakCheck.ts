@@ -125,10 +125,11 @@ export async function readDeadLetters(kafka: Kafka): Promise<StoredDeadLetter[]>
 /** Log files of the soak's services, and the strings of patient identity that none of them may contain. */
 export function scanLogsForIdentity(logDir: string, studies: readonly SoakStudy[]): { files: number; lines: number; hits: string[] } {
   const files = readdirSync(logDir).filter((f) => f.startsWith('soak-') && f.endsWith('.log')).map((f) => join(logDir, f));
+  // Case-insensitive: a leak may come upper- or lower-cased (a formatted name, a normalised ID) and is one all the same.
   const needles = new Set<string>();
   for (const { patient } of studies) {
     const [family, given] = patient.name.split('^');
-    for (const text of [patient.name, family, given, patient.id, patient.accessionNumber]) if (text) needles.add(text);
+    for (const text of [patient.name, family, given, patient.id, patient.accessionNumber]) if (text) needles.add(text.toLowerCase());
   }
   const dates = new Set(studies.flatMap(({ patient: { birthDate: d } }) => [d, `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6)}`]));
   const hits: string[] = [];
@@ -136,9 +137,11 @@ export function scanLogsForIdentity(logDir: string, studies: readonly SoakStudy[
   for (const file of files) {
     for (const line of readFileSync(file, 'utf8').split('\n')) {
       lines += 1;
-      for (const needle of needles) if (line.includes(needle)) hits.push(`${file}: ${needle}`);
-      // Dates only as whole tokens: timestamps and offsets are long digit runs that could contain one by chance.
-      for (const token of line.match(/(?<![0-9])\d{8}(?![0-9])|(?<![0-9])\d{4}-\d{2}-\d{2}(?![0-9T])/g) ?? []) if (dates.has(token)) hits.push(`${file}: birth date ${token}`);
+      const lower = line.toLowerCase();
+      for (const needle of needles) if (lower.includes(needle)) hits.push(`${file}: ${needle}`);
+      // Dates only as whole tokens: timestamps and offsets are long digit runs that could contain one by chance, and
+      // a UID component (dot-separated digits; many UID roots embed a date) is not a birth date either.
+      for (const token of line.match(/(?<![0-9.])\d{8}(?![0-9]|\.[0-9])|(?<![0-9])\d{4}-\d{2}-\d{2}(?![0-9T])/g) ?? []) if (dates.has(token)) hits.push(`${file}: birth date ${token}`);
     }
   }
   return { files: files.length, lines, hits };

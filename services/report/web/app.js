@@ -1,13 +1,28 @@
 // The worklist page: plain JavaScript, no build step. Reads the REST API, refreshes on Server-Sent Events.
 'use strict';
 (function () {
-  const params = new URLSearchParams(location.search);
-  // The bearer token (when the service requires one) comes once in the URL and stays in this tab only.
-  if (params.get('access_token')) sessionStorage.setItem('lungflowToken', params.get('access_token'));
-  const token = sessionStorage.getItem('lungflowToken');
-  const withToken = (url) => (token ? `${url}${url.includes('?') ? '&' : '?'}access_token=${encodeURIComponent(token)}` : url);
+  // The bearer token (when the service requires one) comes once with the link, best as `#access_token=` (a fragment
+  // never leaves the browser); `?access_token=` from older links works too. It is traded at once for an HttpOnly
+  // session cookie that the API, the pictures and the event stream then carry, and wiped from the address bar and
+  // history: no script keeps it, and no request URL carries it.
+  const fragment = new URLSearchParams(location.hash.slice(1));
+  const query = new URLSearchParams(location.search);
+  const token = fragment.get('access_token') || query.get('access_token');
+  if (token) {
+    fragment.delete('access_token');
+    query.delete('access_token');
+    const clean = `${location.pathname}${query.toString() ? `?${query}` : ''}${fragment.toString() ? `#${fragment}` : ''}`;
+    history.replaceState(null, '', clean);
+  }
+  const signedIn = token
+    ? fetch('api/v1/session', { method: 'POST', headers: { authorization: `Bearer ${token}` } }).then((response) => {
+        if (!response.ok) throw new Error(`sign-in: ${response.status}`);
+      })
+    : Promise.resolve();
+  // x-requested-with: the service wants it on changes made with the session cookie (a CSRF guard).
   const api = async (url, options = {}) => {
-    const response = await fetch(url, { ...options, headers: { ...(options.headers || {}), ...(token ? { authorization: `Bearer ${token}` } : {}) } });
+    const response = await fetch(url, { ...options, headers: { ...(options.headers || {}), 'x-requested-with': 'lungflow' } });
+    if (response.status === 401) $('#summary').textContent = 'Not signed in, or the session ended: open the worklist link (with its #access_token=) again.';
     if (!response.ok) throw new Error(`${url}: ${response.status}`);
     return response.json();
   };
@@ -19,7 +34,7 @@
     if (text !== undefined) node.textContent = text;
     return node;
   };
-  const picture = (uid, kind, size, version) => withToken(`api/v1/studies/${uid}/${kind}.png?size=${size}&v=${encodeURIComponent(version)}`);
+  const picture = (uid, kind, size, version) => `api/v1/studies/${uid}/${kind}.png?size=${size}&v=${encodeURIComponent(version)}`;
 
   let openStudy = null;
   // Lesion share of the lungs and the Brixia score predicted from it; '' for results without lesion findings.
@@ -142,7 +157,7 @@
   function report(error) { console.error(error); }
 
   function listen() {
-    const source = new EventSource(withToken('api/v1/events'));
+    const source = new EventSource('api/v1/events');
     source.onopen = () => { $('#live').textContent = '● live'; };
     source.onerror = () => { $('#live').textContent = '○ reconnecting'; };
     source.addEventListener('change', (message) => {
@@ -161,6 +176,11 @@
     $('#show-outlines').click();
   });
   $('#back').addEventListener('click', showList);
-  loadWorklist().catch(report);
-  listen();
+  signedIn.then(() => {
+    loadWorklist().catch(report);
+    listen();
+  }, (error) => {
+    $('#summary').textContent = 'Sign-in failed: the link\'s token was not accepted.';
+    report(error);
+  });
 })();

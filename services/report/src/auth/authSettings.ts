@@ -14,6 +14,13 @@ export const authAndReviewSettings = {
   REPORT_AUTH_PROXY_ADDRESSES: env.list('127.0.0.1,::1,::ffff:127.0.0.1'),
   /** Role of a proxy user whose groups name no LungFlow role. */
   REPORT_AUTH_PROXY_DEFAULT_ROLE: z.enum(ROLES).default('reader'),
+  /** How long the page's session cookie (the bearer token exchanged once) lasts: a shift, 12 h by default. */
+  REPORT_SESSION_TTL_MS: env.positiveInt(12 * 60 * 60 * 1000),
+  /**
+   * Deprecated: also accept REPORT_API_TOKEN as `?access_token=` (which request logs, proxies and browser history
+   * keep), for clients written before the session cookie; each use is logged as a warning. Off by default.
+   */
+  REPORT_TOKEN_IN_URL: env.bool(false),
   /** Verifying Organization written into review SRs (the hospital's name). */
   REPORT_REVIEW_ORGANIZATION: z.string().min(1).max(64).default('LungFlow'),
   /** Hold the model's SR and SC until a reviewer agrees with them (the clinical-review pattern). */

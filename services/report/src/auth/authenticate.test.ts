@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { authenticate, principalOf, requireRole } from './authenticate';
 import { hashPassword, verifyPassword } from './passwords';
+import { SessionCookies } from './sessionCookie';
 import type { UserEntry } from './userList';
 
 async function server(options: Parameters<typeof authenticate>[0]): Promise<FastifyInstance> {
@@ -67,5 +68,34 @@ describe('authentication and roles', () => {
     expect((await token.inject({ url: '/whoami', headers: { authorization: 'Bearer secret-token-1' } })).json()).toMatchObject({ username: 'api-token', method: 'token' });
     expect((await token.inject({ url: '/whoami', headers: { authorization: 'Bearer wrong' } })).statusCode).toBe(401);
     await token.close();
+  });
+
+  it('refuses the token in the URL unless tokenInUrl (deprecated: then with a Deprecation header and a warning)', async () => {
+    const strict = await server({ apiToken: 'secret-token-1', proxyAddresses: [], proxyDefaultRole: 'reader' });
+    const refused = await strict.inject({ url: '/whoami?access_token=secret-token-1' });
+    expect(refused.statusCode).toBe(401);
+    expect(refused.json().message).toMatch(/not accepted/);
+    await strict.close();
+    const warned: string[] = [];
+    const compatible = await server({ apiToken: 'secret-token-1', tokenInUrl: true, onTokenInUrl: (request) => void warned.push(request.url), proxyAddresses: [], proxyDefaultRole: 'reader' });
+    const allowed = await compatible.inject({ url: '/whoami?access_token=secret-token-1' });
+    expect(allowed.statusCode).toBe(200);
+    expect(allowed.headers.deprecation).toBe('true');
+    expect(warned).toEqual(['/whoami?access_token=secret-token-1']);
+    expect((await compatible.inject({ url: '/whoami?access_token=wrong' })).statusCode).toBe(401);
+    await compatible.close();
+  });
+
+  it('accepts a session cookie for reading, and for changes only with the x-requested-with header', async () => {
+    const sessions = new SessionCookies('secret-token-1', 60_000);
+    const app = await server({ apiToken: 'secret-token-1', sessions, proxyAddresses: [], proxyDefaultRole: 'reader' });
+    const cookie = `other=1; lungflow_session=${sessions.issue()}`;
+    expect((await app.inject({ url: '/whoami', headers: { cookie } })).json()).toMatchObject({ username: 'api-token', method: 'token' });
+    expect((await app.inject({ url: '/whoami', headers: { cookie: `lungflow_session=${new SessionCookies('old-token', 60_000).issue()}` } })).statusCode).toBe(401);
+    expect((await app.inject({ method: 'POST', url: '/review', headers: { cookie } })).statusCode).toBe(403);
+    expect((await app.inject({ method: 'POST', url: '/review', headers: { cookie, 'x-requested-with': 'lungflow' } })).statusCode).toBe(200);
+    // A wrong bearer header is refused even beside a good cookie: one credential, checked as given.
+    expect((await app.inject({ url: '/whoami', headers: { cookie, authorization: 'Bearer wrong' } })).statusCode).toBe(401);
+    await app.close();
   });
 });

@@ -7,11 +7,13 @@ import { ConsumerRunner, type ConsumerSupervisor, type EventProducer, type Topic
 import type { Logger } from '@lungflow/logging';
 import type { Redis } from '@lungflow/redis';
 import { authenticate, principalOf } from '../auth/authenticate';
+import { SessionCookies } from '../auth/sessionCookie';
 import { loadUserList } from '../auth/userList';
 import type { ReportConfig } from '../config';
 import { handleDeadLetter } from '../handlers/deadLetter';
 import type { ReportPacs } from '../pacs/ReportPacs';
 import { reviewRoutes } from '../routes/reviewRoutes';
+import { sessionRoutes } from '../routes/sessionRoutes';
 import { worklistRowsRoutes } from '../routes/worklistRowsRoutes';
 import { NotAnalysedStore } from '../worklist/NotAnalysedStore';
 import { StudyIdentityLookup } from '../worklist/StudyIdentity';
@@ -45,6 +47,7 @@ const STUDY_VIEW_ROUTE = '/api/v1/studies/:studyInstanceUid';
 export function reviewFeatures(deps: ReviewFeatureDeps) {
   const { config, redis, pacs, worklist, producer, metrics, logger } = deps;
   const users = config.REPORT_USERS_FILE ? loadUserList(config.REPORT_USERS_FILE) : undefined;
+  const sessions = config.REPORT_API_TOKEN ? new SessionCookies(config.REPORT_API_TOKEN, config.REPORT_SESSION_TTL_MS) : undefined;
   const auth = authenticate({
     ...(config.REPORT_AUTH_PROXY_HEADER ? { proxyHeader: config.REPORT_AUTH_PROXY_HEADER } : {}),
     ...(config.REPORT_AUTH_PROXY_GROUPS_HEADER ? { proxyGroupsHeader: config.REPORT_AUTH_PROXY_GROUPS_HEADER } : {}),
@@ -52,6 +55,10 @@ export function reviewFeatures(deps: ReviewFeatureDeps) {
     proxyDefaultRole: config.REPORT_AUTH_PROXY_DEFAULT_ROLE,
     ...(users ? { users } : {}),
     ...(config.REPORT_API_TOKEN ? { apiToken: config.REPORT_API_TOKEN } : {}),
+    ...(sessions ? { sessions } : {}),
+    tokenInUrl: config.REPORT_TOKEN_IN_URL,
+    // The logger redacts the token from the URL; the warning says who still sends it there.
+    onTokenInUrl: (request) => logger.warn({ url: request.url, address: request.socket.remoteAddress }, '?access_token= is deprecated (REPORT_TOKEN_IN_URL): send Authorization: Bearer'),
   });
   const reviews = new ReviewStore(redis);
   const notAnalysed = new NotAnalysedStore(redis);
@@ -91,6 +98,7 @@ export function reviewFeatures(deps: ReviewFeatureDeps) {
       if (request.url === '/metrics') await stats.refresh().catch((error: unknown) => logger.warn({ err: error }, 'review metrics not refreshed'));
     },
     async routes(api: FastifyInstance): Promise<void> {
+      await api.register(sessionRoutes, { sessions });
       await api.register(worklistRowsRoutes, { worklist, notAnalysed, identities, reviews });
       await api.register(reviewRoutes, {
         pacs,

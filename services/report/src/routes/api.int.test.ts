@@ -73,13 +73,42 @@ describe('worklist API on real Redis', () => {
     await redisB.quit();
   });
 
-  it('refuses requests without the bearer token, accepts the header and ?access_token=', async () => {
+  it('refuses requests without the bearer token, accepts the header, and refuses the token in the URL', async () => {
     expect((await replicaA.app.inject({ url: '/api/v1/worklist' })).statusCode).toBe(401);
     expect((await replicaA.app.inject({ url: '/api/v1/worklist', headers: { authorization: 'Bearer wrong' } })).statusCode).toBe(401);
     expect((await replicaA.app.inject({ url: '/api/v1/worklist', headers: auth })).statusCode).toBe(200);
-    expect((await replicaA.app.inject({ url: `/api/v1/worklist?access_token=${TOKEN}` })).statusCode).toBe(200);
+    // Logs, proxies and browser history keep URLs: the right token there is refused too (REPORT_TOKEN_IN_URL is off).
+    const inUrl = await replicaA.app.inject({ url: `/api/v1/worklist?access_token=${TOKEN}` });
+    expect(inUrl.statusCode).toBe(401);
+    expect(inUrl.json()).toMatchObject({ message: expect.stringContaining('Authorization: Bearer') });
     // Health stays open for probes.
     expect((await replicaA.app.inject({ url: '/healthz' })).statusCode).toBe(200);
+  });
+
+  it('trades the token once for a session cookie that every replica accepts, scoped and guarded', async () => {
+    const issued = await replicaA.app.inject({ method: 'POST', url: '/api/v1/session', headers: auth });
+    expect(issued.statusCode).toBe(204);
+    const setCookie = String(issued.headers['set-cookie']);
+    expect(setCookie).toMatch(/^lungflow_session=v1\.[^;]+; Max-Age=43200; HttpOnly; SameSite=Strict$/);
+    expect(setCookie).not.toContain(TOKEN);
+    // Behind a TLS-terminating ingress the cookie is Secure.
+    const overTls = await replicaA.app.inject({ method: 'POST', url: '/api/v1/session', headers: { ...auth, 'x-forwarded-proto': 'https' } });
+    expect(String(overTls.headers['set-cookie'])).toMatch(/; Secure$/);
+    const cookie = { cookie: setCookie.split(';')[0]! };
+
+    // Replica B never saw the exchange: the cookie is checked by its MAC, not looked up.
+    expect((await replicaB.app.inject({ url: '/api/v1/worklist', headers: cookie })).statusCode).toBe(200);
+    const tampered = `${cookie.cookie.slice(0, -1)}${cookie.cookie.endsWith('A') ? 'B' : 'A'}`;
+    expect((await replicaB.app.inject({ url: '/api/v1/worklist', headers: { cookie: tampered } })).statusCode).toBe(401);
+    // A change with the cookie alone could come from a forged cross-site form: it needs the page's header too (then
+    // it passes authentication and meets the route: 404 for a study not on the list, which keeps the list as it is).
+    expect((await replicaB.app.inject({ method: 'PUT', url: '/api/v1/studies/1.2.3/read', headers: cookie })).statusCode).toBe(403);
+    expect((await replicaB.app.inject({ method: 'PUT', url: '/api/v1/studies/1.2.3/read', headers: { ...cookie, 'x-requested-with': 'lungflow' } })).statusCode).toBe(404);
+    // Only the Authorization header mints a session (a cookie cannot renew itself for ever).
+    expect((await replicaB.app.inject({ method: 'POST', url: '/api/v1/session', headers: { ...cookie, 'x-requested-with': 'lungflow' } })).statusCode).toBe(400);
+    const ended = await replicaB.app.inject({ method: 'DELETE', url: '/api/v1/session', headers: { ...cookie, 'x-requested-with': 'lungflow' } });
+    expect(ended.statusCode).toBe(204);
+    expect(String(ended.headers['set-cookie'])).toMatch(/^lungflow_session=; Max-Age=0; HttpOnly; SameSite=Strict/);
   });
 
   it('lists in priority order on every replica, filters, and keeps a study’s first listing time', async () => {
@@ -129,7 +158,10 @@ describe('worklist API on real Redis', () => {
   it("streams a change made through one replica to the other replica's Server-Sent Events", async () => {
     const address = await replicaB.app.listen({ host: '127.0.0.1', port: 0 });
     const controller = new AbortController();
-    const response = await fetch(`${address}/api/v1/events?access_token=${TOKEN}`, { signal: controller.signal });
+    // What the page's EventSource sends: the session cookie replica A issued, no token in the URL.
+    const issued = await replicaA.app.inject({ method: 'POST', url: '/api/v1/session', headers: auth });
+    const cookie = String(issued.headers['set-cookie']).split(';')[0]!;
+    const response = await fetch(`${address}/api/v1/events`, { signal: controller.signal, headers: { cookie } });
     expect(response.headers.get('content-type')).toContain('text/event-stream');
     const reader = response.body!.getReader();
     const e = entry('CR', true, 0.8);

@@ -9,7 +9,7 @@ import { renderSource } from '../renderSource';
 import type { WorklistItem } from '../worklist/WorklistEntry';
 import { THUMBNAIL_SIZE, type WorklistStore } from '../worklist/WorklistStore';
 import { outlinesPng } from './outlinesPng';
-import { errorBody, studyParams } from './schemas';
+import { errorBody, studyParams, tokenInUrl } from './schemas';
 
 export interface ImageRoutesOptions {
   worklist: WorklistStore;
@@ -21,7 +21,7 @@ export interface ImageRoutesOptions {
 
 const CACHE_ENTRIES = 128;
 /** Every picture route: its size (the longer side, px) and the page's token in the URL (img tags send no header). */
-const pictureQuery = { type: 'object', properties: { size: { type: 'integer', minimum: 32, maximum: 2048 }, access_token: { type: 'string' } } } as const;
+const pictureQuery = { type: 'object', properties: { size: { type: 'integer', minimum: 32, maximum: 2048 }, access_token: tokenInUrl } } as const;
 
 /**
  * Pictures for the page. Up to THUMBNAIL_SIZE: the thumbnails stored with the result. Larger: proxied from the
@@ -127,7 +127,7 @@ export async function imageRoutes(app: FastifyInstance, options: ImageRoutesOpti
         summary: "The model's lesion segment from LungFlow's SEG at the image's own size: opaque where lesion, for the review editor to start from",
         tags: ['pictures'],
         params: studyParams,
-        querystring: { type: 'object', properties: { access_token: { type: 'string' } } },
+        querystring: { type: 'object', properties: { access_token: tokenInUrl } },
         response: { 404: errorBody },
       },
     },

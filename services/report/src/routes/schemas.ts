@@ -54,6 +54,9 @@ export const studyParams = {
   properties: { studyInstanceUid: { type: 'string', pattern: uidPattern, maxLength: 64 } },
 } as const;
 
+/** Deprecated and refused unless REPORT_TOKEN_IN_URL=true: use the Authorization header or the page's session cookie. */
+export const tokenInUrl = { type: 'string', description: 'Deprecated (REPORT_TOKEN_IN_URL only): the bearer token in the URL, where logs and browser history keep it' } as const;
+
 export const listQuery = {
   type: 'object',
   properties: {
@@ -61,7 +64,7 @@ export const listQuery = {
     decision: { type: 'string', description: '`positive`, `negative` or the class name the decision is about', maxLength: 64 },
     unread: { type: 'boolean' },
     limit: { type: 'integer', minimum: 1, maximum: 1000 },
-    access_token: { type: 'string' },
+    access_token: tokenInUrl,
   },
 } as const;
 
