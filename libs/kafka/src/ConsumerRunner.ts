@@ -1,5 +1,5 @@
 import type { Consumer, Kafka } from 'kafkajs';
-import { TOPICS, deadLetter } from '@lungflow/contracts';
+import { MAX_MESSAGE_BYTES, TOPICS, deadLetter } from '@lungflow/contracts';
 import type { Contract } from '@lungflow/contracts';
 import { backoffDelay, shouldRetry, sleep, type BackoffPolicy, type LungFlowError } from '@lungflow/errors';
 import type { ConsumerSupervisor, SupervisedConsumer } from './ConsumerSupervisor';
@@ -119,6 +119,9 @@ export class ConsumerRunner<C extends Contract> implements SupervisedConsumer {
     const consumer = this.options.kafka.consumer({
       groupId: this.options.groupId,
       allowAutoTopicCreation: false,
+      // A whole message of the largest size the topics take fits one partition's fetch (kafkajs asks for 1 MB by
+      // default; the broker would still hand over one bigger batch, but only as the first of a fetch).
+      maxBytesPerPartition: MAX_MESSAGE_BYTES,
       // Every crash is handled by the runner (rejoin with the one retry policy, or fail loudly), never half by kafkajs.
       retry: { restartOnFailure: async () => false },
     });

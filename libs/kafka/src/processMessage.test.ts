@@ -1,4 +1,5 @@
-import { encodeMessage, studyReceived } from '@lungflow/contracts';
+import { createHash } from 'node:crypto';
+import { deadLetterValue, encodeMessage, studyReceived } from '@lungflow/contracts';
 import type { DeadLetter, StudyReceived } from '@lungflow/contracts';
 import { LungFlowError } from '@lungflow/errors';
 import { studyReceivedFixture } from '../../../test/helpers/studyReceivedFixture';
@@ -125,18 +126,28 @@ describe('processMessage', () => {
     expect(letters[0]).toMatchObject({ errorCode: 'PACS_UNREACHABLE', attempts: 1_000 });
   });
 
-  it('writes a dead letter Kafka refuses as too large once more without the original value, instead of retrying it for ever', async () => {
+  it('writes a dead letter Kafka refuses as too large once more, trimmed: no value, its size and sha256 instead (issue 16 item 3)', async () => {
     const tries: DeadLetter[] = [];
-    const { opts } = options(async () => { throw new LungFlowError('DICOM_MALFORMED', 'bad'); }, {
+    const tooLarge = () => kafkaError('send', Object.assign(new Error('The request included a message larger than the max message size the server will accept'), { name: 'KafkaJSProtocolError', type: 'MESSAGE_TOO_LARGE', retriable: false }));
+    // A reason at the contract's limit already, and headers too big to keep: the trimmed letter must still fit.
+    const { opts, waits } = options(async () => { throw new LungFlowError('DICOM_MALFORMED', `bad ${'x'.repeat(5_000)}`); }, {
       deadLetter: async (_key, letter) => {
         tries.push(letter);
-        if (letter.original.value !== null) throw kafkaError('send', Object.assign(new Error('The request included a message larger than the max message size the server will accept'), { name: 'KafkaJSProtocolError', type: 'MESSAGE_TOO_LARGE', retriable: false }));
+        if (letter.original.value !== null) throw tooLarge();
       },
     });
-    expect(await processMessage(message(good.key, good.value), opts)).toBe('dead-lettered');
+    const raw = { ...message(good.key, good.value), headers: { 'lungflow-trace': 'y'.repeat(3_000) } };
+    expect(await processMessage(raw, opts)).toBe('dead-lettered');
     expect(tries).toHaveLength(2);
-    expect(tries[1]).toMatchObject({ errorCode: 'DICOM_MALFORMED', original: { topic: 't', partition: 2, offset: '41', value: null } });
-    expect(tries[1]?.reason).toMatch(/left out of this dead letter; read it at t\/2\/41/);
+    expect(waits).toEqual([]);
+    const sha256 = createHash('sha256').update(Buffer.from(good.value)).digest('hex');
+    expect(tries[1]).toMatchObject({
+      errorCode: 'DICOM_MALFORMED',
+      original: { topic: 't', partition: 2, offset: '41', key: good.key, value: null, headers: {}, truncated: { valueBytes: Buffer.byteLength(good.value), valueSha256: sha256, headersLeftOut: true } },
+    });
+    expect(tries[1]?.reason).toMatch(/^bad x+ \(original value of \d+ bytes, sha256 [0-9a-f]{12}…, left out of this dead letter; read it at t\/2\/41\)$/);
+    expect(() => deadLetterValue.parse(tries[1])).not.toThrow(); // reason within 4,000 characters
+    expect(() => deadLetterValue.parse(tries[0])).not.toThrow();
   });
 
   it('gives up on retriable errors after maxAttempts, recording first and last failure', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ContractError, decodeMessage } from '@lungflow/contracts';
 import type { Contract, DeadLetter, KeyOf, ValueOf } from '@lungflow/contracts';
 import { DEFAULT_BACKOFF, MAX_ATTEMPTS_CEILING, backoffDelay, errorCodeOf, isRetriable, retryDelay, shouldRetry, sleep } from '@lungflow/errors';
@@ -103,8 +104,9 @@ export async function processMessage<C extends Contract>(message: RawMessage, op
       return 'dead-lettered';
     } catch (error) {
       // A dead letter Kafka refuses for good (MESSAGE_TOO_LARGE: it quotes a big original) would otherwise be
-      // retried for ever and block the partition: write it once more without the original's bytes, which stay
-      // readable at the topic, partition and offset it names.
+      // retried for ever and block the partition: write it once more trimmed (no value, its size and hash instead;
+      // key cut, big headers left out), a few KB whatever the original, which stays readable at the topic,
+      // partition and offset it names. Failures of the trimmed letter are Kafka's (down, refusing us): retried.
       if (!trimmed && !isRetriable(error)) {
         trimmed = true;
         continue;
@@ -116,18 +118,41 @@ export async function processMessage<C extends Contract>(message: RawMessage, op
     }
   }
 
-  function deadLetterFor(raw: RawMessage, error: unknown, leaveOutOriginal: boolean): DeadLetter {
+  function deadLetterFor(raw: RawMessage, error: unknown, trim: boolean): DeadLetter {
     const original = envelopeOriginal(raw);
-    const reason = (error instanceof Error ? error.message : String(error)).slice(0, 4_000) || 'no message';
-    return {
-      schemaVersion: 1,
-      original: leaveOutOriginal ? { ...original, key: original.key?.slice(0, 1_000) ?? null, value: null } : original,
+    const text = (error instanceof Error ? error.message : String(error)) || 'no message';
+    const common = {
+      schemaVersion: 1 as const,
       errorCode: errorCodeOf(error),
-      reason: leaveOutOriginal ? `${reason} (original value of ${raw.value?.length ?? 0} bytes left out of this dead letter; read it at ${raw.topic}/${raw.partition}/${raw.offset})` : reason,
       service: options.service,
       attempts: attempt,
       firstFailureAt: (firstFailureAt ?? now()).toISOString(),
       lastFailureAt: now().toISOString(),
     };
+    if (!trim) return { ...common, original, reason: text.slice(0, REASON_MAX_CHARS) };
+    const value = raw.value ?? Buffer.alloc(0);
+    const headersLeftOut = Buffer.byteLength(JSON.stringify(original.headers)) > TRIMMED_HEADERS_MAX_BYTES;
+    const note = ` (original value of ${value.length} bytes, sha256 ${sha256(value).slice(0, 12)}…, left out of this dead letter; read it at ${raw.topic}/${raw.partition}/${raw.offset})`;
+    return {
+      ...common,
+      original: {
+        ...original,
+        key: original.key?.slice(0, TRIMMED_KEY_MAX_CHARS) ?? null,
+        value: null,
+        headers: headersLeftOut ? {} : original.headers,
+        truncated: { valueBytes: value.length, valueSha256: sha256(value), ...(headersLeftOut ? { headersLeftOut } : {}) },
+      },
+      // The note goes in whole: the error's own text gives way to it at the contract's limit.
+      reason: `${text.slice(0, REASON_MAX_CHARS - note.length)}${note}`,
+    };
   }
+}
+
+/** The dead-letter contract's limit on `reason`. */
+const REASON_MAX_CHARS = 4_000;
+const TRIMMED_KEY_MAX_CHARS = 1_000;
+const TRIMMED_HEADERS_MAX_BYTES = 2_048;
+
+function sha256(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }
