@@ -33,6 +33,8 @@ export interface ConsumerRunnerOptions<C extends Contract> {
   partitionsConsumedConcurrently?: number;
   backoff?: BackoffPolicy;
   maxAttempts?: number;
+  /** processMessage's `retryWindowMs`: how long one message may keep failing before it is dead-lettered. */
+  retryWindowMs?: number;
   onOutcome?: (outcome: ProcessOutcome, topic: string, partition: number, offset: string) => void;
   onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
   /** The service's consumers, for readiness, liveness and exit (crashes and failures are reported to it too). */
@@ -201,6 +203,7 @@ export class ConsumerRunner<C extends Contract> implements SupervisedConsumer {
               deadLetter: async (key, value) => void (await options.producer.send(deadLetter, key, value)),
               backoff: options.backoff,
               maxAttempts: options.maxAttempts,
+              retryWindowMs: options.retryWindowMs,
               heartbeat,
               signal: AbortSignal.any([this.abort.signal, signal]),
               onRetry: options.onRetry,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { deadLetterValue, encodeMessage, studyReceived } from '@lungflow/contracts';
 import type { DeadLetter, StudyReceived } from '@lungflow/contracts';
-import { LungFlowError } from '@lungflow/errors';
+import { LungFlowError, MAX_ATTEMPTS_CEILING } from '@lungflow/errors';
 import { studyReceivedFixture } from '../../../test/helpers/studyReceivedFixture';
 import { processMessage } from './processMessage';
 import type { ProcessOptions, RawMessage } from './processMessage';
@@ -148,6 +148,33 @@ describe('processMessage', () => {
     expect(tries[1]?.reason).toMatch(/^bad x+ \(original value of \d+ bytes, sha256 [0-9a-f]{12}…, left out of this dead letter; read it at t\/2\/41\)$/);
     expect(() => deadLetterValue.parse(tries[1])).not.toThrow(); // reason within 4,000 characters
     expect(() => deadLetterValue.parse(tries[0])).not.toThrow();
+  });
+
+  it('retries a PACS outage for the whole retry window, then dead-letters it saying for how long (issue 16 item 4)', async () => {
+    let t = Date.parse('2026-12-03T02:00:00Z');
+    let calls = 0;
+    const outage = options(
+      async () => {
+        calls += 1;
+        throw new LungFlowError('DICOMWEB_UNREACHABLE', 'POST /dicom-web/studies/1.2: PACS unreachable at pacs:8042 (ECONNREFUSED)');
+      },
+      // Each attempt takes the backoff wait: the clock moves with the waits.
+      { retryWindowMs: 30 * 60_000, backoff: { initialMs: 1_000, maxMs: 30_000 }, now: () => new Date(t), wait: async (ms) => void (t += ms) },
+    );
+    expect(await processMessage(message(good.key, good.value), outage.opts)).toBe('dead-lettered');
+    const letter = outage.letters[0];
+    const failedForMs = Date.parse(letter?.lastFailureAt ?? '') - Date.parse(letter?.firstFailureAt ?? '');
+    expect(failedForMs).toBeGreaterThanOrEqual(30 * 60_000);
+    expect(failedForMs).toBeLessThan(30 * 60_000 + 30_000); // at most one backoff past the window
+    expect(calls).toBeLessThan(MAX_ATTEMPTS_CEILING); // the window ended it, not the attempt ceiling
+    expect(letter).toMatchObject({ errorCode: 'DICOMWEB_UNREACHABLE', attempts: calls });
+    expect(letter?.reason).toMatch(/ECONNREFUSED\) \(still failing after \d+ attempts over 30 min; replay it once the cause is fixed\)$/);
+
+    // An outage shorter than the window costs no dead letter.
+    let down = 20;
+    const brief = options(async () => { if ((down -= 1) > 0) throw new LungFlowError('DICOMWEB_UNREACHABLE', 'down'); }, { retryWindowMs: 30 * 60_000, backoff: { initialMs: 1_000, maxMs: 30_000 }, now: () => new Date(t), wait: async (ms) => void (t += ms) });
+    expect(await processMessage(message(good.key, good.value), brief.opts)).toBe('handled');
+    expect(brief.letters).toEqual([]);
   });
 
   it('gives up on retriable errors after maxAttempts, recording first and last failure', async () => {

@@ -36,6 +36,12 @@ export interface ProcessOptions<C extends Contract> {
    * @lungflow/errors (hours of outage, never for ever); unclassified errors get a few attempts, bugs one.
    */
   maxAttempts?: number;
+  /**
+   * How long one message may keep failing with retriable errors (since its first failure) before it is
+   * dead-lettered too, whatever the attempt count: an outage longer than this, or a Retry-After stretching every
+   * attempt, ends in a dead letter an operator can replay, not in a partition blocked for days. Default: none.
+   */
+  retryWindowMs?: number;
   /** Called between attempts so the group coordinator does not evict a consumer that is waiting out an outage. */
   heartbeat?: () => Promise<void>;
   signal?: AbortSignal;
@@ -63,8 +69,8 @@ function envelopeOriginal(message: RawMessage): DeadLetter['original'] {
  * - on success: `handled` (commit);
  * - on a retriable error (or an unclassified one, a few times): wait with backoff and jitter and try again, without
  *   committing (the retry policy of @lungflow/errors: shouldRetry);
- * - on an invalid message or a non-retriable error (or retriable ones past `maxAttempts`, or past their code's own
- *   cap in the catalogue: 5 DICOMWEB_TIMEOUTs of one message): write a dead letter, then
+ * - on an invalid message or a non-retriable error (or retriable ones past `maxAttempts`, past `retryWindowMs` of
+ *   failing, or past their code's own cap in the catalogue: 5 DICOMWEB_TIMEOUTs of one message): write a dead letter, then
  *   `dead-lettered` (commit and move on). A dead letter that cannot be written is retried like any retriable error.
  */
 export async function processMessage<C extends Contract>(message: RawMessage, options: ProcessOptions<C>): Promise<ProcessOutcome> {
@@ -89,7 +95,8 @@ export async function processMessage<C extends Contract>(message: RawMessage, op
         const code = errorCodeOf(error);
         const codeAttempts = (failuresByCode.get(code) ?? 0) + 1;
         failuresByCode.set(code, codeAttempts);
-        if (error instanceof ContractError || !shouldRetry(error, attempt, maxAttempts, codeAttempts)) failure = error;
+        const window = options.retryWindowMs === undefined ? undefined : { failingForMs: now().getTime() - firstFailureAt.getTime(), maxMs: options.retryWindowMs };
+        if (error instanceof ContractError || !shouldRetry(error, attempt, maxAttempts, codeAttempts, window)) failure = error;
         else {
           const delayMs = retryDelay(error, attempt, backoff);
           options.onRetry?.(error, attempt, delayMs);
@@ -129,7 +136,7 @@ export async function processMessage<C extends Contract>(message: RawMessage, op
       firstFailureAt: (firstFailureAt ?? now()).toISOString(),
       lastFailureAt: now().toISOString(),
     };
-    if (!trim) return { ...common, original, reason: text.slice(0, REASON_MAX_CHARS) };
+    if (!trim) return { ...common, original, reason: withGiveUpNote(text, error) };
     const value = raw.value ?? Buffer.alloc(0);
     const headersLeftOut = Buffer.byteLength(JSON.stringify(original.headers)) > TRIMMED_HEADERS_MAX_BYTES;
     const note = ` (original value of ${value.length} bytes, sha256 ${sha256(value).slice(0, 12)}…, left out of this dead letter; read it at ${raw.topic}/${raw.partition}/${raw.offset})`;
@@ -143,9 +150,22 @@ export async function processMessage<C extends Contract>(message: RawMessage, op
         truncated: { valueBytes: value.length, valueSha256: sha256(value), ...(headersLeftOut ? { headersLeftOut } : {}) },
       },
       // The note goes in whole: the error's own text gives way to it at the contract's limit.
-      reason: `${text.slice(0, REASON_MAX_CHARS - note.length)}${note}`,
+      reason: `${withGiveUpNote(text, error).slice(0, REASON_MAX_CHARS - note.length)}${note}`,
     };
   }
+
+  /** A retriable failure given up on says for how long it was tried, so the operator knows a replay may work. */
+  function withGiveUpNote(text: string, error: unknown): string {
+    if (!isRetriable(error) || firstFailureAt === undefined) return text.slice(0, REASON_MAX_CHARS);
+    const note = ` (still failing after ${attempt} attempts over ${formatDuration(now().getTime() - firstFailureAt.getTime())}; replay it once the cause is fixed)`;
+    return `${text.slice(0, REASON_MAX_CHARS - note.length)}${note}`;
+  }
+}
+
+function formatDuration(ms: number): string {
+  if (ms < 120_000) return `${Math.round(ms / 1_000)} s`;
+  if (ms < 7_200_000) return `${Math.round(ms / 60_000)} min`;
+  return `${(ms / 3_600_000).toFixed(1)} h`;
 }
 
 /** The dead-letter contract's limit on `reason`. */
