@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
-import { decodeMessage } from '@lungflow/contracts';
+import { MAX_MESSAGE_BYTES, decodeMessage } from '@lungflow/contracts';
 import type { Contract, KeyOf, ValueOf } from '@lungflow/contracts';
 import { createKafka, ensureTopics } from '@lungflow/kafka';
 import { stackSettings } from './stackSettings';
@@ -40,7 +40,7 @@ export async function waitForMessages<C extends Contract>(
   topic: string,
   { count, timeoutMs = 30_000, settleMs = 1_500 }: { count: number; timeoutMs?: number; settleMs?: number },
 ): Promise<Array<ReceivedMessage<C>>> {
-  const consumer = kafka.consumer({ groupId: `test-reader-${randomUUID()}` });
+  const consumer = kafka.consumer({ groupId: `test-reader-${randomUUID()}`, maxBytesPerPartition: MAX_MESSAGE_BYTES });
   const messages: Array<ReceivedMessage<C>> = [];
   let lastArrival = Date.now();
   await consumer.connect();

@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { createKafka, DeadLetterTopic, matchesDeadLetter, type DeadLetterFilter, type StoredDeadLetter } from '@lungflow/kafka';
+import { createKafka, DeadLetterTopic, isReplayable, matchesDeadLetter, type DeadLetterFilter, type StoredDeadLetter } from '@lungflow/kafka';
 import type { CommandIo } from '../analyze/analyzeCommand';
 import { formatDeadLetter, formatDeadLetterLine } from './formatDeadLetter';
 
@@ -106,7 +106,12 @@ export function deadletterCommand(io: CommandIo): Command {
         }
         const wanted = options.at?.map(position);
         const records = (await selected(options)).filter((r) => !wanted || wanted.some((w) => w.partition === r.partition && w.offset === r.offset));
-        for (const record of records) out(`${options.dryRun ? 'would replay' : 'replaying'} ${formatDeadLetterLine(record)}\n`);
+        for (const record of records) {
+          const original = record.deadLetter?.original;
+          if (isReplayable(record)) out(`${options.dryRun ? 'would replay' : 'replaying'} ${formatDeadLetterLine(record)}\n`);
+          else if (original?.truncated) out(`skipping ${formatDeadLetterLine(record)} (trimmed: its ${original.truncated.valueBytes}-byte original is not in the dead letter; it is at ${original.topic}/${original.partition}/${original.offset} while retention keeps it)\n`);
+          else out(`skipping ${formatDeadLetterLine(record)} (not a dead-letter envelope)\n`);
+        }
         const sent = options.dryRun ? 0 : await openTopic(options).replay(records);
         out(options.dryRun ? `${records.length} dead letter(s) selected, none sent (dry run)\n` : `${sent} message(s) replayed\n`);
       }),

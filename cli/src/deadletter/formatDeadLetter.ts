@@ -25,7 +25,9 @@ export function formatDeadLetter(record: StoredDeadLetter): string {
     `original      ${original.topic} partition ${original.partition} offset ${original.offset} (${original.encoding})`,
     `key           ${original.key ?? '(none)'}`,
     `headers       ${JSON.stringify(original.headers)}`,
-    `value         ${original.value ?? '(none)'}`,
+    original.truncated
+      ? `value         (left out: ${original.truncated.valueBytes} bytes, sha256 ${original.truncated.valueSha256}; too big for the dead-letter topic, read it at the place above)`
+      : `value         ${original.value ?? '(none)'}`,
   );
   return `${lines.join('\n')}\n`;
 }

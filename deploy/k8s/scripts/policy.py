@@ -152,10 +152,17 @@ def contract_topics(path):
     with open(path, encoding='utf-8') as handle:
         source = handle.read()
     day_ms = 24 * 60 * 60 * 1000
+    # `export const MAX_MESSAGE_BYTES = 8 * 1024 * 1024;`: every topic's max.message.bytes.
+    limit = re.search(r"MAX_MESSAGE_BYTES\s*=\s*([\d_]+(?:\s*\*\s*[\d_]+)*)\s*;", source)
+    if not limit:
+        raise SystemExit(f'policy: no MAX_MESSAGE_BYTES found in {path}')
+    max_bytes = 1
+    for factor in limit.group(1).split('*'):
+        max_bytes *= int(factor.strip().replace('_', ''))
     topics = {}
     pattern = r"name:\s*'([^']+)',\s*partitions:\s*(\d+),\s*retentionMs:\s*(\d+)\s*(\*\s*DAY_MS)?"
     for name, partitions, retention, days in re.findall(pattern, source):
-        topics[name] = (int(partitions), int(retention) * (day_ms if days else 1))
+        topics[name] = (int(partitions), int(retention) * (day_ms if days else 1), max_bytes)
     if not topics:
         raise SystemExit(f'policy: no topics found in {path}; has its TOPICS table changed shape?')
     return topics
@@ -167,7 +174,8 @@ def check_topics(docs, contracts):
         if doc.get('kind') == 'KafkaTopic':
             spec = doc.get('spec') or {}
             name = spec.get('topicName') or doc['metadata']['name']
-            rendered[name] = (spec.get('partitions'), int((spec.get('config') or {}).get('retention.ms', -1)))
+            config = spec.get('config') or {}
+            rendered[name] = (spec.get('partitions'), int(config.get('retention.ms', -1)), int(config.get('max.message.bytes', -1)))
     if not rendered:
         return []
     out = []
@@ -178,7 +186,7 @@ def check_topics(docs, contracts):
             out.append(('topics-match-contracts', f'KafkaTopic {name}', 'in the chart but not in libs/contracts'))
         elif rendered[name] != contracts[name]:
             out.append(('topics-match-contracts', f'KafkaTopic {name}',
-                        f'(partitions, retention.ms) {rendered[name]} != contracts {contracts[name]}'))
+                        f'(partitions, retention.ms, max.message.bytes) {rendered[name]} != contracts {contracts[name]}'))
     return out
 
 

@@ -1,4 +1,4 @@
-export { TOPICS } from './topics';
+export { MAX_MESSAGE_BYTES, TOPICS } from './topics';
 export type { TopicSpec, TopicId, TopicName } from './topics';
 export { ContractError, encodeMessage, decodeMessage } from './contract';
 export type { Contract, KeyOf, ValueOf } from './contract';

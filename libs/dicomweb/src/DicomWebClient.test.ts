@@ -189,6 +189,16 @@ describe('DicomWebClient', () => {
     expect(slept).toEqual([7_000]);
   });
 
+  it('honours Retry-After on a 503 too (a PACS in maintenance saying when to come back), and passes it on when it gives up', async () => {
+    const slept: number[] = [];
+    const busy = () => new Response('maintenance', { status: 503, headers: { 'Retry-After': '30' } });
+    const { fetch } = fakeFetch([busy(), busy(), busy()]);
+    const error = await client(fetch, { sleep: async (ms: number) => void slept.push(ms) }).searchStudies().catch((e: unknown) => e);
+    expect(slept).toEqual([30_000, 30_000]);
+    // The consumer's own retry waits as long again (retryDelay reads details.retryAfterMs).
+    expect(error).toMatchObject({ code: 'DICOMWEB_THROTTLED', retriable: true, status: 503, details: { retryAfterMs: 30_000 } });
+  });
+
   it('never retries the other 4xx', async () => {
     const { fetch, calls } = fakeFetch([new Response('bad query', { status: 400, statusText: 'Bad Request' })]);
     await expect(client(fetch).searchStudies()).rejects.toMatchObject({ code: 'DICOMWEB_HTTP_4XX', retriable: false, status: 400 });

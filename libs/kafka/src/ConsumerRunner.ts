@@ -1,5 +1,5 @@
 import type { Consumer, Kafka } from 'kafkajs';
-import { TOPICS, deadLetter } from '@lungflow/contracts';
+import { MAX_MESSAGE_BYTES, TOPICS, deadLetter } from '@lungflow/contracts';
 import type { Contract } from '@lungflow/contracts';
 import { backoffDelay, shouldRetry, sleep, type BackoffPolicy, type LungFlowError } from '@lungflow/errors';
 import type { ConsumerSupervisor, SupervisedConsumer } from './ConsumerSupervisor';
@@ -33,6 +33,8 @@ export interface ConsumerRunnerOptions<C extends Contract> {
   partitionsConsumedConcurrently?: number;
   backoff?: BackoffPolicy;
   maxAttempts?: number;
+  /** processMessage's `retryWindowMs`: how long one message may keep failing before it is dead-lettered. */
+  retryWindowMs?: number;
   onOutcome?: (outcome: ProcessOutcome, topic: string, partition: number, offset: string) => void;
   onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
   /** The service's consumers, for readiness, liveness and exit (crashes and failures are reported to it too). */
@@ -119,6 +121,9 @@ export class ConsumerRunner<C extends Contract> implements SupervisedConsumer {
     const consumer = this.options.kafka.consumer({
       groupId: this.options.groupId,
       allowAutoTopicCreation: false,
+      // A whole message of the largest size the topics take fits one partition's fetch (kafkajs asks for 1 MB by
+      // default; the broker would still hand over one bigger batch, but only as the first of a fetch).
+      maxBytesPerPartition: MAX_MESSAGE_BYTES,
       // Every crash is handled by the runner (rejoin with the one retry policy, or fail loudly), never half by kafkajs.
       retry: { restartOnFailure: async () => false },
     });
@@ -198,6 +203,7 @@ export class ConsumerRunner<C extends Contract> implements SupervisedConsumer {
               deadLetter: async (key, value) => void (await options.producer.send(deadLetter, key, value)),
               backoff: options.backoff,
               maxAttempts: options.maxAttempts,
+              retryWindowMs: options.retryWindowMs,
               heartbeat,
               signal: AbortSignal.any([this.abort.signal, signal]),
               onRetry: options.onRetry,

@@ -1,11 +1,13 @@
 import type { Kafka } from 'kafkajs';
-import { TOPICS } from '@lungflow/contracts';
+import { MAX_MESSAGE_BYTES, TOPICS } from '@lungflow/contracts';
 import type { TopicSpec } from '@lungflow/contracts';
 import { kafkaError } from './kafkaError';
 
 /**
- * Creates the topics of TOPICS (or the given specs) that do not exist yet, with their partitions and retention.
- * Existing topics are left alone: partition counts only grow by an operator's decision, never at startup.
+ * Creates the topics of TOPICS (or the given specs) that do not exist yet, with their partitions, retention and
+ * `max.message.bytes` (MAX_MESSAGE_BYTES: Kafka's 1 MB default refused big studies). Existing topics are left
+ * alone: partition counts only grow by an operator's decision, never at startup, and a topic made by someone else
+ * keeps its limit (libs/kafka/README.md says how to raise it).
  */
 export async function ensureTopics(kafka: Kafka, specs: readonly TopicSpec[] = Object.values(TOPICS), replicationFactor = 1): Promise<string[]> {
   const admin = kafka.admin();
@@ -20,7 +22,10 @@ export async function ensureTopics(kafka: Kafka, specs: readonly TopicSpec[] = O
           topic: spec.name,
           numPartitions: spec.partitions,
           replicationFactor,
-          configEntries: [{ name: 'retention.ms', value: String(spec.retentionMs) }],
+          configEntries: [
+            { name: 'retention.ms', value: String(spec.retentionMs) },
+            { name: 'max.message.bytes', value: String(spec.maxMessageBytes ?? MAX_MESSAGE_BYTES) },
+          ],
         })),
       });
     }

@@ -1,6 +1,6 @@
 export { createKafka } from './createKafka';
 export type { CreateKafkaOptions, KafkaLog } from './createKafka';
-export { EventProducer } from './EventProducer';
+export { COMPRESSION, EventProducer } from './EventProducer';
 export type { SendResult, TopicNames } from './EventProducer';
 export { ConsumerRunner } from './ConsumerRunner';
 export type { ConsumerRunnerOptions, ConsumerState } from './ConsumerRunner';
@@ -11,7 +11,7 @@ export type { EventHandler, HandlerContext, ProcessOptions, ProcessOutcome, RawM
 export { ensureTopics } from './ensureTopics';
 export { replicationFactor } from './replicationFactor';
 export { kafkaError } from './kafkaError';
-export { DeadLetterTopic, DEAD_LETTER_REVIEWED_GROUP, matchesDeadLetter } from './deadLetter';
+export { DeadLetterTopic, DEAD_LETTER_REVIEWED_GROUP, isReplayable, matchesDeadLetter } from './deadLetter';
 export type { DeadLetterBacklog, DeadLetterFilter, StoredDeadLetter } from './deadLetter';
 export { kafkaSecurity } from './kafkaSecurity';
 export type { KafkaSecurity, KafkaSecuritySettings } from './kafkaSecurity';

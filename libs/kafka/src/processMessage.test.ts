@@ -1,6 +1,7 @@
-import { encodeMessage, studyReceived } from '@lungflow/contracts';
+import { createHash } from 'node:crypto';
+import { deadLetterValue, encodeMessage, studyReceived } from '@lungflow/contracts';
 import type { DeadLetter, StudyReceived } from '@lungflow/contracts';
-import { LungFlowError } from '@lungflow/errors';
+import { LungFlowError, MAX_ATTEMPTS_CEILING } from '@lungflow/errors';
 import { studyReceivedFixture } from '../../../test/helpers/studyReceivedFixture';
 import { processMessage } from './processMessage';
 import type { ProcessOptions, RawMessage } from './processMessage';
@@ -125,18 +126,55 @@ describe('processMessage', () => {
     expect(letters[0]).toMatchObject({ errorCode: 'PACS_UNREACHABLE', attempts: 1_000 });
   });
 
-  it('writes a dead letter Kafka refuses as too large once more without the original value, instead of retrying it for ever', async () => {
+  it('writes a dead letter Kafka refuses as too large once more, trimmed: no value, its size and sha256 instead (issue 16 item 3)', async () => {
     const tries: DeadLetter[] = [];
-    const { opts } = options(async () => { throw new LungFlowError('DICOM_MALFORMED', 'bad'); }, {
+    const tooLarge = () => kafkaError('send', Object.assign(new Error('The request included a message larger than the max message size the server will accept'), { name: 'KafkaJSProtocolError', type: 'MESSAGE_TOO_LARGE', retriable: false }));
+    // A reason at the contract's limit already, and headers too big to keep: the trimmed letter must still fit.
+    const { opts, waits } = options(async () => { throw new LungFlowError('DICOM_MALFORMED', `bad ${'x'.repeat(5_000)}`); }, {
       deadLetter: async (_key, letter) => {
         tries.push(letter);
-        if (letter.original.value !== null) throw kafkaError('send', Object.assign(new Error('The request included a message larger than the max message size the server will accept'), { name: 'KafkaJSProtocolError', type: 'MESSAGE_TOO_LARGE', retriable: false }));
+        if (letter.original.value !== null) throw tooLarge();
       },
     });
-    expect(await processMessage(message(good.key, good.value), opts)).toBe('dead-lettered');
+    const raw = { ...message(good.key, good.value), headers: { 'lungflow-trace': 'y'.repeat(3_000) } };
+    expect(await processMessage(raw, opts)).toBe('dead-lettered');
     expect(tries).toHaveLength(2);
-    expect(tries[1]).toMatchObject({ errorCode: 'DICOM_MALFORMED', original: { topic: 't', partition: 2, offset: '41', value: null } });
-    expect(tries[1]?.reason).toMatch(/left out of this dead letter; read it at t\/2\/41/);
+    expect(waits).toEqual([]);
+    const sha256 = createHash('sha256').update(Buffer.from(good.value)).digest('hex');
+    expect(tries[1]).toMatchObject({
+      errorCode: 'DICOM_MALFORMED',
+      original: { topic: 't', partition: 2, offset: '41', key: good.key, value: null, headers: {}, truncated: { valueBytes: Buffer.byteLength(good.value), valueSha256: sha256, headersLeftOut: true } },
+    });
+    expect(tries[1]?.reason).toMatch(/^bad x+ \(original value of \d+ bytes, sha256 [0-9a-f]{12}…, left out of this dead letter; read it at t\/2\/41\)$/);
+    expect(() => deadLetterValue.parse(tries[1])).not.toThrow(); // reason within 4,000 characters
+    expect(() => deadLetterValue.parse(tries[0])).not.toThrow();
+  });
+
+  it('retries a PACS outage for the whole retry window, then dead-letters it saying for how long (issue 16 item 4)', async () => {
+    let t = Date.parse('2026-12-03T02:00:00Z');
+    let calls = 0;
+    const outage = options(
+      async () => {
+        calls += 1;
+        throw new LungFlowError('DICOMWEB_UNREACHABLE', 'POST /dicom-web/studies/1.2: PACS unreachable at pacs:8042 (ECONNREFUSED)');
+      },
+      // Each attempt takes the backoff wait: the clock moves with the waits.
+      { retryWindowMs: 30 * 60_000, backoff: { initialMs: 1_000, maxMs: 30_000 }, now: () => new Date(t), wait: async (ms) => void (t += ms) },
+    );
+    expect(await processMessage(message(good.key, good.value), outage.opts)).toBe('dead-lettered');
+    const letter = outage.letters[0];
+    const failedForMs = Date.parse(letter?.lastFailureAt ?? '') - Date.parse(letter?.firstFailureAt ?? '');
+    expect(failedForMs).toBeGreaterThanOrEqual(30 * 60_000);
+    expect(failedForMs).toBeLessThan(30 * 60_000 + 30_000); // at most one backoff past the window
+    expect(calls).toBeLessThan(MAX_ATTEMPTS_CEILING); // the window ended it, not the attempt ceiling
+    expect(letter).toMatchObject({ errorCode: 'DICOMWEB_UNREACHABLE', attempts: calls });
+    expect(letter?.reason).toMatch(/ECONNREFUSED\) \(still failing after \d+ attempts over 30 min; replay it once the cause is fixed\)$/);
+
+    // An outage shorter than the window costs no dead letter.
+    let down = 20;
+    const brief = options(async () => { if ((down -= 1) > 0) throw new LungFlowError('DICOMWEB_UNREACHABLE', 'down'); }, { retryWindowMs: 30 * 60_000, backoff: { initialMs: 1_000, maxMs: 30_000 }, now: () => new Date(t), wait: async (ms) => void (t += ms) });
+    expect(await processMessage(message(good.key, good.value), brief.opts)).toBe('handled');
+    expect(brief.letters).toEqual([]);
   });
 
   it('gives up on retriable errors after maxAttempts, recording first and last failure', async () => {

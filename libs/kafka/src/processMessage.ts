@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ContractError, decodeMessage } from '@lungflow/contracts';
 import type { Contract, DeadLetter, KeyOf, ValueOf } from '@lungflow/contracts';
 import { DEFAULT_BACKOFF, MAX_ATTEMPTS_CEILING, backoffDelay, errorCodeOf, isRetriable, retryDelay, shouldRetry, sleep } from '@lungflow/errors';
@@ -35,6 +36,12 @@ export interface ProcessOptions<C extends Contract> {
    * @lungflow/errors (hours of outage, never for ever); unclassified errors get a few attempts, bugs one.
    */
   maxAttempts?: number;
+  /**
+   * How long one message may keep failing with retriable errors (since its first failure) before it is
+   * dead-lettered too, whatever the attempt count: an outage longer than this, or a Retry-After stretching every
+   * attempt, ends in a dead letter an operator can replay, not in a partition blocked for days. Default: none.
+   */
+  retryWindowMs?: number;
   /** Called between attempts so the group coordinator does not evict a consumer that is waiting out an outage. */
   heartbeat?: () => Promise<void>;
   signal?: AbortSignal;
@@ -62,8 +69,8 @@ function envelopeOriginal(message: RawMessage): DeadLetter['original'] {
  * - on success: `handled` (commit);
  * - on a retriable error (or an unclassified one, a few times): wait with backoff and jitter and try again, without
  *   committing (the retry policy of @lungflow/errors: shouldRetry);
- * - on an invalid message or a non-retriable error (or retriable ones past `maxAttempts`, or past their code's own
- *   cap in the catalogue: 5 DICOMWEB_TIMEOUTs of one message): write a dead letter, then
+ * - on an invalid message or a non-retriable error (or retriable ones past `maxAttempts`, past `retryWindowMs` of
+ *   failing, or past their code's own cap in the catalogue: 5 DICOMWEB_TIMEOUTs of one message): write a dead letter, then
  *   `dead-lettered` (commit and move on). A dead letter that cannot be written is retried like any retriable error.
  */
 export async function processMessage<C extends Contract>(message: RawMessage, options: ProcessOptions<C>): Promise<ProcessOutcome> {
@@ -88,7 +95,8 @@ export async function processMessage<C extends Contract>(message: RawMessage, op
         const code = errorCodeOf(error);
         const codeAttempts = (failuresByCode.get(code) ?? 0) + 1;
         failuresByCode.set(code, codeAttempts);
-        if (error instanceof ContractError || !shouldRetry(error, attempt, maxAttempts, codeAttempts)) failure = error;
+        const window = options.retryWindowMs === undefined ? undefined : { failingForMs: now().getTime() - firstFailureAt.getTime(), maxMs: options.retryWindowMs };
+        if (error instanceof ContractError || !shouldRetry(error, attempt, maxAttempts, codeAttempts, window)) failure = error;
         else {
           const delayMs = retryDelay(error, attempt, backoff);
           options.onRetry?.(error, attempt, delayMs);
@@ -103,8 +111,9 @@ export async function processMessage<C extends Contract>(message: RawMessage, op
       return 'dead-lettered';
     } catch (error) {
       // A dead letter Kafka refuses for good (MESSAGE_TOO_LARGE: it quotes a big original) would otherwise be
-      // retried for ever and block the partition: write it once more without the original's bytes, which stay
-      // readable at the topic, partition and offset it names.
+      // retried for ever and block the partition: write it once more trimmed (no value, its size and hash instead;
+      // key cut, big headers left out), a few KB whatever the original, which stays readable at the topic,
+      // partition and offset it names. Failures of the trimmed letter are Kafka's (down, refusing us): retried.
       if (!trimmed && !isRetriable(error)) {
         trimmed = true;
         continue;
@@ -116,18 +125,54 @@ export async function processMessage<C extends Contract>(message: RawMessage, op
     }
   }
 
-  function deadLetterFor(raw: RawMessage, error: unknown, leaveOutOriginal: boolean): DeadLetter {
+  function deadLetterFor(raw: RawMessage, error: unknown, trim: boolean): DeadLetter {
     const original = envelopeOriginal(raw);
-    const reason = (error instanceof Error ? error.message : String(error)).slice(0, 4_000) || 'no message';
-    return {
-      schemaVersion: 1,
-      original: leaveOutOriginal ? { ...original, key: original.key?.slice(0, 1_000) ?? null, value: null } : original,
+    const text = (error instanceof Error ? error.message : String(error)) || 'no message';
+    const common = {
+      schemaVersion: 1 as const,
       errorCode: errorCodeOf(error),
-      reason: leaveOutOriginal ? `${reason} (original value of ${raw.value?.length ?? 0} bytes left out of this dead letter; read it at ${raw.topic}/${raw.partition}/${raw.offset})` : reason,
       service: options.service,
       attempts: attempt,
       firstFailureAt: (firstFailureAt ?? now()).toISOString(),
       lastFailureAt: now().toISOString(),
     };
+    if (!trim) return { ...common, original, reason: withGiveUpNote(text, error) };
+    const value = raw.value ?? Buffer.alloc(0);
+    const headersLeftOut = Buffer.byteLength(JSON.stringify(original.headers)) > TRIMMED_HEADERS_MAX_BYTES;
+    const note = ` (original value of ${value.length} bytes, sha256 ${sha256(value).slice(0, 12)}…, left out of this dead letter; read it at ${raw.topic}/${raw.partition}/${raw.offset})`;
+    return {
+      ...common,
+      original: {
+        ...original,
+        key: original.key?.slice(0, TRIMMED_KEY_MAX_CHARS) ?? null,
+        value: null,
+        headers: headersLeftOut ? {} : original.headers,
+        truncated: { valueBytes: value.length, valueSha256: sha256(value), ...(headersLeftOut ? { headersLeftOut } : {}) },
+      },
+      // The note goes in whole: the error's own text gives way to it at the contract's limit.
+      reason: `${withGiveUpNote(text, error).slice(0, REASON_MAX_CHARS - note.length)}${note}`,
+    };
   }
+
+  /** A retriable failure given up on says for how long it was tried, so the operator knows a replay may work. */
+  function withGiveUpNote(text: string, error: unknown): string {
+    if (!isRetriable(error) || firstFailureAt === undefined) return text.slice(0, REASON_MAX_CHARS);
+    const note = ` (still failing after ${attempt} attempts over ${formatDuration(now().getTime() - firstFailureAt.getTime())}; replay it once the cause is fixed)`;
+    return `${text.slice(0, REASON_MAX_CHARS - note.length)}${note}`;
+  }
+}
+
+function formatDuration(ms: number): string {
+  if (ms < 120_000) return `${Math.round(ms / 1_000)} s`;
+  if (ms < 7_200_000) return `${Math.round(ms / 60_000)} min`;
+  return `${(ms / 3_600_000).toFixed(1)} h`;
+}
+
+/** The dead-letter contract's limit on `reason`. */
+const REASON_MAX_CHARS = 4_000;
+const TRIMMED_KEY_MAX_CHARS = 1_000;
+const TRIMMED_HEADERS_MAX_BYTES = 2_048;
+
+function sha256(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }

@@ -100,6 +100,7 @@ export async function build(config: ReportConfig, deps: ReportDeps = {}): Promis
           ...(deps.topicNames?.inferenceCompleted ? { topic: deps.topicNames.inferenceCompleted } : {}),
           backoff: { initialMs: config.REPORT_RETRY_INITIAL_MS, maxMs: config.REPORT_RETRY_MAX_MS },
           maxAttempts: config.REPORT_MAX_ATTEMPTS,
+          retryWindowMs: config.REPORT_RETRY_WINDOW_MS,
           onOutcome: (outcome) => outcomes.labels(outcome).inc(),
           onRetry: (error, attempt, delayMs) => {
             retries.labels(error instanceof LungFlowError ? error.code : 'UNEXPECTED').inc();

@@ -15,4 +15,11 @@ describe('report settings', () => {
     expect(waited).toBeGreaterThan(4 * 3_600_000);
     expect(Number.isFinite(config.REPORT_MAX_ATTEMPTS)).toBe(true);
   });
+
+  it('bound that wait by a named time window (REPORT_RETRY_WINDOW_MS, 4 h), which the attempts never cut short', () => {
+    const config = loadReportConfig({});
+    expect(config.REPORT_RETRY_WINDOW_MS).toBe(4 * 3_600_000);
+    expect(shortestOutageMs(config.REPORT_MAX_ATTEMPTS, config.REPORT_RETRY_INITIAL_MS, config.REPORT_RETRY_MAX_MS)).toBeGreaterThanOrEqual(config.REPORT_RETRY_WINDOW_MS);
+    expect(loadReportConfig({ REPORT_RETRY_WINDOW_MS: '1800000' }).REPORT_RETRY_WINDOW_MS).toBe(1_800_000);
+  });
 });

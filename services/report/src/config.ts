@@ -11,9 +11,18 @@ export const reportSettings = commonSettings.extend({
   REPORT_HTTP_PORT: env.port(8083),
   REPORT_CONSUMER_GROUP: z.string().default('lungflow-report'),
   /**
-   * Attempts for a retriable failure (PACS outage) before the result is dead-lettered with the PACS's answer. The
-   * default, the retry policy's ceiling, waits out 4 to 8 hours of outage (the consumer heartbeats and commits
-   * nothing meanwhile, so the partition simply pauses); a dead letter after minutes would need a manual replay.
+   * How long one result is retried through retriable failures (PACS outage, 401/403 of a rotating credential,
+   * 429/503 rate limiting, Redis or Kafka down) before it is dead-lettered with the PACS's answer, counted from its
+   * first failure (issue 16 item 4). Meanwhile the consumer heartbeats and commits nothing, so the partition pauses
+   * and every later result waits behind it: a PACS outage within the window costs no dead letter and no replay.
+   * 4 hours covers a night's PACS maintenance; a shorter window (30 min) would dead-letter one result per
+   * partition per window of a long outage, each needing `lungflow deadletter replay`. After the window the partition
+   * moves on, so a result that can never be stored does not block it for good.
+   */
+  REPORT_RETRY_WINDOW_MS: env.positiveInt(4 * 60 * 60 * 1000),
+  /**
+   * Attempts for a retriable failure before the dead letter, on top of the window: the retry policy's ceiling by
+   * default (about 4 to 8 hours at the 30 s backoff cap), so the window is what ends a PACS outage.
    */
   REPORT_MAX_ATTEMPTS: env.positiveInt(MAX_ATTEMPTS_CEILING),
   REPORT_RETRY_INITIAL_MS: env.positiveInt(500),

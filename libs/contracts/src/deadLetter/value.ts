@@ -19,6 +19,19 @@ export const deadLetterValue = z
         key: z.string().nullable(),
         value: z.string().nullable(),
         headers: z.record(z.string(), z.string()).default({}),
+        /**
+         * Optional (issue 16 item 3): set when the envelope with the whole original was itself too large for the
+         * dead-letter topic. `value` is then null (and `headers` may be left out); the original stays readable at
+         * topic/partition/offset while retention keeps it, and these say which bytes it was.
+         */
+        truncated: z
+          .object({
+            valueBytes: z.number().int().min(0),
+            valueSha256: z.string().regex(/^[0-9a-f]{64}$/),
+            headersLeftOut: z.boolean().optional(),
+          })
+          .strict()
+          .optional(),
       })
       .strict(),
     /** LungFlowError code (e.g. CONTRACT_INVALID, PACS_NOT_FOUND); UNEXPECTED for errors outside the tree. */

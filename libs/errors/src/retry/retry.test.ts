@@ -71,6 +71,19 @@ describe('shouldRetry', () => {
   });
 });
 
+describe('shouldRetry with a time window', () => {
+  it('retries a transient failure while the message has failed for less than the window, then gives up (issue 16 item 4)', () => {
+    const down = new LungFlowError('DICOMWEB_UNREACHABLE', 'down');
+    const window = (failingForMs: number) => ({ failingForMs, maxMs: 30 * 60_000 });
+    expect(shouldRetry(down, 40, MAX_ATTEMPTS_CEILING, 40, window(29 * 60_000))).toBe(true);
+    expect(shouldRetry(down, 41, MAX_ATTEMPTS_CEILING, 41, window(30 * 60_000))).toBe(false);
+    // The attempt ceiling still holds inside the window, and the window does not touch bad input or unknown errors.
+    expect(shouldRetry(down, MAX_ATTEMPTS_CEILING, MAX_ATTEMPTS_CEILING, 1, window(0))).toBe(false);
+    expect(shouldRetry(new LungFlowError('DICOM_MALFORMED', 'bad'), 1, MAX_ATTEMPTS_CEILING, 1, window(0))).toBe(false);
+    expect(shouldRetry(new Error('?'), 2, MAX_ATTEMPTS_CEILING, 2, window(31 * 60_000))).toBe(true);
+  });
+});
+
 describe('backoffDelay and retryDelay', () => {
   it('grows exponentially to its cap, with jitter between half and all of it', () => {
     const policy = { initialMs: 100, maxMs: 1_000 };

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
-import { TOPICS, deadLetterValue, type DeadLetter } from '@lungflow/contracts';
+import { MAX_MESSAGE_BYTES, TOPICS, deadLetterValue, type DeadLetter } from '@lungflow/contracts';
+import { COMPRESSION } from '../EventProducer';
 
 /** One record of the dead-letter topic, where it sits, and its envelope (null when the record does not parse). */
 export interface StoredDeadLetter {
@@ -76,7 +77,7 @@ export class DeadLetterTopic {
       const remaining = new Map(offsets.filter((p) => BigInt(p.high) > BigInt(p.low)).map((p) => [p.partition, BigInt(p.high)]));
       if (remaining.size === 0) return [];
       const groupId = `lungflow-deadletter-reader-${randomUUID()}`;
-      const consumer = this.kafka.consumer({ groupId, allowAutoTopicCreation: false });
+      const consumer = this.kafka.consumer({ groupId, allowAutoTopicCreation: false, maxBytesPerPartition: MAX_MESSAGE_BYTES });
       const records: StoredDeadLetter[] = [];
       try {
         await consumer.connect();
@@ -109,9 +110,13 @@ export class DeadLetterTopic {
     }
   }
 
-  /** Sends each original message back to its topic, byte for byte, with a header naming the dead letter. */
+  /**
+   * Sends each original message back to its topic, byte for byte, with a header naming the dead letter. A trimmed
+   * dead letter (`original.truncated`: the original was too big to quote) has no value to send; it is skipped
+   * (`isReplayable`) rather than replayed as an empty message, and its original is still at the place it names.
+   */
   async replay(records: readonly StoredDeadLetter[]): Promise<number> {
-    const replayable = records.filter((r): r is StoredDeadLetter & { deadLetter: DeadLetter } => r.deadLetter !== null);
+    const replayable = records.filter(isReplayable);
     if (replayable.length === 0) return 0;
     const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
@@ -122,6 +127,7 @@ export class DeadLetterTopic {
         await producer.send({
           topic: original.topic,
           acks: -1,
+          compression: COMPRESSION,
           messages: [
             {
               key: bytes(original.key),
@@ -175,6 +181,11 @@ export class DeadLetterTopic {
     const waiting = (await this.read()).filter((r) => BigInt(r.offset) >= (reviewed.get(r.partition) ?? 0n));
     return { retained, pending, oldestPendingMs: waiting.length === 0 ? null : Math.min(...waiting.map((r) => r.timestampMs)) };
   }
+}
+
+/** A dead letter that holds its original message whole (not trimmed for size), so replay can send it. */
+export function isReplayable(record: StoredDeadLetter): record is StoredDeadLetter & { deadLetter: DeadLetter } {
+  return record.deadLetter !== null && record.deadLetter.original.truncated === undefined;
 }
 
 function parseRecord(partition: number, offset: string, timestampMs: number, value: Buffer | null): StoredDeadLetter {

@@ -1,2 +1,2 @@
-export { DeadLetterTopic, DEAD_LETTER_REVIEWED_GROUP, matchesDeadLetter } from './DeadLetterTopic';
+export { DeadLetterTopic, DEAD_LETTER_REVIEWED_GROUP, isReplayable, matchesDeadLetter } from './DeadLetterTopic';
 export type { DeadLetterBacklog, DeadLetterFilter, StoredDeadLetter } from './DeadLetterTopic';

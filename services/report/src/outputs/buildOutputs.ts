@@ -16,6 +16,7 @@ import type { StudySearch } from './studyContext';
 
 export interface OutputsConfig extends OutputSettings, DicomWebSettings {
   REPORT_MAX_ATTEMPTS: number;
+  REPORT_RETRY_WINDOW_MS: number;
   REPORT_RETRY_INITIAL_MS: number;
   REPORT_RETRY_MAX_MS: number;
 }
@@ -60,6 +61,7 @@ export function buildOutputs(config: OutputsConfig, deps: OutputsDeps): Outputs 
       ...(deps.topicNames?.reportStoredV2 ? { topic: deps.topicNames.reportStoredV2 } : {}),
       backoff: { initialMs: config.REPORT_RETRY_INITIAL_MS, maxMs: config.REPORT_RETRY_MAX_MS },
       maxAttempts: config.REPORT_MAX_ATTEMPTS,
+      retryWindowMs: config.REPORT_RETRY_WINDOW_MS,
       onOutcome: (outcome) => outcomes.labels(name, outcome).inc(),
       onRetry: (error, attempt, delayMs) =>
         logger.warn({ output: name, code: error instanceof LungFlowError ? error.code : 'UNEXPECTED', err: error, attempt, delayMs }, 'result output: retriable failure; backing off without committing'),

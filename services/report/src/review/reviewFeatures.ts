@@ -81,6 +81,7 @@ export function reviewFeatures(deps: ReviewFeatureDeps) {
     ...(deps.topicNames?.deadLetter ? { topic: deps.topicNames.deadLetter } : {}),
     backoff: { initialMs: config.REPORT_RETRY_INITIAL_MS, maxMs: config.REPORT_RETRY_MAX_MS },
     maxAttempts: config.REPORT_MAX_ATTEMPTS,
+    retryWindowMs: config.REPORT_RETRY_WINDOW_MS,
   });
 
   return {
