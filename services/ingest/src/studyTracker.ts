@@ -236,7 +236,7 @@ export const INVALID_UID = 'invalid-uid';
 /** Filter reason for a series whose first instance's header names another SOP class than every listed instance. */
 export const SOP_CLASS_MISMATCH = 'sop-class-mismatch';
 
-function isUid(value: unknown): value is string {
+function isUid(value: unknown): boolean {
   return typeof value === 'string' && dicomUid.safeParse(value).success;
 }
 
