@@ -5,6 +5,8 @@ import { newUid, rewriteDicom } from '../helpers/dicomFixtures';
 import { REPO_ROOT } from '../helpers/paths';
 import { stackSettings } from '../helpers/stackSettings';
 import { pacs, SC_CLASS, SR_CLASS } from '../e2e/pipelineHelpers';
+import { newWorld, publishedVersions, startIngest, stopAll, type TestWorld } from '../ingest/harness';
+import { RedisServer } from '../helpers/redisServer';
 
 /**
  * Issue 16 item 6, "losing Redis loses pending studies", on the running stack (`npm run stack:up`): Redis loses
@@ -13,6 +15,12 @@ import { pacs, SC_CLASS, SR_CLASS } from '../e2e/pipelineHelpers';
  * and the worklist stayed empty. Now ingest replays the recent feed and report rebuilds the worklist from Kafka:
  * both studies must be on the worklist, the waiting one reported exactly once, each with one SR and one SC in the
  * PACS, and no service may have restarted.
+ *
+ * The stack's own ingest publishes a local radiograph within seconds, and Orthanc's StableStudy (3 s locally)
+ * touches a waiting study again anyway, so the stack test alone would pass without ingest's replay. The second test
+ * runs an ingest whose study is still waiting after its StableStudy was read (quiet period 10 s, no radiograph fast
+ * path) on a Redis of its own: a FLUSHALL of the stack's Redis would make the stack's ingest replay too, and the
+ * SR it stores again would touch the study. Without the replay window nothing ever touches it again.
  */
 jest.setTimeout(180_000);
 
@@ -60,11 +68,28 @@ const onWorklist = async (uid: string) => (await fetch(`${REPORT}/api/v1/studies
 
 /** One CR sample from samples/ as a new study (fresh UIDs), as a modality would store it in Orthanc. */
 async function storeStudy(set: Record<string, string> = {}): Promise<string> {
+  return (await storeStudyIn(set)).studyUid;
+}
+
+async function storeStudyIn(set: Record<string, string> = {}): Promise<{ studyUid: string; orthancId: string }> {
   const studyUid = newUid();
   const bytes = rewriteDicom(readFileSync(join(REPO_ROOT, 'samples', 'LF-DEMO-0001.dcm')), { studyUid, seriesUid: newUid(), set: { BodyPartExamined: 'CHEST', ...set } });
   const response = await fetch(`${stack.orthancUrl}/instances`, { method: 'POST', headers: { ...AUTH, 'Content-Type': 'application/dicom' }, body: bytes });
   if (!response.ok) throw new Error(`Orthanc refused the study: ${response.status} ${await response.text()}`);
-  return studyUid;
+  return { studyUid, orthancId: ((await response.json()) as { ParentStudy: string }).ParentStudy };
+}
+
+type Change = { Seq: number; ChangeType: string; ID: string };
+
+/** Orthanc's changes after `since` (all pages). */
+async function changesSince(since: number): Promise<Change[]> {
+  const out: Change[] = [];
+  for (;;) {
+    const page = (await (await fetch(`${stack.orthancUrl}/changes?since=${since}&limit=500`, { headers: AUTH })).json()) as { Changes: Change[]; Last: number; Done: boolean };
+    out.push(...page.Changes);
+    if (page.Done || page.Changes.length === 0) return out;
+    since = page.Last;
+  }
 }
 
 async function derived(studyUid: string): Promise<{ sr: number; sc: number }> {
@@ -116,5 +141,41 @@ describe('Redis loses its data mid-flow (FLUSHALL on the running stack)', () => 
     expect(await derived(listed)).toEqual({ sr: 1, sc: 1 });
     expect(reportLog().some((l) => String(l.msg).startsWith('worklist rebuil') && Date.parse(String(l.time)) >= flushedAt - 1_000)).toBe(true);
     expect(pids()).toEqual(before);
+  });
+
+  it('an ingest whose study waits past its StableStudy still publishes it once after Redis lost its data', async () => {
+    const world: TestWorld = await newWorld();
+    const server = new RedisServer();
+    await server.start();
+    const redis = createRedis(server.url, { name: 'redis-flush-test' });
+    try {
+      await startIngest(world, { REDIS_URL: server.url, INGEST_QUIET_PERIOD_MS: '10000', INGEST_RADIOGRAPH_SETTLE_MS: '0', INGEST_ORTHANC_REPLAY_MS: '60000', INGEST_POLL_INTERVAL_MS: '250' });
+      const cursorKey = `${world.prefix}${world.pacsId}:cursor:orthanc-changes`;
+      await until('the test ingest to start reading the change feed', 20_000, async () => ((await redis.get(cursorKey)) !== null ? true : undefined));
+      const { studyUid: study, orthancId } = await storeStudyIn();
+      const storedAt = Date.now();
+      // The stack's own pipeline analyses the study too, and its SR and SC are new series that touch it again; then
+      // Orthanc's StableStudy. Once the test ingest's cursor is past the StableStudy that follows the SR and SC,
+      // nothing in the feed will name the study again, and it is still waiting (10 s quiet period from each touch).
+      const reportLog = logSince('report');
+      const fromSeq = ((await (await fetch(`${stack.orthancUrl}/changes?last`, { headers: AUTH })).json()) as { Last: number }).Last - 50;
+      await until('the stack to store its SR and SC in the study', 60_000, () => (reportLog().some((l) => l.msg === 'report stored' && l.studyInstanceUid === study) ? true : undefined));
+      const seqAtReport = ((await (await fetch(`${stack.orthancUrl}/changes?last`, { headers: AUTH })).json()) as { Last: number }).Last;
+      const stable = await until('Orthanc to call the study stable after the SR and SC', 30_000, async () =>
+        (await changesSince(fromSeq)).find((c) => c.ChangeType === 'StableStudy' && c.ID === orthancId && c.Seq > seqAtReport)?.Seq,
+      );
+      await until('the test ingest to read past the StableStudy', 10_000, async () => (Number(await redis.get(cursorKey)) >= stable ? true : undefined));
+      expect(publishedVersions(world, study)).toEqual([]); // still waiting for its quiet period
+      await redis.flushall();
+      const flushedAt = Date.now();
+      await until('the study published after the flush', 60_000, () => (publishedVersions(world, study).length > 0 ? true : undefined));
+      await sleep(3_000);
+      console.error(`redis flush (test ingest): stored ${((flushedAt - storedAt) / 1000).toFixed(1)} s before the flush, published ${publishedVersions(world, study).length}x after it`);
+      expect(publishedVersions(world, study)).toEqual([1]);
+    } finally {
+      redis.disconnect();
+      await stopAll(world);
+      await server.stop();
+    }
   });
 });
