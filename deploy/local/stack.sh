@@ -47,6 +47,9 @@ export FHIR_HTTP_PORT=${FHIR_HTTP_PORT:-8090}
 export RIS_MESSAGES_FILE=${RIS_MESSAGES_FILE:-$STATE/ris/messages.hl7}
 # Orthanc's /changes is one cheap local query: polling it often is what keeps a radiograph's wait under a second.
 export INGEST_POLL_INTERVAL_MS=${INGEST_POLL_INTERVAL_MS:-250}
+# When Redis loses its data ingest replays this much of Orthanc's change feed (production: 30 min). Short locally, so
+# that a FLUSHALL in a test replays the last minutes, not the whole test suite's studies.
+export INGEST_ORTHANC_REPLAY_MS=${INGEST_ORTHANC_REPLAY_MS:-120000}
 export LUNGFLOW_ORTHANC_STATE=$STATE/orthanc
 export LUNGFLOW_KAFKA_STATE=$STATE/kafka
 KAFKA_LIB=$HERE/kafka/lib

@@ -55,6 +55,9 @@ async function main(): Promise<number> {
     INGEST_ORTHANC_URL: viaProxy,
     HTTP_HOST: '127.0.0.1',
     INGEST_QUIET_PERIOD_MS: '2000',
+    // The per-run prefixes below make every soak a first start: without this, ingest would replay the last 30 min
+    // of the shared Orthanc's change feed (the integration tests' studies) before the soak's own.
+    INGEST_ORTHANC_REPLAY_MS: '0',
     INGEST_CT_MIN_SLICES: String(SOAK_CT_SLICES),
     INFER_INTRA_OP_THREADS: '1',
     // Per run, so a replay starts from clean cursors and idempotency keys (the broker's groups stay the stack's).

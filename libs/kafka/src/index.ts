@@ -15,3 +15,5 @@ export { DeadLetterTopic, DEAD_LETTER_REVIEWED_GROUP, isReplayable, matchesDeadL
 export type { DeadLetterBacklog, DeadLetterFilter, StoredDeadLetter } from './deadLetter';
 export { kafkaSecurity } from './kafkaSecurity';
 export type { KafkaSecurity, KafkaSecuritySettings } from './kafkaSecurity';
+export { readRetained } from './readRetained';
+export type { ReadRetainedOptions, RetainedRecord } from './readRetained';

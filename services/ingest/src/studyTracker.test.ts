@@ -236,3 +236,29 @@ describe('StudyTracker', () => {
     expect(t.store.queue.size).toBe(0);
   });
 });
+
+describe('StudyTracker and hostile UIDs (issue 16)', () => {
+  it('filters a study whose UID is not a DICOM UID at its first look, without retrying', async () => {
+    const t = setup();
+    const bad = '1.2.<script>alert(1)</script>';
+    t.pacs.add('1.2.1', '1.2.1.1', { Modality: 'CR', BodyPartExamined: 'CHEST' });
+    await t.tracker.touch(bad, 'orthanc-changes');
+    expect(await t.advance(QUIET)).toEqual(['filtered']);
+    expect(t.store.queue.size).toBe(0);
+    expect(t.events).toEqual([]);
+    expect(await metricValue(t.metrics, 'ingest_studies_filtered_total')).toBe(1);
+  });
+
+  it('filters a series with a broken series UID, leaves out instances with broken UIDs, and publishes the rest', async () => {
+    const t = setup();
+    t.pacs.add('1.2.3..4', '1.2.3.4.1', { Modality: 'CR', BodyPartExamined: 'CHEST' });
+    t.pacs.add('1.2.5', '1.2.5.abc', { Modality: 'CR', BodyPartExamined: 'CHEST' });
+    t.pacs.add('1.2.6', '1.2.6.1', { Modality: 'CR', BodyPartExamined: 'CHEST', SOPClassUID: '<b>1.2.840.10008.5.1.4.1.1.1</b>' });
+    t.pacs.add('1.2.7', '1.2.7.1', { Modality: 'CR', BodyPartExamined: 'CHEST' });
+    await t.tracker.touch(STUDY, 'orthanc-changes');
+    await t.advance(QUIET);
+    expect(await t.advance(QUIET)).toEqual(['published']); // once, not five failed looks and a drop
+    expect(t.events.map((e) => e.series.map((s) => s.seriesInstanceUid))).toEqual([['1.2.7']]);
+    expect(await metricValue(t.metrics, 'ingest_series_filtered_total', 'invalid-uid')).toBe(3);
+  });
+});

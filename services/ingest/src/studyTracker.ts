@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { StudyReceived } from '@lungflow/contracts';
+import { dicomUid, type StudyReceived } from '@lungflow/contracts';
 import type { DicomJson } from '@lungflow/dicomweb';
 import { errorCodeOf, isRetriable, retryDelay } from '@lungflow/errors';
 import type { Logger } from '@lungflow/logging';
@@ -105,6 +105,13 @@ export class StudyTracker {
 
   private async lookLocked(studyUid: string, item: { member: string; dueAt: number }): Promise<LookOutcome> {
     const { store } = this.deps;
+    if (!isUid(studyUid)) {
+      // No event can carry it (the contract checks UIDs) and no DICOMweb path may: retrying would only fail again.
+      this.deps.metrics.studiesFiltered.inc();
+      this.deps.log.info({ studyInstanceUid: studyUid.slice(0, 128), reason: INVALID_UID }, 'study filtered');
+      await store.finish(item);
+      return 'filtered';
+    }
     const listing = await listStudyInstances(this.deps.pacs, studyUid);
     const all = listing.flatMap((series) => series.instances.map((instance) => instance.sopInstanceUid));
     if (all.length === 0) {
@@ -167,18 +174,36 @@ export class StudyTracker {
 
   private async filter(studyUid: string, listing: SeriesListing[]): Promise<InScopeSeries[]> {
     const inScope: InScopeSeries[] = [];
-    for (const series of listing) {
+    for (const whole of listing) {
+      // Instances whose UIDs no event or DICOMweb path can carry are left out here, with a reason, rather than
+      // failing the whole study at publish time five times over (issue 16, hostile input).
+      const series = { ...whole, instances: whole.instances.filter((i) => isUid(i.sopInstanceUid) && (i.sopClassUid === '' || isUid(i.sopClassUid))) };
       const first = series.instances[0];
+      if (!isUid(series.seriesInstanceUid) || first === undefined) {
+        this.filtered(studyUid, whole.seriesInstanceUid, INVALID_UID);
+        continue;
+      }
+      if (series.instances.length < whole.instances.length) {
+        this.deps.log.info({ studyInstanceUid: studyUid, seriesInstanceUid: series.seriesInstanceUid, leftOut: whole.instances.length - series.instances.length, reason: INVALID_UID }, 'instances left out');
+      }
       const [metadata] = await this.deps.pacs.retrieveInstanceMetadata(studyUid, series.seriesInstanceUid, first.sopInstanceUid);
       const attrs = metadata === undefined ? {} : this.deps.toAttributes(metadata);
-      const decision = decideSeries(series, attrs, this.deps.classify, this.settings.ctMinSlices);
-      if (decision.inScope) inScope.push({ listing: series, decision });
-      else {
-        this.deps.metrics.seriesFiltered.labels(decision.reason).inc();
-        this.deps.log.info({ studyInstanceUid: studyUid, seriesInstanceUid: series.seriesInstanceUid, reason: decision.reason }, 'series filtered');
+      if (first.sopClassUid === '' && !isUid(attrs.SOPClassUID)) {
+        this.filtered(studyUid, series.seriesInstanceUid, INVALID_UID);
+        continue;
       }
+      const decision = decideSeries(series, attrs, this.deps.classify, this.settings.ctMinSlices);
+      // The header's SOP class matches none of the listed instances' (a hostile or broken header): nothing to send.
+      if (decision.inScope && decision.instances.length === 0) this.filtered(studyUid, series.seriesInstanceUid, SOP_CLASS_MISMATCH);
+      else if (decision.inScope) inScope.push({ listing: series, decision });
+      else this.filtered(studyUid, series.seriesInstanceUid, decision.reason);
     }
     return inScope;
+  }
+
+  private filtered(studyUid: string, seriesUid: string, reason: string): void {
+    this.deps.metrics.seriesFiltered.labels(reason).inc();
+    this.deps.log.info({ studyInstanceUid: studyUid, seriesInstanceUid: seriesUid.slice(0, 128), reason }, 'series filtered');
   }
 
   /**
@@ -204,6 +229,15 @@ export class StudyTracker {
     await this.deps.store.reschedule(studyUid, this.now() + delay).catch(() => undefined);
     return 'retry';
   }
+}
+
+/** Filter reason for a study, series or instance whose UID is not a DICOM UID (PS3.5 §9.1). */
+export const INVALID_UID = 'invalid-uid';
+/** Filter reason for a series whose first instance's header names another SOP class than every listed instance. */
+export const SOP_CLASS_MISMATCH = 'sop-class-mismatch';
+
+function isUid(value: unknown): boolean {
+  return typeof value === 'string' && dicomUid.safeParse(value).success;
 }
 
 /**

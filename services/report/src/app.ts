@@ -23,6 +23,7 @@ import { imageRoutes } from './routes/imageRoutes';
 import { worklistItem } from './routes/schemas';
 import { worklistRoutes } from './routes/worklistRoutes';
 import { WorklistStore } from './worklist/WorklistStore';
+import { WorklistRebuild } from './worklist/WorklistRebuild';
 import { reviewFeatures } from './review/reviewFeatures';
 
 /** Everything the service talks to; tests pass real clients with their own topic names and Redis prefix. */
@@ -110,6 +111,19 @@ export async function build(config: ReportConfig, deps: ReportDeps = {}): Promis
 
   const outputs = deps.consume === false ? undefined : buildOutputs(config, { kafka, producer, redis, logger, metrics, supervisor, ...(deps.topicNames ? { topicNames: deps.topicNames } : {}) });
   let deadLetterWatch: { stop(): void } | undefined;
+  // A test with its own topics rebuilds from those only (never from the shared report.stored).
+  const rebuild =
+    deps.consume === false || config.REPORT_WORKLIST_CHECK_MS === 0 || (deps.topicNames && !deps.topicNames.reportStoredV2)
+      ? undefined
+      : new WorklistRebuild({ kafka, redis, worklist, logger, topics: { ...(deps.topicNames?.reportStoredV2 ? { reportStoredV2: deps.topicNames.reportStoredV2 } : {}), ...(deps.topicNames?.inferenceCompleted ? { inferenceCompleted: deps.topicNames.inferenceCompleted } : {}) } });
+  let rebuildTimer: NodeJS.Timeout | undefined;
+  let rebuilding: Promise<unknown> | undefined;
+  const checkWorklist = () => {
+    rebuilding ??= rebuild
+      ?.ifLost()
+      .catch((error: unknown) => logger.warn({ err: error }, 'worklist check or rebuild failed; trying again later'))
+      .finally(() => (rebuilding = undefined));
+  };
 
   const app: FastifyInstance = Fastify({ loggerInstance: logger as FastifyBaseLogger });
   app.addSchema(worklistItem);
@@ -171,10 +185,16 @@ export async function build(config: ReportConfig, deps: ReportDeps = {}): Promis
       await outputs?.start();
       await review.start();
       deadLetterWatch = watchDeadLetters(kafka, metrics, logger, deps.topicNames?.deadLetter ? { topic: deps.topicNames.deadLetter } : {});
+      if (rebuild) {
+        checkWorklist();
+        rebuildTimer = setInterval(checkWorklist, config.REPORT_WORKLIST_CHECK_MS);
+      }
       logger.info({ group: config.REPORT_CONSUMER_GROUP, topic: consumer.topic }, 'report started');
     },
     async stop() {
       deadLetterWatch?.stop();
+      clearInterval(rebuildTimer);
+      await rebuilding;
       await consumer?.stop().catch((error) => logger.warn({ err: error }, 'consumer stop failed'));
       await outputs?.stop();
       await review.stop();

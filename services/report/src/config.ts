@@ -39,6 +39,11 @@ export const reportSettings = commonSettings.extend({
   MODEL_DIR: env.optionalString(),
   /** Create missing Kafka topics from TOPICS at start (off where an operator manages topics). */
   REPORT_CREATE_TOPICS: env.bool(true),
+  /**
+   * How often report checks that Redis still holds its worklist (README, "When Redis loses its data"); a lost one is
+   * rebuilt from report.stored and inference.completed. 0: never (neither at start).
+   */
+  REPORT_WORKLIST_CHECK_MS: env.nonNegativeInt(10_000),
   ...exportSettings,
 }).extend(outputSettings.shape).extend(authAndReviewSettings);
 

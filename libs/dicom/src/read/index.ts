@@ -7,3 +7,4 @@ export { DEFAULT_READ_LIMITS, resolveReadLimits, type ReadLimits } from './readL
 export { TRANSFER_SYNTAX, transferSyntaxName, isNativeTransferSyntax } from './transferSyntax';
 export { readPart10Header, type Part10Header } from './part10Header';
 export { segmentationMasks, type SegmentMask } from './segmentationMasks';
+export { readFileMeta, type FileMetaInformation } from './fileMeta';

@@ -15,7 +15,26 @@ async function build(store: (instances: readonly Uint8Array[]) => Promise<StowRe
   return app;
 }
 
-function request(parts = [new Uint8Array([1, 2, 3])]) {
+/** A minimal Part-10 file: preamble, DICM, a File Meta group naming these UIDs, and a few data set bytes. */
+function part10(sopInstanceUid: string, transferSyntaxUid = '1.2.840.10008.1.2.1', extra: number[] = []): Uint8Array {
+  const element = (element: number, vr: string, value: Buffer) => {
+    const head = Buffer.alloc(8);
+    head.writeUInt16LE(2, 0);
+    head.writeUInt16LE(element, 2);
+    head.write(vr, 4, 'latin1');
+    head.writeUInt16LE(value.length, 6);
+    return Buffer.concat([head, value]);
+  };
+  const uid = (text: string) => Buffer.from(text.length % 2 ? `${text}\0` : text, 'latin1');
+  const group = Buffer.concat([element(2, 'UI', uid('1.2.840.10008.5.1.4.1.1.1')), element(3, 'UI', uid(sopInstanceUid)), element(0x10, 'UI', uid(transferSyntaxUid))]);
+  const length = Buffer.from([2, 0, 0, 0, 0x55, 0x4c, 4, 0, 0, 0, 0, 0]);
+  length.writeUInt32LE(group.length, 8);
+  return new Uint8Array(Buffer.concat([Buffer.alloc(128), Buffer.from('DICM'), length, group, Buffer.from([0x08, 0, 0x60, 0, 0x43, 0x53, 2, 0, 0x43, 0x52, ...extra])]));
+}
+
+const items = (json: Record<string, { Value?: Array<Record<string, { Value?: unknown[] }>> }>, tag: string) => json[tag]?.Value ?? [];
+
+function request(parts = [part10('1.2.3')]) {
   const message = buildMultipart(parts.map((body) => ({ body, contentType: 'application/dicom' })), { type: 'application/dicom' });
   return { method: 'POST' as const, url: '/dicom-web/studies', headers: { 'content-type': message.contentType }, payload: Buffer.from(message.body) };
 }
@@ -31,10 +50,11 @@ describe('STOW-RS push route', () => {
       forwarded = instances;
       return stored;
     }, async (uid) => void order.push(`touch ${uid}`));
-    const response = await app.inject(request([new Uint8Array([1, 2, 3]), new Uint8Array([4, 5])]));
+    const parts = [part10('1.2.3'), part10('1.2.4')];
+    const response = await app.inject(request(parts));
     expect(response.statusCode).toBe(200);
     expect(order).toEqual(['pacs', `touch ${STUDY}`]);
-    expect(forwarded.map((b) => [...b])).toEqual([[1, 2, 3], [4, 5]]);
+    expect(forwarded.map((b) => Buffer.from(b).toString('hex'))).toEqual(parts.map((b) => Buffer.from(b).toString('hex')));
     expect(response.json()['00081199'].Value[0]['00081155'].Value).toEqual(['1.2.3']);
   });
 
@@ -62,12 +82,12 @@ describe('STOW-RS push route', () => {
 
   it('rejects what is not multipart/related Part-10, and checks the bearer token when one is set', async () => {
     const app = await build(async () => stored, jest.fn(), 'secret');
-    const json = buildMultipart([{ body: new Uint8Array([1]), contentType: 'application/dicom+json' }], { type: 'application/dicom+json' });
+    const json = buildMultipart([{ body: part10('1.2.3'), contentType: 'application/dicom+json' }], { type: 'application/dicom+json' });
     const auth = { authorization: 'Bearer secret' };
-    const part10 = request();
-    expect((await app.inject({ ...part10, headers: { ...auth, 'content-type': json.contentType }, payload: Buffer.from(json.body) })).statusCode).toBe(415);
-    expect((await app.inject(part10)).statusCode).toBe(401);
-    expect((await app.inject({ ...part10, headers: { ...part10.headers, ...auth } })).statusCode).toBe(200);
+    const push = request();
+    expect((await app.inject({ ...push, headers: { ...auth, 'content-type': json.contentType }, payload: Buffer.from(json.body) })).statusCode).toBe(415);
+    expect((await app.inject(push)).statusCode).toBe(401);
+    expect((await app.inject({ ...push, headers: { ...push.headers, ...auth } })).statusCode).toBe(200);
   });
 
   it('answers an unauthenticated push from its headers, before reading the body it announced', async () => {
@@ -102,5 +122,56 @@ describe('STOW-RS push route', () => {
     } finally {
       await app.close();
     }
+  });
+
+  describe('one answer per instance (issue 16, hostile input)', () => {
+    it('refuses parts that are not Part-10 files with valid UIDs, by part number and with a reason, and forwards the rest', async () => {
+      let forwarded = 0;
+      const touch = jest.fn(async () => undefined);
+      const app = await build(async (instances) => {
+        forwarded = instances.length;
+        return stored;
+      }, touch);
+      const parts = [new Uint8Array(0), new Uint8Array([1, 2, 3]), part10('1.2.3'), part10('1.2.abc'), part10('1.2.5', '<script>'), Buffer.concat([Buffer.alloc(128), Buffer.from('DICM')])];
+      const response = await app.inject(request(parts.map((p) => new Uint8Array(p))));
+      expect(response.statusCode).toBe(202); // some stored, some refused (PS3.18 §10.5.3)
+      expect(forwarded).toBe(1);
+      expect(touch).toHaveBeenCalledWith(STUDY, 'stow');
+      const failed = items(response.json(), '00081198');
+      expect(failed.map((f) => String(f['00000902']?.Value?.[0]).split(':')[0])).toEqual(['part 1', 'part 2', 'part 4', 'part 5', 'part 6']);
+      expect(failed.every((f) => f['00081197']?.Value?.[0] === 0xc000)).toBe(true);
+      expect(String(failed[2]!['00000902']!.Value![0])).toContain('SOP Instance UID is not a DICOM UID');
+      expect(failed[2]!['00081155']).toBeUndefined(); // a broken UID is not echoed as a UI value
+      expect(String(failed[3]!['00000902']!.Value![0])).toContain('Transfer Syntax UID is not a DICOM UID');
+      expect(failed[3]!['00081155']!.Value).toEqual(['1.2.5']);
+    });
+
+    it('answers 409 with every reason and forwards nothing when no part is acceptable', async () => {
+      const store = jest.fn();
+      const app = await build(store, jest.fn());
+      const response = await app.inject(request([new Uint8Array([9, 9, 9])]));
+      expect(response.statusCode).toBe(409);
+      expect(store).not.toHaveBeenCalled();
+      expect(String(items(response.json(), '00081198')[0]!['00000902']!.Value![0])).toMatch(/^part 1: not a DICOM Part-10 file/);
+    });
+
+    it('when the PACS refuses a request of several, sends them one by one and answers for each', async () => {
+      const calls: number[] = [];
+      const app = await build(async (instances) => {
+        calls.push(instances.length);
+        if (instances.length > 1) throw new LungFlowError('DICOMWEB_HTTP_4XX', 'POST /studies answered 400');
+        const sop = Buffer.from(instances[0]!).includes(Buffer.from('1.2.66')) ? '1.2.66' : '1.2.3';
+        if (sop === '1.2.66') throw new LungFlowError('DICOMWEB_STORE_FAILED', 'POST /studies: PACS refused 1 of 1 instance(s): 1.2.66 (0xC000 cannot understand)', { details: { failed: [{ sopInstanceUid: sop, failureReason: 0xc000 }] } });
+        return { stored: [{ sopInstanceUid: sop, retrieveUrl: `http://pacs/dicom-web/studies/${STUDY}/series/1.2/instances/${sop}` }], failed: [] };
+      }, jest.fn(async () => undefined));
+      const response = await app.inject(request([part10('1.2.3'), part10('1.2.66')]));
+      expect(calls.sort()).toEqual([1, 1, 2]);
+      expect(response.statusCode).toBe(202);
+      expect(items(response.json(), '00081199').map((i) => i['00081155']?.Value?.[0])).toEqual(['1.2.3']);
+      const [refusal] = items(response.json(), '00081198');
+      expect(refusal!['00081155']!.Value).toEqual(['1.2.66']);
+      expect(refusal!['00081197']!.Value).toEqual([0xc000]);
+      expect(String(refusal!['00000902']!.Value![0])).toContain('part 2: the PACS of record refused it (DICOMWEB_STORE_FAILED)');
+    });
   });
 });

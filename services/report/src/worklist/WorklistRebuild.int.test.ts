@@ -1,0 +1,90 @@
+import { randomUUID } from 'node:crypto';
+import { encodeMessage, inferenceCompleted, reportStoredV2, type InferenceCompleted, type ReportStoredV2 } from '@lungflow/contracts';
+import { createKafka, ensureTopics } from '@lungflow/kafka';
+import { createRedis, type Redis } from '@lungflow/redis';
+import { completedEvent } from '../testing/completedEvent';
+import { WORKLIST_MARK, WorklistRebuild, entryOf } from './WorklistRebuild';
+import { WorklistStore } from './WorklistStore';
+
+// Real Kafka and Redis from deploy/local (npm run stack:up): topics and a key prefix of this run only.
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const BROKERS = (process.env.KAFKA_BROKERS ?? `127.0.0.1:${process.env.KAFKA_PORT ?? 9092}`).split(',');
+jest.setTimeout(90_000);
+
+const silent = { info: () => undefined, warn: () => undefined };
+
+function storedOf(event: InferenceCompleted, storedAt: string): ReportStoredV2 {
+  const object = (series: string, sop: string) => ({ studyInstanceUid: event.studyInstanceUid, seriesInstanceUid: series, sopInstanceUid: sop, sopClassUid: '1.2.840.10008.5.1.4.1.1.7', wadoRsUrl: `http://pacs/dicom-web/studies/${event.studyInstanceUid}/series/${series}/instances/${sop}` });
+  return {
+    schemaVersion: 2,
+    studyInstanceUid: event.studyInstanceUid,
+    studyVersion: event.studyVersion,
+    traceId: event.traceId,
+    sourcePacsId: event.sourcePacsId,
+    priority: event.aggregate.decision.positive ? 'urgent' : 'routine',
+    sr: { ...object(`${event.studyInstanceUid}.90`, `${event.studyInstanceUid}.90.${event.studyVersion}`), sopClassUid: '1.2.840.10008.5.1.4.1.1.88.34' },
+    secondaryCaptures: [object(`${event.studyInstanceUid}.91`, `${event.studyInstanceUid}.91.${event.studyVersion}`)],
+    storedAt,
+    result: { modality: 'DX', model: event.results[0]!.model, decision: event.aggregate.decision, probabilities: event.aggregate.probabilities, analysedImages: 1 },
+  };
+}
+
+describe('WorklistRebuild (issue 16 item 6: Redis lost the worklist; real Kafka and Redis)', () => {
+  const kafka = createKafka({ brokers: BROKERS, clientId: 'worklist-rebuild-test' });
+  const topics = { reportStoredV2: `test.report.stored.v2.${randomUUID()}`, inferenceCompleted: `test.inference.completed.${randomUUID()}` };
+  let redis: Redis;
+
+  beforeAll(async () => {
+    await ensureTopics(kafka, [
+      { name: topics.reportStoredV2, partitions: 2, retentionMs: 3_600_000, key: 'test' },
+      { name: topics.inferenceCompleted, partitions: 2, retentionMs: 3_600_000, key: 'test' },
+    ]);
+    redis = createRedis(REDIS_URL, { keyPrefix: `test:rebuild:${randomUUID()}:` });
+  });
+  afterAll(async () => {
+    await redis.quit();
+  });
+
+  it('lists each stored study again with its newest version, its drawn image and its first listing time, once', async () => {
+    const base = `2.25.${Date.now()}${Math.floor(Math.random() * 1e6)}`;
+    const study = (n: number) => ({ studyUid: `${base}.${n}`, seriesUid: `${base}.${n}.1`, sopUid: `${base}.${n}.1.1` });
+    // Study 1: two versions (v2 must win, listed at v1's time); study 2: one version; study 3: stored, but its
+    // inference.completed is gone (retention); study 4: still on the worklist (left as it is).
+    const v1 = completedEvent(study(1));
+    const v2 = { ...completedEvent(study(1), { covid19: 0.9, other_pneumonia: 0.05, no_finding: 0.05 }), studyVersion: 2 };
+    const two = completedEvent(study(2), { covid19: 0.1, other_pneumonia: 0.2, no_finding: 0.7 });
+    const gone = completedEvent(study(3));
+    const kept = completedEvent(study(4));
+    const producer = kafka.producer();
+    await producer.connect();
+    const send = async (topic: string, messages: Array<{ key: string; value: string }>) => void (await producer.send({ topic, messages }));
+    await send(topics.inferenceCompleted, [v1, v2, two, kept].map((e) => encodeMessage(inferenceCompleted, { studyInstanceUid: e.studyInstanceUid }, e)));
+    await send(topics.reportStoredV2, [
+      [v1, '2026-12-03T01:00:00.000Z'],
+      [v2, '2026-12-03T02:00:00.000Z'],
+      [two, '2026-12-03T01:30:00.000Z'],
+      [gone, '2026-12-03T01:40:00.000Z'],
+      [kept, '2026-12-03T01:50:00.000Z'],
+    ].map(([e, at]) => encodeMessage(reportStoredV2, { studyInstanceUid: (e as InferenceCompleted).studyInstanceUid }, storedOf(e as InferenceCompleted, at as string))));
+    await producer.disconnect();
+
+    const worklist = new WorklistStore(redis, 'changes');
+    await worklist.upsert({ ...entryOf(storedOf(kept, '2026-12-03T01:50:00.000Z'), kept), modality: 'KEPT' }, new Date('2026-12-03T01:50:00.000Z'));
+
+    const rebuild = new WorklistRebuild({ kafka, redis, worklist, logger: silent, topics });
+    expect(await rebuild.ifLost()).toBe(2); // studies 1 and 2; not 3 (no result left), not 4 (listed)
+    expect(await redis.exists(WORKLIST_MARK)).toBe(1);
+    expect(await rebuild.ifLost()).toBeNull(); // the mark is there: nothing to do
+
+    const one = await worklist.get(study(1).studyUid);
+    expect(one).toMatchObject({ studyVersion: 2, listedAt: '2026-12-03T01:00:00.000Z', reportedAt: '2026-12-03T02:00:00.000Z', source: { sopInstanceUid: study(1).sopUid, frame: 1 }, decision: { positive: true } });
+    expect(one?.sr.sopInstanceUid).toBe(`${study(1).studyUid}.90.2`);
+    expect(await worklist.get(study(2).studyUid)).toMatchObject({ studyVersion: 1, decision: { positive: false } });
+    expect(await worklist.get(study(3).studyUid)).toBeUndefined();
+    expect((await worklist.get(study(4).studyUid))?.modality).toBe('KEPT');
+    // Redis loses it all again: the mark goes with it, and the next check rebuilds
+    await redis.del(WORKLIST_MARK, `study:${study(1).studyUid}`, `study:${study(2).studyUid}`, `study:${study(4).studyUid}`, 'worklist');
+    expect(await rebuild.ifLost()).toBe(3);
+    expect((await worklist.list()).map((item) => item.studyInstanceUid).sort()).toEqual([study(1), study(2), study(4)].map((s) => s.studyUid).sort());
+  });
+});

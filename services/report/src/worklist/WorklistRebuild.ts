@@ -1,0 +1,133 @@
+import type { Kafka } from 'kafkajs';
+import { TOPICS, decodeMessage, inferenceCompleted, reportStoredV2, type InferenceCompleted, type ReportStoredV2 } from '@lungflow/contracts';
+import { readRetained } from '@lungflow/kafka';
+import type { Logger } from '@lungflow/logging';
+import type { Redis } from '@lungflow/redis';
+import { mostSuspicious } from '@lungflow/results';
+import { lesionsOf } from '../handlers/lesionsOf';
+import type { WorklistEntry } from './WorklistEntry';
+import type { WorklistStore } from './WorklistStore';
+
+export interface WorklistRebuildOptions {
+  kafka: Kafka;
+  redis: Redis;
+  worklist: Pick<WorklistStore, 'get' | 'upsert'>;
+  logger: Pick<Logger, 'info' | 'warn'>;
+  topics?: { reportStoredV2?: string; inferenceCompleted?: string };
+  /** Longest read of one topic. */
+  readTimeoutMs?: number;
+}
+
+/**
+ * Present while the worklist in Redis is the one report wrote. Redis losing its data (a lost volume, FLUSHALL,
+ * an AOF that could not be replayed) loses it with the worklist; its absence is what starts a rebuild.
+ */
+export const WORKLIST_MARK = 'worklist:intact';
+const REBUILD_LOCK = 'worklist:rebuilding';
+
+/**
+ * Rebuilds missing worklist entries from Kafka when Redis lost them (issue 16, item 6). `report.stored` v2 says
+ * which study versions have their SR and SC in the PACS and with what result; the `inference.completed` it was
+ * made from (the same trace) gives the drawn image, the lesion and CT measurements and when the model finished. Each
+ * study gets the entry of its newest stored version, listed at the time its first version was stored. What Redis
+ * alone knew is not rebuilt: read marks, thumbnails (made again on first view), the SEG link, the device.
+ */
+export class WorklistRebuild {
+  constructor(private readonly options: WorklistRebuildOptions) {}
+
+  /** Rebuilds when the mark is missing (at most one replica at a time); returns the entries written, or null. */
+  async ifLost(): Promise<number | null> {
+    const { redis } = this.options;
+    if ((await redis.exists(WORKLIST_MARK)) === 1) return null;
+    if ((await redis.set(REBUILD_LOCK, String(process.pid), 'PX', 10 * 60_000, 'NX')) !== 'OK') return null;
+    try {
+      const written = await this.rebuild();
+      await redis.set(WORKLIST_MARK, new Date().toISOString());
+      return written;
+    } finally {
+      await redis.del(REBUILD_LOCK);
+    }
+  }
+
+  /** Lists every stored study that the worklist lacks; returns how many entries it wrote. */
+  async rebuild(): Promise<number> {
+    const { kafka, worklist, logger, topics = {}, readTimeoutMs = 120_000 } = this.options;
+    const newest = new Map<string, ReportStoredV2>();
+    const firstStoredAt = new Map<string, string>();
+    await readRetained(kafka, topics.reportStoredV2 ?? TOPICS.reportStoredV2.name, {
+      timeoutMs: readTimeoutMs,
+      onRecord: ({ key, value }) => {
+        const stored = decoded(reportStoredV2, key, value);
+        if (!stored) return;
+        const uid = stored.studyInstanceUid;
+        const seen = newest.get(uid);
+        if (!seen || stored.studyVersion > seen.studyVersion || (stored.studyVersion === seen.studyVersion && stored.storedAt > seen.storedAt)) newest.set(uid, stored);
+        const first = firstStoredAt.get(uid);
+        if (!first || stored.storedAt < first) firstStoredAt.set(uid, stored.storedAt);
+      },
+    });
+    const missing = new Map<string, ReportStoredV2>();
+    for (const [uid, stored] of newest) if (!(await worklist.get(uid))) missing.set(`${stored.traceId}/${stored.studyVersion}`, stored);
+    if (missing.size === 0) {
+      logger.info({ stored: newest.size }, 'worklist rebuild: nothing missing');
+      return 0;
+    }
+    const results = new Map<string, InferenceCompleted>();
+    await readRetained(kafka, topics.inferenceCompleted ?? TOPICS.inferenceCompleted.name, {
+      timeoutMs: readTimeoutMs,
+      onRecord: ({ key, value }) => {
+        const event = decoded(inferenceCompleted, key, value);
+        const id = event && `${event.traceId}/${event.studyVersion}`;
+        if (id && missing.has(id) && missing.get(id)?.studyInstanceUid === event.studyInstanceUid) results.set(id, event);
+      },
+    });
+    let written = 0;
+    for (const [id, stored] of missing) {
+      const event = results.get(id);
+      if (!event) {
+        logger.warn({ studyInstanceUid: stored.studyInstanceUid, studyVersion: stored.studyVersion }, 'worklist rebuild: its inference.completed is no longer retained; not listed');
+        continue;
+      }
+      const listedAt = new Date(firstStoredAt.get(stored.studyInstanceUid) ?? stored.storedAt);
+      await worklist.upsert(entryOf(stored, event), listedAt);
+      written += 1;
+    }
+    logger.info({ stored: newest.size, missing: missing.size, written }, 'worklist rebuilt from report.stored');
+    return written;
+  }
+}
+
+function decoded<C extends typeof reportStoredV2 | typeof inferenceCompleted>(contract: C, key: Buffer | null, value: Buffer | null) {
+  try {
+    return decodeMessage(contract, key, value).value as C extends typeof reportStoredV2 ? ReportStoredV2 : InferenceCompleted;
+  } catch {
+    return undefined; // a malformed record: its consumer dead-lettered it when it came
+  }
+}
+
+/** The entry the inference.completed handler wrote, from what the two events carry. */
+export function entryOf(stored: ReportStoredV2, event: InferenceCompleted): Omit<WorklistEntry, 'listedAt'> {
+  const chosen = mostSuspicious(event.results);
+  const lesions = lesionsOf(chosen);
+  const ctLungs = event.ctLungs?.find((series) => series.seriesInstanceUid === chosen.seriesInstanceUid);
+  const { decision } = stored.result;
+  const [sc] = stored.secondaryCaptures;
+  if (!sc) throw new RangeError(`report.stored of study ${stored.studyInstanceUid} names no secondary capture`);
+  return {
+    studyInstanceUid: stored.studyInstanceUid,
+    studyVersion: stored.studyVersion,
+    modality: stored.result.modality,
+    decision,
+    probability: stored.result.probabilities[decision.className] ?? 0,
+    probabilities: stored.result.probabilities,
+    model: stored.result.model,
+    source: { seriesInstanceUid: chosen.seriesInstanceUid, sopInstanceUid: chosen.sopInstanceUid, frame: chosen.frame },
+    sr: stored.sr,
+    sc,
+    ...(lesions ? { lesions: { areaFraction: lesions.total.areaFraction, ...lesions.severity } } : {}),
+    ...(ctLungs ? { ctLungs: { lungVolumeMl: ctLungs.lungs.volumeMl, involvedFraction: ctLungs.lesions.volumeFraction } } : {}),
+    analysedImages: stored.result.analysedImages,
+    reportedAt: stored.storedAt,
+    inferredAt: event.provenance.finishedAt,
+  };
+}
