@@ -5,6 +5,6 @@ export type { DicomInstance, PixelData } from './DicomInstance';
 export { attr, type NaturalizedDataset } from './attr';
 export { DEFAULT_READ_LIMITS, resolveReadLimits, type ReadLimits } from './readLimits';
 export { TRANSFER_SYNTAX, transferSyntaxName, isNativeTransferSyntax } from './transferSyntax';
-export { readPart10Header, type Part10Header } from './part10Header';
+export { DEFAULT_PART10_HEADER_LIMITS, readPart10Header, type Part10Header, type Part10HeaderLimits } from './part10Header';
 export { segmentationMasks, type SegmentMask } from './segmentationMasks';
 export { readFileMeta, type FileMetaInformation } from './fileMeta';

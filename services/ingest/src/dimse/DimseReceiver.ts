@@ -168,7 +168,7 @@ export class DimseReceiver {
       this.options.log.debug({ studyInstanceUid: outcome.studyInstanceUid, sopInstanceUid, callingAeTitle }, 'DIMSE instance stored');
     } else {
       this.options.metrics.errors.labels('dimse', outcome.code ?? 'UNEXPECTED').inc();
-      this.options.log.warn({ studyInstanceUid: outcome.studyInstanceUid, sopInstanceUid, callingAeTitle, code: outcome.code, status: outcome.status }, 'DIMSE store failed; the sender gets a failure status');
+      this.options.log.warn({ studyInstanceUid: outcome.studyInstanceUid, sopInstanceUid, callingAeTitle, code: outcome.code, status: outcome.status, reason: outcome.comment }, 'DIMSE store failed; the sender gets a failure status');
     }
     return outcome;
   }

@@ -1,4 +1,5 @@
-import { readPart10Header } from '@lungflow/dicom';
+import { TRANSFER_SYNTAX, isDicomError, readFileMeta, readPart10Header } from '@lungflow/dicom';
+import type { Part10Header } from '@lungflow/dicom';
 import type { StowResult } from '@lungflow/dicomweb';
 import { LungFlowError, isRetriable, type ErrorCode } from '@lungflow/errors';
 import type { StudyTracker } from '../studyTracker';
@@ -37,6 +38,16 @@ function studyOf(url: string | undefined): string | undefined {
  * a failure status, and the sender resends (storing the same instance again is harmless).
  */
 export async function forwardInstance(deps: ForwardDeps, part10: Uint8Array): Promise<StoreOutcome> {
+  // A Deflated data set (PS3.5 §A.5) is inflated here, capped, before the PACS sees it: a deflate bomb (64 KiB on
+  // the wire, 64 MiB or gigabytes inflated) is refused with DICOM_TOO_LARGE instead of being stored, inflated whole
+  // by every reader after us. Other syntaxes cost nothing up front: the PACS judges them, as for STOW-RS.
+  let header: Part10Header | undefined;
+  try {
+    if (readFileMeta(part10).transferSyntaxUid === TRANSFER_SYNTAX.deflatedExplicitLittle) header = readPart10Header(part10);
+  } catch (error) {
+    const code: ErrorCode = isDicomError(error) ? error.code : 'UNEXPECTED';
+    return { status: STORE_STATUS.cannotUnderstand, code, comment: `${code}: ${(error as Error).message}` };
+  }
   let result: StowResult;
   try {
     result = await deps.pacs.storeInstances([part10]);
@@ -47,7 +58,7 @@ export async function forwardInstance(deps: ForwardDeps, part10: Uint8Array): Pr
   }
   let studyInstanceUid = studyOf(result.stored[0]?.retrieveUrl) ?? studyOf(result.retrieveUrl);
   try {
-    studyInstanceUid ??= readPart10Header(part10).studyInstanceUid;
+    studyInstanceUid ??= (header ?? readPart10Header(part10)).studyInstanceUid;
   } catch {
     studyInstanceUid = undefined;
   }
