@@ -1,4 +1,5 @@
 import { readPart10 } from '@lungflow/dicom';
+import { deflatedInstance } from '../../libs/dicom/src/read/__tests__/deflated';
 import { orthancAuthHeader } from '../helpers/stackSettings';
 import { echoscu, freePort, storescu, writeTempFiles } from '../helpers/dcmtk';
 import { QUIET_MS, about, events, metric, newWorld, pacs, publishedVersions, stack, startIngest, stopAll, until } from './harness';
@@ -136,6 +137,33 @@ describe('ingest DIMSE receiver (C-STORE SCP) with real peers', () => {
     expect(await pacs.searchInstances({}, study.studyUid)).toHaveLength(0);
     expect(await metric(service, 'ingest_errors_total', 'stage="dimse"')).toBeGreaterThanOrEqual(1);
     expect(publishedVersions(world, study.studyUid)).toEqual([]);
+  });
+
+  it('refuses a 64 MiB deflate bomb sent Deflated by storescu with C000 and DICOM_TOO_LARGE, and keeps serving', async () => {
+    const { port, service } = await startDimseIngest(world);
+    const bomb = deflatedInstance(4_096, 8_192, { sopInstanceUid: `2.25.${Date.now()}${process.pid}` });
+    const files = writeTempFiles([bomb.part10]);
+    try {
+      // -xd: storescu proposes Deflated Explicit VR Little Endian first, so the bomb travels deflated (~65 KB)
+      const run = await storescu(port, files.files, { callingAe: MODALITY, calledAe: AE, extra: ['-v', '-xd'] });
+      expect(run.output).toMatch(/Converting transfer syntax: Deflated Explicit VR Little Endian -> Deflated Explicit VR Little Endian/);
+      expect(run.output).toContain('Received Store Response (Error: CannotUnderstand)');
+    } finally {
+      files.cleanup();
+    }
+    expect(await pacs.searchInstances({}, bomb.studyInstanceUid)).toHaveLength(0);
+    expect(await metric(service, 'ingest_errors_total', 'code="DICOM_TOO_LARGE"')).toBe(1);
+
+    // the same receiver, the next association: an ordinary study is stored and published
+    const study = cxrStudy('cxrPa');
+    const next = writeTempFiles(study.instances);
+    try {
+      const run = await storescu(port, next.files, { callingAe: MODALITY, calledAe: AE, extra: ['-xy'] });
+      expect(run.code === 0 ? 'stored' : run.output).toBe('stored');
+    } finally {
+      next.cleanup();
+    }
+    expect(about(await events(world, 1), [study.studyUid])).toHaveLength(1);
   });
 
   it("receives Orthanc's own C-STORE (Orthanc as the sending PACS)", async () => {
