@@ -24,6 +24,7 @@ import { worklistItem } from './routes/schemas';
 import { worklistRoutes } from './routes/worklistRoutes';
 import { WorklistStore } from './worklist/WorklistStore';
 import { WorklistRebuild } from './worklist/WorklistRebuild';
+import { deviceFromPacs } from './worklist/sourceDevice';
 import { reviewFeatures } from './review/reviewFeatures';
 
 /** Everything the service talks to; tests pass real clients with their own topic names and Redis prefix. */
@@ -115,7 +116,7 @@ export async function build(config: ReportConfig, deps: ReportDeps = {}): Promis
   const rebuild =
     deps.consume === false || config.REPORT_WORKLIST_CHECK_MS === 0 || (deps.topicNames && !deps.topicNames.reportStoredV2)
       ? undefined
-      : new WorklistRebuild({ kafka, redis, worklist, logger, topics: { ...(deps.topicNames?.reportStoredV2 ? { reportStoredV2: deps.topicNames.reportStoredV2 } : {}), ...(deps.topicNames?.inferenceCompleted ? { inferenceCompleted: deps.topicNames.inferenceCompleted } : {}) } });
+      : new WorklistRebuild({ kafka, redis, worklist, logger, sourceDevice: deviceFromPacs(pacs), topics: { ...(deps.topicNames?.reportStoredV2 ? { reportStoredV2: deps.topicNames.reportStoredV2 } : {}), ...(deps.topicNames?.inferenceCompleted ? { inferenceCompleted: deps.topicNames.inferenceCompleted } : {}) } });
   let rebuildTimer: NodeJS.Timeout | undefined;
   let rebuilding: Promise<unknown> | undefined;
   const checkWorklist = () => {

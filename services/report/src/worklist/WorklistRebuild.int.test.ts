@@ -2,18 +2,22 @@ import { randomUUID } from 'node:crypto';
 import { encodeMessage, inferenceCompleted, reportStoredV2, type InferenceCompleted, type ReportStoredV2 } from '@lungflow/contracts';
 import { createKafka, ensureTopics } from '@lungflow/kafka';
 import { createRedis, type Redis } from '@lungflow/redis';
+import { writePart10 } from '@lungflow/dicom';
+import { DicomWebClient } from '@lungflow/dicomweb';
+import { stackSettings } from '../../../../test/helpers/stackSettings';
 import { completedEvent } from '../testing/completedEvent';
 import { WORKLIST_MARK, WorklistRebuild, entryOf } from './WorklistRebuild';
 import { WorklistStore } from './WorklistStore';
+import { deviceFromPacs } from './sourceDevice';
 
-// Real Kafka and Redis from deploy/local (npm run stack:up): topics and a key prefix of this run only.
+// Real Kafka, Redis and Orthanc from deploy/local (npm run stack:up): topics and a key prefix of this run only.
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const BROKERS = (process.env.KAFKA_BROKERS ?? `127.0.0.1:${process.env.KAFKA_PORT ?? 9092}`).split(',');
 jest.setTimeout(90_000);
 
 const silent = { info: () => undefined, warn: () => undefined };
 
-function storedOf(event: InferenceCompleted, storedAt: string): ReportStoredV2 {
+function storedOf(event: InferenceCompleted, storedAt: string, withSeg = false): ReportStoredV2 {
   const object = (series: string, sop: string) => ({ studyInstanceUid: event.studyInstanceUid, seriesInstanceUid: series, sopInstanceUid: sop, sopClassUid: '1.2.840.10008.5.1.4.1.1.7', wadoRsUrl: `http://pacs/dicom-web/studies/${event.studyInstanceUid}/series/${series}/instances/${sop}` });
   return {
     schemaVersion: 2,
@@ -24,6 +28,7 @@ function storedOf(event: InferenceCompleted, storedAt: string): ReportStoredV2 {
     priority: event.aggregate.decision.positive ? 'urgent' : 'routine',
     sr: { ...object(`${event.studyInstanceUid}.90`, `${event.studyInstanceUid}.90.${event.studyVersion}`), sopClassUid: '1.2.840.10008.5.1.4.1.1.88.34' },
     secondaryCaptures: [object(`${event.studyInstanceUid}.91`, `${event.studyInstanceUid}.91.${event.studyVersion}`)],
+    ...(withSeg ? { segmentations: [{ ...object(`${event.studyInstanceUid}.92`, `${event.studyInstanceUid}.92.${event.studyVersion}`), sopClassUid: '1.2.840.10008.5.1.4.1.1.66.4' }] } : {}),
     storedAt,
     result: { modality: 'DX', model: event.results[0]!.model, decision: event.aggregate.decision, probabilities: event.aggregate.probabilities, analysedImages: 1 },
   };
@@ -61,17 +66,23 @@ describe('WorklistRebuild (issue 16 item 6: Redis lost the worklist; real Kafka 
     await send(topics.inferenceCompleted, [v1, v2, two, kept].map((e) => encodeMessage(inferenceCompleted, { studyInstanceUid: e.studyInstanceUid }, e)));
     await send(topics.reportStoredV2, [
       [v1, '2026-12-03T01:00:00.000Z'],
-      [v2, '2026-12-03T02:00:00.000Z'],
+      [v2, '2026-12-03T02:00:00.000Z', true],
       [two, '2026-12-03T01:30:00.000Z'],
       [gone, '2026-12-03T01:40:00.000Z'],
       [kept, '2026-12-03T01:50:00.000Z'],
-    ].map(([e, at]) => encodeMessage(reportStoredV2, { studyInstanceUid: (e as InferenceCompleted).studyInstanceUid }, storedOf(e as InferenceCompleted, at as string))));
+    ].map(([e, at, withSeg]) => encodeMessage(reportStoredV2, { studyInstanceUid: (e as InferenceCompleted).studyInstanceUid }, storedOf(e as InferenceCompleted, at as string, withSeg === true))));
     await producer.disconnect();
 
     const worklist = new WorklistStore(redis, 'changes');
     await worklist.upsert({ ...entryOf(storedOf(kept, '2026-12-03T01:50:00.000Z'), kept), modality: 'KEPT' }, new Date('2026-12-03T01:50:00.000Z'));
 
-    const rebuild = new WorklistRebuild({ kafka, redis, worklist, logger: silent, topics });
+    // Study 1's drawn image is in the PACS with its device; study 2's is not (its entry is listed without one).
+    const stack = stackSettings();
+    const pacs = new DicomWebClient({ baseUrl: stack.dicomwebUrl, auth: { username: stack.username, password: stack.password } });
+    const image = study(1);
+    await pacs.storeInstances([writePart10({ SOPClassUID: '1.2.840.10008.5.1.4.1.1.1.1', SOPInstanceUID: image.sopUid, StudyInstanceUID: image.studyUid, SeriesInstanceUID: image.seriesUid, Modality: 'DX', Manufacturer: 'ACME', ManufacturerModelName: 'DR-1' })]);
+
+    const rebuild = new WorklistRebuild({ kafka, redis, worklist, logger: silent, topics, sourceDevice: deviceFromPacs(pacs) });
     expect(await rebuild.ifLost()).toBe(2); // studies 1 and 2; not 3 (no result left), not 4 (listed)
     expect(await redis.exists(WORKLIST_MARK)).toBe(1);
     expect(await rebuild.ifLost()).toBeNull(); // the mark is there: nothing to do
@@ -79,7 +90,12 @@ describe('WorklistRebuild (issue 16 item 6: Redis lost the worklist; real Kafka 
     const one = await worklist.get(study(1).studyUid);
     expect(one).toMatchObject({ studyVersion: 2, listedAt: '2026-12-03T01:00:00.000Z', reportedAt: '2026-12-03T02:00:00.000Z', source: { sopInstanceUid: study(1).sopUid, frame: 1 }, decision: { positive: true } });
     expect(one?.sr.sopInstanceUid).toBe(`${study(1).studyUid}.90.2`);
+    // what Redis alone held before: the SEG link (from report.stored v2) and the device (from the PACS)
+    expect(one?.seg?.sopInstanceUid).toBe(`${study(1).studyUid}.92.2`);
+    expect(one?.sourceDevice).toBe('ACME DR-1');
     expect(await worklist.get(study(2).studyUid)).toMatchObject({ studyVersion: 1, decision: { positive: false } });
+    expect(await worklist.get(study(2).studyUid)).not.toHaveProperty('sourceDevice');
+    expect(await worklist.get(study(2).studyUid)).not.toHaveProperty('seg');
     expect(await worklist.get(study(3).studyUid)).toBeUndefined();
     expect((await worklist.get(study(4).studyUid))?.modality).toBe('KEPT');
     // Redis loses it all again: the mark goes with it, and the next check rebuilds

@@ -5,6 +5,7 @@ import type { Logger } from '@lungflow/logging';
 import type { Redis } from '@lungflow/redis';
 import { mostSuspicious } from '@lungflow/results';
 import { lesionsOf } from '../handlers/lesionsOf';
+import type { SourceImageRef } from './sourceDevice';
 import type { WorklistEntry } from './WorklistEntry';
 import type { WorklistStore } from './WorklistStore';
 
@@ -16,6 +17,11 @@ export interface WorklistRebuildOptions {
   topics?: { reportStoredV2?: string; inferenceCompleted?: string };
   /** Longest read of one topic. */
   readTimeoutMs?: number;
+  /**
+   * The acquiring device of an entry's drawn image (deviceFromPacs): only the PACS knows it. Absent, or when the
+   * PACS cannot say, the entry is listed without a device (the positive rate per device then leaves it out).
+   */
+  sourceDevice?: (ref: SourceImageRef) => Promise<string | undefined>;
 }
 
 /**
@@ -29,8 +35,9 @@ const REBUILD_LOCK = 'worklist:rebuilding';
  * Rebuilds missing worklist entries from Kafka when Redis lost them (issue 16, item 6). `report.stored` v2 says
  * which study versions have their SR and SC in the PACS and with what result; the `inference.completed` it was
  * made from (the same trace) gives the drawn image, the lesion and CT measurements and when the model finished. Each
- * study gets the entry of its newest stored version, listed at the time its first version was stored. What Redis
- * alone knew is not rebuilt: read marks, thumbnails (made again on first view), the SEG link, the device.
+ * study gets the entry of its newest stored version, listed at the time its first version was stored, with its SEG
+ * (report.stored names it) and the device of its drawn image (asked of the PACS). What Redis alone knew is not
+ * rebuilt: read marks, thumbnails (made again on first view), and the review summaries (services/report/README.md).
  */
 export class WorklistRebuild {
   constructor(private readonly options: WorklistRebuildOptions) {}
@@ -89,11 +96,23 @@ export class WorklistRebuild {
         continue;
       }
       const listedAt = new Date(firstStoredAt.get(stored.studyInstanceUid) ?? stored.storedAt);
-      await worklist.upsert(entryOf(stored, event), listedAt);
+      const entry = entryOf(stored, event);
+      const sourceDevice = await this.deviceOf({ sourcePacsId: stored.sourcePacsId, studyInstanceUid: stored.studyInstanceUid, ...entry.source });
+      await worklist.upsert({ ...entry, ...(sourceDevice ? { sourceDevice } : {}) }, listedAt);
       written += 1;
     }
     logger.info({ stored: newest.size, missing: missing.size, written }, 'worklist rebuilt from report.stored');
     return written;
+  }
+
+  private async deviceOf(ref: SourceImageRef): Promise<string | undefined> {
+    try {
+      return await this.options.sourceDevice?.(ref);
+    } catch (error) {
+      // a PACS that cannot answer now costs the device column, not the entry
+      this.options.logger.warn({ err: error, studyInstanceUid: ref.studyInstanceUid }, 'worklist rebuild: the PACS did not name the source device; listed without it');
+      return undefined;
+    }
   }
 }
 
@@ -124,6 +143,8 @@ export function entryOf(stored: ReportStoredV2, event: InferenceCompleted): Omit
     source: { seriesInstanceUid: chosen.seriesInstanceUid, sopInstanceUid: chosen.sopInstanceUid, frame: chosen.frame },
     sr: stored.sr,
     sc,
+    // the lung and lesion SEG, stored in the same request as SR and SC (the handler lists the first, as here)
+    ...(stored.segmentations?.[0] ? { seg: stored.segmentations[0] } : {}),
     ...(lesions ? { lesions: { areaFraction: lesions.total.areaFraction, ...lesions.severity } } : {}),
     ...(ctLungs ? { ctLungs: { lungVolumeMl: ctLungs.lungs.volumeMl, involvedFraction: ctLungs.lesions.volumeFraction } } : {}),
     analysedImages: stored.result.analysedImages,
