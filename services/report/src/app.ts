@@ -26,6 +26,7 @@ import { WorklistStore } from './worklist/WorklistStore';
 import { WorklistRebuild } from './worklist/WorklistRebuild';
 import { deviceFromPacs } from './worklist/sourceDevice';
 import { reviewFeatures } from './review/reviewFeatures';
+import { ReviewStore } from './review/ReviewStore';
 
 /** Everything the service talks to; tests pass real clients with their own topic names and Redis prefix. */
 export interface ReportDeps {
@@ -116,7 +117,20 @@ export async function build(config: ReportConfig, deps: ReportDeps = {}): Promis
   const rebuild =
     deps.consume === false || config.REPORT_WORKLIST_CHECK_MS === 0 || (deps.topicNames && !deps.topicNames.reportStoredV2)
       ? undefined
-      : new WorklistRebuild({ kafka, redis, worklist, logger, sourceDevice: deviceFromPacs(pacs), topics: { ...(deps.topicNames?.reportStoredV2 ? { reportStoredV2: deps.topicNames.reportStoredV2 } : {}), ...(deps.topicNames?.inferenceCompleted ? { inferenceCompleted: deps.topicNames.inferenceCompleted } : {}) } });
+      : new WorklistRebuild({
+          kafka,
+          redis,
+          worklist,
+          logger,
+          sourceDevice: deviceFromPacs(pacs),
+          // reviewers' revision counters come back from the audit topic (a test's own topics: only if it has one)
+          ...(!deps.topicNames || deps.topicNames.audit ? { reviews: new ReviewStore(redis) } : {}),
+          topics: {
+            ...(deps.topicNames?.reportStoredV2 ? { reportStoredV2: deps.topicNames.reportStoredV2 } : {}),
+            ...(deps.topicNames?.inferenceCompleted ? { inferenceCompleted: deps.topicNames.inferenceCompleted } : {}),
+            ...(deps.topicNames?.audit ? { audit: deps.topicNames.audit } : {}),
+          },
+        });
   let rebuildTimer: NodeJS.Timeout | undefined;
   let rebuilding: Promise<unknown> | undefined;
   const checkWorklist = () => {

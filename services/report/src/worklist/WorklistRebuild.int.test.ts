@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { encodeMessage, inferenceCompleted, reportStoredV2, type InferenceCompleted, type ReportStoredV2 } from '@lungflow/contracts';
+import { auditEvent, encodeMessage, inferenceCompleted, reportStoredV2, type AuditEvent, type InferenceCompleted, type ReportStoredV2 } from '@lungflow/contracts';
 import { createKafka, ensureTopics } from '@lungflow/kafka';
 import { createRedis, type Redis } from '@lungflow/redis';
 import { writePart10 } from '@lungflow/dicom';
 import { DicomWebClient } from '@lungflow/dicomweb';
 import { stackSettings } from '../../../../test/helpers/stackSettings';
+import { ReviewStore } from '../review/ReviewStore';
 import { completedEvent } from '../testing/completedEvent';
 import { WORKLIST_MARK, WorklistRebuild, entryOf } from './WorklistRebuild';
 import { WorklistStore } from './WorklistStore';
@@ -36,13 +37,14 @@ function storedOf(event: InferenceCompleted, storedAt: string, withSeg = false):
 
 describe('WorklistRebuild (issue 16 item 6: Redis lost the worklist; real Kafka and Redis)', () => {
   const kafka = createKafka({ brokers: BROKERS, clientId: 'worklist-rebuild-test' });
-  const topics = { reportStoredV2: `test.report.stored.v2.${randomUUID()}`, inferenceCompleted: `test.inference.completed.${randomUUID()}` };
+  const topics = { reportStoredV2: `test.report.stored.v2.${randomUUID()}`, inferenceCompleted: `test.inference.completed.${randomUUID()}`, audit: `test.audit.${randomUUID()}` };
   let redis: Redis;
 
   beforeAll(async () => {
     await ensureTopics(kafka, [
       { name: topics.reportStoredV2, partitions: 2, retentionMs: 3_600_000, key: 'test' },
       { name: topics.inferenceCompleted, partitions: 2, retentionMs: 3_600_000, key: 'test' },
+      { name: topics.audit, partitions: 2, retentionMs: 3_600_000, key: 'test' },
     ]);
     redis = createRedis(REDIS_URL, { keyPrefix: `test:rebuild:${randomUUID()}:` });
   });
@@ -71,6 +73,11 @@ describe('WorklistRebuild (issue 16 item 6: Redis lost the worklist; real Kafka 
       [gone, '2026-12-03T01:40:00.000Z'],
       [kept, '2026-12-03T01:50:00.000Z'],
     ].map(([e, at, withSeg]) => encodeMessage(reportStoredV2, { studyInstanceUid: (e as InferenceCompleted).studyInstanceUid }, storedOf(e as InferenceCompleted, at as string, withSeg === true))));
+    // Reviews: dr.a saved revisions 1 and 2 of study 1, dr.b revision 1; a view is no save.
+    const saved = (studyInstanceUid: string, username: string, revision: number | undefined, action: AuditEvent['action'] = 'review.saved'): AuditEvent => ({
+      schemaVersion: 1, eventId: randomUUID(), at: '2026-12-03T03:00:00.000Z', action, actor: { username, method: 'local', roles: ['reviewer'] }, studyInstanceUid, sopInstanceUids: [], ...(revision ? { revision } : {}), outcome: 'success',
+    });
+    await send(topics.audit, [saved(study(1).studyUid, 'dr.a', 2), saved(study(1).studyUid, 'dr.a', 1), saved(study(1).studyUid, 'dr.b', 1), saved(study(2).studyUid, 'dr.c', undefined, 'study.viewed')].map((e) => encodeMessage(auditEvent, { studyInstanceUid: e.studyInstanceUid }, e)));
     await producer.disconnect();
 
     const worklist = new WorklistStore(redis, 'changes');
@@ -82,7 +89,8 @@ describe('WorklistRebuild (issue 16 item 6: Redis lost the worklist; real Kafka 
     const image = study(1);
     await pacs.storeInstances([writePart10({ SOPClassUID: '1.2.840.10008.5.1.4.1.1.1.1', SOPInstanceUID: image.sopUid, StudyInstanceUID: image.studyUid, SeriesInstanceUID: image.seriesUid, Modality: 'DX', Manufacturer: 'ACME', ManufacturerModelName: 'DR-1' })]);
 
-    const rebuild = new WorklistRebuild({ kafka, redis, worklist, logger: silent, topics, sourceDevice: deviceFromPacs(pacs) });
+    const reviews = new ReviewStore(redis);
+    const rebuild = new WorklistRebuild({ kafka, redis, worklist, logger: silent, topics, sourceDevice: deviceFromPacs(pacs), reviews });
     expect(await rebuild.ifLost()).toBe(2); // studies 1 and 2; not 3 (no result left), not 4 (listed)
     expect(await redis.exists(WORKLIST_MARK)).toBe(1);
     expect(await rebuild.ifLost()).toBeNull(); // the mark is there: nothing to do
@@ -98,6 +106,12 @@ describe('WorklistRebuild (issue 16 item 6: Redis lost the worklist; real Kafka 
     expect(await worklist.get(study(2).studyUid)).not.toHaveProperty('seg');
     expect(await worklist.get(study(3).studyUid)).toBeUndefined();
     expect((await worklist.get(study(4).studyUid))?.modality).toBe('KEPT');
+    // the next save of dr.a is revision 3 (new UIDs), not 1 again (which would overwrite the first review in the PACS)
+    expect(await reviews.nextRevision(study(1).studyUid, 'dr.a')).toBe(3);
+    expect(await reviews.nextRevision(study(1).studyUid, 'dr.b')).toBe(2);
+    expect(await reviews.nextRevision(study(2).studyUid, 'dr.c')).toBe(1);
+    // a counter already beyond the audit trail (a save after the loss) is not lowered
+    expect(await reviews.raiseRevision(study(1).studyUid, 'dr.a', 2)).toBe(false);
     // Redis loses it all again: the mark goes with it, and the next check rebuilds
     await redis.del(WORKLIST_MARK, `study:${study(1).studyUid}`, `study:${study(2).studyUid}`, `study:${study(4).studyUid}`, 'worklist');
     expect(await rebuild.ifLost()).toBe(3);

@@ -1,10 +1,11 @@
 import type { Kafka } from 'kafkajs';
-import { TOPICS, decodeMessage, inferenceCompleted, reportStoredV2, type InferenceCompleted, type ReportStoredV2 } from '@lungflow/contracts';
+import { TOPICS, auditEvent, decodeMessage, inferenceCompleted, reportStoredV2, type AuditEvent, type InferenceCompleted, type ReportStoredV2 } from '@lungflow/contracts';
 import { readRetained } from '@lungflow/kafka';
 import type { Logger } from '@lungflow/logging';
 import type { Redis } from '@lungflow/redis';
 import { mostSuspicious } from '@lungflow/results';
 import { lesionsOf } from '../handlers/lesionsOf';
+import type { ReviewStore } from '../review/ReviewStore';
 import type { SourceImageRef } from './sourceDevice';
 import type { WorklistEntry } from './WorklistEntry';
 import type { WorklistStore } from './WorklistStore';
@@ -14,7 +15,9 @@ export interface WorklistRebuildOptions {
   redis: Redis;
   worklist: Pick<WorklistStore, 'get' | 'upsert'>;
   logger: Pick<Logger, 'info' | 'warn'>;
-  topics?: { reportStoredV2?: string; inferenceCompleted?: string };
+  topics?: { reportStoredV2?: string; inferenceCompleted?: string; audit?: string };
+  /** When given, reviewers' revision counters are restored from the audit topic's `review.saved` events. */
+  reviews?: Pick<ReviewStore, 'raiseRevision'>;
   /** Longest read of one topic. */
   readTimeoutMs?: number;
   /**
@@ -49,6 +52,7 @@ export class WorklistRebuild {
     if ((await redis.set(REBUILD_LOCK, String(process.pid), 'PX', 10 * 60_000, 'NX')) !== 'OK') return null;
     try {
       const written = await this.rebuild();
+      if (this.options.reviews) await this.restoreReviewRevisions(this.options.reviews);
       await redis.set(WORKLIST_MARK, new Date().toISOString());
       return written;
     } finally {
@@ -105,6 +109,29 @@ export class WorklistRebuild {
     return written;
   }
 
+  /**
+   * The review summaries (label, agreement) were in Redis only and are not rebuilt; the reviews themselves are in
+   * the PACS. What must come back is each reviewer's revision counter: the audit topic (kept a year) names every
+   * save with its revision. Returns how many counters were raised.
+   */
+  async restoreReviewRevisions(reviews: Pick<ReviewStore, 'raiseRevision'>): Promise<number> {
+    const { kafka, logger, topics = {}, readTimeoutMs = 120_000 } = this.options;
+    const last = new Map<string, { studyInstanceUid: string; username: string; revision: number }>();
+    await readRetained(kafka, topics.audit ?? TOPICS.audit.name, {
+      timeoutMs: readTimeoutMs,
+      onRecord: ({ key, value }) => {
+        const event = decoded(auditEvent, key, value);
+        if (event?.action !== 'review.saved' || !event.revision) return;
+        const id = JSON.stringify([event.studyInstanceUid, event.actor.username]);
+        if ((last.get(id)?.revision ?? 0) < event.revision) last.set(id, { studyInstanceUid: event.studyInstanceUid, username: event.actor.username, revision: event.revision });
+      },
+    });
+    let raised = 0;
+    for (const { studyInstanceUid, username, revision } of last.values()) if (await reviews.raiseRevision(studyInstanceUid, username, revision)) raised += 1;
+    logger.info({ reviewers: last.size, raised }, 'review revision counters restored from the audit topic');
+    return raised;
+  }
+
   private async deviceOf(ref: SourceImageRef): Promise<string | undefined> {
     try {
       return await this.options.sourceDevice?.(ref);
@@ -116,9 +143,11 @@ export class WorklistRebuild {
   }
 }
 
-function decoded<C extends typeof reportStoredV2 | typeof inferenceCompleted>(contract: C, key: Buffer | null, value: Buffer | null) {
+type Decoded<C> = C extends typeof reportStoredV2 ? ReportStoredV2 : C extends typeof inferenceCompleted ? InferenceCompleted : AuditEvent;
+
+function decoded<C extends typeof reportStoredV2 | typeof inferenceCompleted | typeof auditEvent>(contract: C, key: Buffer | null, value: Buffer | null) {
   try {
-    return decodeMessage(contract, key, value).value as C extends typeof reportStoredV2 ? ReportStoredV2 : InferenceCompleted;
+    return decodeMessage(contract, key, value).value as Decoded<C>;
   } catch {
     return undefined; // a malformed record: its consumer dead-lettered it when it came
   }
