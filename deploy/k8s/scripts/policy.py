@@ -22,7 +22,12 @@ Rules (deploy/k8s/README.md explains why each exists):
                            KAFKA_TLS=true, a SCRAM mechanism, a user and KAFKA_SASL_PASSWORD from a Secret, a
                            REDIS_PASSWORD from a Secret, and its CA file mounted; Redis runs with --requirepass;
                            every Strimzi listener has TLS and authentication and each user a KafkaUser; KEDA's Kafka
-                           triggers authenticate
+                           triggers authenticate; the Kafka has simple authorization and every KafkaUser ACLs
+  kafka-acls               every KafkaUser's ACLs are least privilege for its service (KAFKA_ACCESS below, from what
+                           the code does): Write and Read only on literal topics of libs/contracts that the service
+                           writes or reads, Read on its own consumer groups (the *_GROUP defaults of its code),
+                           Describe otherwise; never All, Create, Alter or a cluster resource; and nothing it needs
+                           missing
 
 Usage: policy.py MANIFESTS.yaml [--contracts libs/contracts/src/topics.ts] [--repo REPO_ROOT]
 """
@@ -283,6 +288,84 @@ def from_secret(entry):
     return bool(((entry or {}).get('valueFrom') or {}).get('secretKeyRef'))
 
 
+# What each service does with Kafka (its code; deploy/k8s/README.md, Kafka ACLs): the most its KafkaUser may be
+# granted, and what it needs. ingest writes no dead letters (a refused instance is answered to its sender).
+KAFKA_ACCESS = {
+    'ingest': {'write': {'lungflow.study.received.v1'}, 'read': set(), 'group_prefixes': set(), 'describe_groups': set()},
+    'infer': {'write': {'lungflow.inference.completed.v1', 'lungflow.deadletter.v1'}, 'read': {'lungflow.study.received.v1'},
+              'group_prefixes': set(), 'describe_groups': set()},
+    # report.stored.v2: result outputs and the worklist rebuild; audit: the rebuild's revision counters; dead letters:
+    # the worklist's "not analysed" list; lungflow-reader-*: libs/kafka readRetained's throw-away groups (deleted
+    # after each read); lungflow-deadletter-reviewed: the dead-letter backlog metric reads its offsets.
+    'report': {'write': {'lungflow.report.stored.v1', 'lungflow.report.stored.v2', 'lungflow.audit.v1', 'lungflow.deadletter.v1'},
+               'read': {'lungflow.inference.completed.v1', 'lungflow.report.stored.v2', 'lungflow.audit.v1', 'lungflow.deadletter.v1'},
+               'group_prefixes': {'lungflow-reader-'}, 'describe_groups': {'lungflow-deadletter-reviewed'}},
+}
+GROUP_DEFAULT = re.compile(r"\b[A-Z0-9_]*_GROUP:\s*z\.string\(\)(?:\.min\(\d+\))?\.default\('([^']+)'\)")
+
+
+def service_groups(repo, service):
+    """The consumer groups a service joins: the defaults of its *_GROUP settings (services/<name>/src)."""
+    groups = set()
+    for folder, _, files in os.walk(os.path.join(repo, 'services', service, 'src')):
+        for file in files:
+            if file.endswith('.ts') and not file.endswith('.test.ts'):
+                with open(os.path.join(folder, file), encoding='utf-8') as handle:
+                    groups |= set(GROUP_DEFAULT.findall(handle.read()))
+    return groups
+
+
+def check_kafka_acls(docs, contracts, repo):
+    out = []
+    for doc in docs:
+        if doc.get('kind') != 'KafkaUser':
+            continue
+        meta = doc.get('metadata') or {}
+        where = f'KafkaUser/{meta.get("name")}'
+        authorization = (doc.get('spec') or {}).get('authorization')
+        if not authorization:
+            continue  # secure-backends asks for ACLs where the render requires secure backends
+        service = (meta.get('labels') or {}).get('lungflow.io/service')
+        access = KAFKA_ACCESS.get(service)
+        if access is None:
+            out.append(('kafka-acls', where, f'label lungflow.io/service {service!r} names no LungFlow service'))
+            continue
+        groups = service_groups(repo, service) if repo else set()
+        granted = set()
+        for acl in authorization.get('acls') or []:
+            resource = acl.get('resource') or {}
+            kind, name, pattern = resource.get('type'), str(resource.get('name', '')), resource.get('patternType', 'literal')
+            operations = set(acl.get('operations') or []) | ({acl['operation']} if acl.get('operation') else set())
+            what = f'{kind} {name!r} ({pattern}) {sorted(operations)}'
+            if acl.get('type', 'allow') != 'allow':
+                continue  # a deny only takes away
+            if kind not in ('topic', 'group') or not name or name == '*':
+                out.append(('kafka-acls', where, f'{what}: only named topics and groups, never the cluster or *'))
+                continue
+            for operation in sorted(operations):
+                if operation == 'Describe' and kind == 'topic':
+                    allowed = name.startswith('lungflow.')  # metadata only (names, partitions): ensureTopics lists them
+                elif operation == 'Describe':
+                    allowed = name in groups | access['group_prefixes'] | access['describe_groups']
+                elif kind == 'topic' and operation in ('Write', 'Read'):
+                    allowed = pattern == 'literal' and name in access[operation.lower()] and (not contracts or name in contracts)
+                elif kind == 'group' and operation == 'Read':
+                    allowed = (pattern == 'literal' and name in groups) or (pattern == 'prefix' and name in access['group_prefixes'])
+                elif kind == 'group' and operation == 'Delete':
+                    allowed = pattern == 'prefix' and name in access['group_prefixes']
+                else:
+                    allowed = False
+                if allowed:
+                    granted.add((kind, name, pattern, operation))
+                else:
+                    out.append(('kafka-acls', where, f'{kind} {name!r} ({pattern}): {operation} is more than {service} needs'))
+        needed = {('topic', t, 'literal', 'Write') for t in access['write']} | {('topic', t, 'literal', 'Read') for t in access['read']} | \
+            {('group', g, 'literal', 'Read') for g in groups} | {('group', g, 'prefix', 'Read') for g in access['group_prefixes']}
+        for kind, name, pattern, operation in sorted(needed - granted):
+            out.append(('kafka-acls', where, f'{service} needs {operation} on {kind} {name!r} ({pattern}), not granted'))
+    return out
+
+
 def check_secure_backends(docs):
     """Production: what libs/kafka (kafkaSecurity) and libs/redis (redisSecurity) need to refuse nobody and leak nothing."""
     if not any(doc.get('kind') == 'ConfigMap' and
@@ -331,7 +414,12 @@ def check_secure_backends(docs):
                     path = values.get(file_setting)
                     if path and not any(path.startswith(mount.rstrip('/') + '/') for mount in mounts):
                         out.append(('secure-backends', where, f'{file_setting} {path} is on no mounted volume'))
+        elif kind == 'KafkaUser':
+            if ((doc.get('spec') or {}).get('authorization') or {}).get('type') != 'simple':
+                out.append(('secure-backends', f'KafkaUser/{name}', 'no ACLs (authorization type simple)'))
         elif kind == 'Kafka':
+            if ((((doc.get('spec') or {}).get('kafka') or {}).get('authorization')) or {}).get('type') != 'simple':
+                out.append(('secure-backends', f'Kafka/{name}', 'no authorization (type simple): ACLs would not be enforced'))
             for listener in (((doc.get('spec') or {}).get('kafka') or {}).get('listeners') or []):
                 where = f'Kafka/{name} listener {listener.get("name")}'
                 if listener.get('tls') is not True:
@@ -379,6 +467,7 @@ def main():
         violations += check_topics(docs, contract_topics(args.contracts))
     violations += check_scaling(docs)
     violations += check_secure_backends(docs)
+    violations += check_kafka_acls(docs, contract_topics(args.contracts) if args.contracts else {}, args.repo)
     if args.repo:
         violations += check_env(docs, args.repo)
     for rule, where, message in violations:

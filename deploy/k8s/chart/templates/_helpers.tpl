@@ -143,6 +143,13 @@ Included once, from configmaps.yaml.
 {{- $problems = append $problems (printf "kafka.sasl.mechanism %s needs kafka.sasl.username and kafka.sasl.passwordSecret" $v.kafka.sasl.mechanism) -}}
 {{- end -}}
 {{- end -}}
+{{- if $v.kafka.authorization.enabled -}}
+{{- if not $v.kafka.strimzi.enabled -}}
+{{- $problems = append $problems "kafka.authorization.enabled is for the chart's Strimzi cluster: an external cluster's ACLs are set by its operator (README: Kafka ACLs)" -}}
+{{- else if not $v.kafka.sasl.mechanism -}}
+{{- $problems = append $problems "kafka.authorization.enabled needs kafka.sasl.mechanism scram-sha-512: the ACLs name each service's KafkaUser" -}}
+{{- end -}}
+{{- end -}}
 {{- if and (eq $v.kafka.sasl.mechanism "plain") (not $v.kafka.tls.enabled) -}}
 {{- $problems = append $problems "kafka.sasl.mechanism plain sends the password in clear: set kafka.tls.enabled" -}}
 {{- end -}}
@@ -161,6 +168,9 @@ Included once, from configmaps.yaml.
 {{- end -}}
 {{- if not (hasPrefix "scram-" $v.kafka.sasl.mechanism) -}}
 {{- $problems = append $problems "requireSecureBackends: kafka.sasl.mechanism must be scram-sha-512 or scram-sha-256 (every Kafka client authenticated)" -}}
+{{- end -}}
+{{- if and $v.kafka.strimzi.enabled (not $v.kafka.authorization.enabled) -}}
+{{- $problems = append $problems "requireSecureBackends: kafka.authorization.enabled must be true (each service may use only its own topics and groups)" -}}
 {{- end -}}
 {{- if not $v.redis.auth.enabled -}}
 {{- $problems = append $problems "requireSecureBackends: redis.auth.enabled must be true (Redis asks for a password)" -}}
@@ -206,4 +216,61 @@ Included once, from configmaps.yaml.
 {{/* A third-party image (Redis, Orthanc): repository[:tag][@digest]; an empty tag stays empty (policy rejects it). */}}
 {{- define "lungflow.thirdPartyImage" -}}
 {{- .repository -}}{{- with .tag -}}:{{ . }}{{- end -}}{{- with .digest -}}@{{ . }}{{- end -}}
+{{- end -}}
+
+{{/*
+Least-privilege ACLs of one service's KafkaUser (Strimzi simple authorization), from what its code does:
+libs/contracts TOPICS for the topics, the services' config defaults for the consumer groups. Read and Write imply
+Describe; Describe on every lungflow. topic (metadata only: names and partitions) lets ensureTopics see that the
+KafkaTopics exist instead of trying to create them. Nothing may Create, Delete or Alter a topic, nor touch the cluster.
+*/}}
+{{- define "lungflow.kafkaAcls" -}}
+{{- $service := .service -}}
+{{- $v := .root.Values -}}
+{{- $topics := dict "received" "lungflow.study.received.v1" "completed" "lungflow.inference.completed.v1" "storedV1" "lungflow.report.stored.v1" "storedV2" "lungflow.report.stored.v2" "deadLetter" "lungflow.deadletter.v1" "audit" "lungflow.audit.v1" -}}
+{{- $write := list -}}
+{{- $read := list -}}
+{{- $groups := list -}}
+{{- $groupPrefixes := list -}}
+{{- $describeGroups := list -}}
+{{- if eq $service "ingest" -}}
+{{- /* ingest publishes study.received; it has no consumer and writes no dead letters (a refusal is answered to the sender) */ -}}
+{{- $write = list $topics.received -}}
+{{- else if eq $service "infer" -}}
+{{- $read = list $topics.received -}}
+{{- $write = list $topics.completed $topics.deadLetter -}}
+{{- $groups = list $v.infer.consumerGroup -}}
+{{- else if eq $service "report" -}}
+{{- /* report.stored.v2 is read by the result outputs and the worklist rebuild, the audit topic by the rebuild (revision counters), the dead letters by the worklist's "not analysed" list */ -}}
+{{- $read = list $topics.completed $topics.storedV2 $topics.audit $topics.deadLetter -}}
+{{- $write = list $topics.storedV1 $topics.storedV2 $topics.audit $topics.deadLetter -}}
+{{- /* services/report config defaults: REPORT_CONSUMER_GROUP, REPORT_DEADLETTER_GROUP, REPORT_HL7/FHIR/PRIORITY_CONSUMER_GROUP */ -}}
+{{- $groups = list "lungflow-report" "lungflow-report-deadletters" "lungflow-report-hl7" "lungflow-report-fhir" "lungflow-report-priority" -}}
+{{- /* libs/kafka readRetained: a throw-away group per read, deleted afterwards */ -}}
+{{- $groupPrefixes = list "lungflow-reader-" -}}
+{{- /* the dead-letter backlog metric reads the operators' "reviewed" offsets (libs/kafka DEAD_LETTER_REVIEWED_GROUP) */ -}}
+{{- $describeGroups = list "lungflow-deadletter-reviewed" -}}
+{{- end }}
+- resource: {type: topic, name: "lungflow.", patternType: prefix}
+  operations: [Describe]
+{{- range $write }}
+- resource: {type: topic, name: {{ . | quote }}, patternType: literal}
+  operations: [Write, Describe]
+{{- end }}
+{{- range $read }}
+- resource: {type: topic, name: {{ . | quote }}, patternType: literal}
+  operations: [Read, Describe]
+{{- end }}
+{{- range $groups }}
+- resource: {type: group, name: {{ . | quote }}, patternType: literal}
+  operations: [Read, Describe]
+{{- end }}
+{{- range $groupPrefixes }}
+- resource: {type: group, name: {{ . | quote }}, patternType: prefix}
+  operations: [Read, Describe, Delete]
+{{- end }}
+{{- range $describeGroups }}
+- resource: {type: group, name: {{ . | quote }}, patternType: literal}
+  operations: [Describe]
+{{- end }}
 {{- end -}}
