@@ -185,6 +185,50 @@ describe('services/infer on the real stack', () => {
     }
   });
 
+  it('does not publish a redelivered study twice when another replica, sharing Redis, gets it (issue 16 item 11)', async () => {
+    // The redelivery after a crash between publish and commit, on another replica: the group's offset is moved back
+    // and a second replica with the same Redis prefix (as every replica of one deployment has) takes the partition.
+    // The other tests give each replica its own prefix, so this done-check across replicas was never exercised.
+    const names = await topics();
+    const study = await storeStudy('pydicom_debian_pkg/CT_small.dcm');
+    const group = `infer-test-${randomUUID()}`;
+    const shared = { INFER_REDIS_PREFIX: `lungflow:infer-test:${randomUUID()}:` };
+    const producer = new EventProducer(kafka, names);
+    await producer.send(studyReceived, { studyInstanceUid: study.event.studyInstanceUid }, study.event);
+    await producer.disconnect();
+    const admin = kafka.admin();
+    await admin.connect();
+    const committedOffset = async () => (await admin.fetchOffsets({ groupId: group, topics: [names.studyReceived] }))[0]!.partitions[0]!.offset;
+    const committed = async (offset: string) => {
+      for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 200))) if ((await committedOffset()) === offset) return;
+      throw new Error(`offset of ${group} never reached ${offset} (at ${await committedOffset()})`);
+    };
+    try {
+      const first = await service(names, shared, group);
+      await first.start();
+      try {
+        expect(await waitForMessages(kafka, inferenceCompleted, names.inferenceCompleted, { count: 1, timeoutMs: 60_000 })).toHaveLength(1);
+        await committed('1');
+      } finally {
+        await first.stop();
+      }
+      await admin.setOffsets({ groupId: group, topic: names.studyReceived, partitions: [{ partition: 0, offset: '0' }] });
+      expect(await committedOffset()).toBe('0');
+
+      const second = await service(names, shared, group);
+      await second.start();
+      try {
+        await committed('1'); // the second replica took the message and finished with it
+        const all = await waitForMessages(kafka, inferenceCompleted, names.inferenceCompleted, { count: 2, timeoutMs: 5_000 });
+        expect(all.map((m) => m.value.studyInstanceUid)).toEqual([study.event.studyInstanceUid]);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  });
+
   it('batches images of different studies together (micro-batching across messages)', async () => {
     const names = { ...(await topics()), studyReceived: await createTestTopic(kafka, undefined, 6) };
     const studies = await Promise.all(Array.from({ length: 6 }, () => storeStudy('pydicom_debian_pkg/CT_small.dcm')));
