@@ -8,6 +8,9 @@ import net from 'node:net';
 export class PacsProxy {
   mode: 'up' | 'down' | 'slow' | 'refuse-stow';
   latencyMs = 0;
+  /** When true, the request line of each request passed on is kept in `requests` (a test's proof of what was read). */
+  recordRequests = false;
+  readonly requests: string[] = [];
   /** The text of the 503 in `refuse-stow` mode. */
   refusal = 'maintenance: database locked';
   private readonly server = net.createServer((client) => this.accept(client));
@@ -57,6 +60,10 @@ export class PacsProxy {
     client.on('close', () => upstream.destroy());
     const forward = (from: net.Socket, to: net.Socket, isRequest: boolean) =>
       from.on('data', (chunk: Buffer) => {
+        if (isRequest && this.recordRequests) {
+          const line = chunk.subarray(0, 512).toString('latin1').split('\r\n')[0] ?? '';
+          if (/^[A-Z]+ \S+ HTTP\/1\.[01]$/.test(line)) this.requests.push(line);
+        }
         if (isRequest && this.mode === 'refuse-stow' && chunk.subarray(0, 5).toString('latin1') === 'POST ') {
           upstream.destroy();
           client.end(`HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(this.refusal)}\r\nConnection: close\r\n\r\n${this.refusal}`);
