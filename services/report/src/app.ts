@@ -124,7 +124,9 @@ export async function build(config: ReportConfig, deps: ReportDeps = {}): Promis
           logger,
           sourceDevice: deviceFromPacs(pacs),
           // reviewers' revision counters come back from the audit topic (a test's own topics: only if it has one)
-          ...(!deps.topicNames || deps.topicNames.audit ? { reviews: new ReviewStore(redis) } : {}),
+          ...(!deps.topicNames || deps.topicNames.audit
+            ? { reviews: new ReviewStore(redis), reviewSr: (ref: { studyInstanceUid: string; seriesInstanceUid: string; sopInstanceUid: string }) => pacs.retrieveInstance(ref.studyInstanceUid, ref.seriesInstanceUid, ref.sopInstanceUid) }
+            : {}),
           topics: {
             ...(deps.topicNames?.reportStoredV2 ? { reportStoredV2: deps.topicNames.reportStoredV2 } : {}),
             ...(deps.topicNames?.inferenceCompleted ? { inferenceCompleted: deps.topicNames.inferenceCompleted } : {}),

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { auditEvent, encodeMessage, inferenceCompleted, reportStoredV2, type AuditEvent, type InferenceCompleted, type ReportStoredV2 } from '@lungflow/contracts';
 import { createKafka, ensureTopics } from '@lungflow/kafka';
 import { createRedis, type Redis } from '@lungflow/redis';
-import { writePart10 } from '@lungflow/dicom';
+import { reviewReport, writePart10 } from '@lungflow/dicom';
 import { DicomWebClient } from '@lungflow/dicomweb';
 import { stackSettings } from '../../../../test/helpers/stackSettings';
+import { REVIEW_LABELS } from '../review/labels';
 import { ReviewStore } from '../review/ReviewStore';
 import { completedEvent } from '../testing/completedEvent';
 import { WORKLIST_MARK, WorklistRebuild, entryOf } from './WorklistRebuild';
@@ -74,10 +75,15 @@ describe('WorklistRebuild (issue 16 item 6: Redis lost the worklist; real Kafka 
       [kept, '2026-12-03T01:50:00.000Z'],
     ].map(([e, at, withSeg]) => encodeMessage(reportStoredV2, { studyInstanceUid: (e as InferenceCompleted).studyInstanceUid }, storedOf(e as InferenceCompleted, at as string, withSeg === true))));
     // Reviews: dr.a saved revisions 1 and 2 of study 1, dr.b revision 1; a view is no save.
-    const saved = (studyInstanceUid: string, username: string, revision: number | undefined, action: AuditEvent['action'] = 'review.saved'): AuditEvent => ({
-      schemaVersion: 1, eventId: randomUUID(), at: '2026-12-03T03:00:00.000Z', action, actor: { username, method: 'local', roles: ['reviewer'] }, studyInstanceUid, sopInstanceUids: [], ...(revision ? { revision } : {}), outcome: 'success',
+    const saved = (studyInstanceUid: string, username: string, revision: number | undefined, at: string, action: AuditEvent['action'] = 'review.saved'): AuditEvent => ({
+      schemaVersion: 1, eventId: randomUUID(), at, action, actor: { username, method: 'local', roles: ['reviewer'] }, studyInstanceUid, sopInstanceUids: [], ...(revision ? { revision } : {}), outcome: 'success',
     });
-    await send(topics.audit, [saved(study(1).studyUid, 'dr.a', 2), saved(study(1).studyUid, 'dr.a', 1), saved(study(1).studyUid, 'dr.b', 1), saved(study(2).studyUid, 'dr.c', undefined, 'study.viewed')].map((e) => encodeMessage(auditEvent, { studyInstanceUid: e.studyInstanceUid }, e)));
+    await send(topics.audit, [
+      saved(study(1).studyUid, 'dr.a', 2, '2026-12-03T03:00:00.000Z'),
+      saved(study(1).studyUid, 'dr.a', 1, '2026-12-03T02:30:00.000Z'),
+      saved(study(1).studyUid, 'dr.b', 1, '2026-12-03T02:45:00.000Z'),
+      saved(study(2).studyUid, 'dr.c', undefined, '2026-12-03T03:10:00.000Z', 'study.viewed'),
+    ].map((e) => encodeMessage(auditEvent, { studyInstanceUid: e.studyInstanceUid }, e)));
     await producer.disconnect();
 
     const worklist = new WorklistStore(redis, 'changes');
@@ -87,10 +93,18 @@ describe('WorklistRebuild (issue 16 item 6: Redis lost the worklist; real Kafka 
     const stack = stackSettings();
     const pacs = new DicomWebClient({ baseUrl: stack.dicomwebUrl, auth: { username: stack.username, password: stack.password } });
     const image = study(1);
-    await pacs.storeInstances([writePart10({ SOPClassUID: '1.2.840.10008.5.1.4.1.1.1.1', SOPInstanceUID: image.sopUid, StudyInstanceUID: image.studyUid, SeriesInstanceUID: image.seriesUid, Modality: 'DX', Manufacturer: 'ACME', ManufacturerModelName: 'DR-1' })]);
+    const source = { SOPClassUID: '1.2.840.10008.5.1.4.1.1.1.1', SOPInstanceUID: image.sopUid, StudyInstanceUID: image.studyUid, SeriesInstanceUID: image.seriesUid, Modality: 'DX', Manufacturer: 'ACME', ManufacturerModelName: 'DR-1', Rows: 2, Columns: 2 };
+    // dr.a's revision 2 (the study's latest save): other pneumonia, disagreeing with version 2's positive COVID-19 SR
+    const review = reviewReport({
+      source, reviewer: { username: 'dr.a', displayName: 'A^Doctor' }, revision: 2, label: REVIEW_LABELS.other_pneumonia.code, agreesWithModel: false,
+      modelSr: { sopClassUid: '1.2.840.10008.5.1.4.1.1.88.34', sopInstanceUid: `${image.studyUid}.90.2`, seriesInstanceUid: `${image.studyUid}.90` },
+      lesionMask: { rows: 2, columns: 2, data: new Uint8Array(4) }, softwareVersion: '0.1.0', now: new Date('2026-12-03T03:00:00.000Z'),
+    }, { seriesInstanceUid: `${image.studyUid}.93`, sopInstanceUid: `${image.studyUid}.93.1` });
+    await pacs.storeInstances([writePart10(source), review.part10]);
 
     const reviews = new ReviewStore(redis);
-    const rebuild = new WorklistRebuild({ kafka, redis, worklist, logger: silent, topics, sourceDevice: deviceFromPacs(pacs), reviews });
+    const reviewSr = (ref: { studyInstanceUid: string; seriesInstanceUid: string; sopInstanceUid: string }) => pacs.retrieveInstance(ref.studyInstanceUid, ref.seriesInstanceUid, ref.sopInstanceUid);
+    const rebuild = new WorklistRebuild({ kafka, redis, worklist, logger: silent, topics, sourceDevice: deviceFromPacs(pacs), reviews, reviewSr });
     expect(await rebuild.ifLost()).toBe(2); // studies 1 and 2; not 3 (no result left), not 4 (listed)
     expect(await redis.exists(WORKLIST_MARK)).toBe(1);
     expect(await rebuild.ifLost()).toBeNull(); // the mark is there: nothing to do
@@ -112,6 +126,12 @@ describe('WorklistRebuild (issue 16 item 6: Redis lost the worklist; real Kafka 
     expect(await reviews.nextRevision(study(2).studyUid, 'dr.c')).toBe(1);
     // a counter already beyond the audit trail (a save after the loss) is not lowered
     expect(await reviews.raiseRevision(study(1).studyUid, 'dr.a', 2)).toBe(false);
+    // the worklist's review column: study 1's latest save read back from its SR, with the decision it reviewed
+    expect(await reviews.latest(study(1).studyUid)).toEqual({
+      studyInstanceUid: study(1).studyUid, username: 'dr.a', revision: 2, label: 'other_pneumonia', agreesWithModel: false, modelClass: 'covid19', modelPositive: true,
+      savedAt: '2026-12-03T03:00:00.000Z', sr: { seriesInstanceUid: review.seriesInstanceUid, sopInstanceUid: review.sopInstanceUid }, seg: expect.objectContaining({ sopInstanceUid: expect.any(String) }),
+    });
+    expect(await reviews.latest(study(2).studyUid)).toBeUndefined(); // viewed, never reviewed
     // Redis loses it all again: the mark goes with it, and the next check rebuilds
     await redis.del(WORKLIST_MARK, `study:${study(1).studyUid}`, `study:${study(2).studyUid}`, `study:${study(4).studyUid}`, 'worklist');
     expect(await rebuild.ifLost()).toBe(3);

@@ -5,7 +5,9 @@ import type { Logger } from '@lungflow/logging';
 import type { Redis } from '@lungflow/redis';
 import { mostSuspicious } from '@lungflow/results';
 import { lesionsOf } from '../handlers/lesionsOf';
-import type { ReviewStore } from '../review/ReviewStore';
+import { readPart10, reviewUids } from '@lungflow/dicom';
+import { reviewFromSr } from '../review/reviewFromSr';
+import type { ReviewStore, ReviewSummary } from '../review/ReviewStore';
 import type { SourceImageRef } from './sourceDevice';
 import type { WorklistEntry } from './WorklistEntry';
 import type { WorklistStore } from './WorklistStore';
@@ -16,8 +18,13 @@ export interface WorklistRebuildOptions {
   worklist: Pick<WorklistStore, 'get' | 'upsert'>;
   logger: Pick<Logger, 'info' | 'warn'>;
   topics?: { reportStoredV2?: string; inferenceCompleted?: string; audit?: string };
-  /** When given, reviewers' revision counters are restored from the audit topic's `review.saved` events. */
-  reviews?: Pick<ReviewStore, 'raiseRevision'>;
+  /**
+   * When given, reviewers' revision counters are restored from the audit topic's `review.saved` events, and each
+   * study's latest review summary from its review SR in the PACS (`reviewSr`).
+   */
+  reviews?: Pick<ReviewStore, 'raiseRevision' | 'latest' | 'saved'>;
+  /** A review SR's bytes from the PACS (ReportPacs.retrieveInstance), to read its label and agreement back. */
+  reviewSr?: (ref: { studyInstanceUid: string; seriesInstanceUid: string; sopInstanceUid: string }) => Promise<Uint8Array>;
   /** Longest read of one topic. */
   readTimeoutMs?: number;
   /**
@@ -43,6 +50,9 @@ const REBUILD_LOCK = 'worklist:rebuilding';
  * rebuilt: read marks, thumbnails (made again on first view), and the review summaries (services/report/README.md).
  */
 export class WorklistRebuild {
+  /** The model's decision by the SOP Instance UID of its SR, from every report.stored read: what a review was about. */
+  private readonly decisionBySr = new Map<string, { className: string; positive: boolean }>();
+
   constructor(private readonly options: WorklistRebuildOptions) {}
 
   /** Rebuilds when the mark is missing (at most one replica at a time); returns the entries written, or null. */
@@ -52,7 +62,7 @@ export class WorklistRebuild {
     if ((await redis.set(REBUILD_LOCK, String(process.pid), 'PX', 10 * 60_000, 'NX')) !== 'OK') return null;
     try {
       const written = await this.rebuild();
-      if (this.options.reviews) await this.restoreReviewRevisions(this.options.reviews);
+      if (this.options.reviews) await this.restoreReviews(this.options.reviews);
       await redis.set(WORKLIST_MARK, new Date().toISOString());
       return written;
     } finally {
@@ -70,6 +80,7 @@ export class WorklistRebuild {
       onRecord: ({ key, value }) => {
         const stored = decoded(reportStoredV2, key, value);
         if (!stored) return;
+        this.decisionBySr.set(stored.sr.sopInstanceUid, { className: stored.result.decision.className, positive: stored.result.decision.positive });
         const uid = stored.studyInstanceUid;
         const seen = newest.get(uid);
         if (!seen || stored.studyVersion > seen.studyVersion || (stored.studyVersion === seen.studyVersion && stored.storedAt > seen.storedAt)) newest.set(uid, stored);
@@ -110,26 +121,76 @@ export class WorklistRebuild {
   }
 
   /**
-   * The review summaries (label, agreement) were in Redis only and are not rebuilt; the reviews themselves are in
-   * the PACS. What must come back is each reviewer's revision counter: the audit topic (kept a year) names every
-   * save with its revision. Returns how many counters were raised.
+   * What Redis held of the reviews, from the audit topic (kept a year), which names every save's study, reviewer and
+   * revision. Each reviewer's revision counter is raised to its last saved revision, so the next save gets new UIDs
+   * instead of revision 1's (whose SR and SEG the PACS would then overwrite). Each study's latest review summary (the
+   * worklist's review column, the review metrics) is read back from that save's review SR in the PACS: label and
+   * agreement from its content, the model's decision from the report.stored of the SR it reviewed. A summary whose
+   * SR the PACS cannot give, or whose model SR report.stored no longer retains, is left out and logged, never
+   * guessed. Returns the counters raised and the summaries written.
    */
-  async restoreReviewRevisions(reviews: Pick<ReviewStore, 'raiseRevision'>): Promise<number> {
+  async restoreReviews(reviews: Pick<ReviewStore, 'raiseRevision' | 'latest' | 'saved'>): Promise<{ raised: number; summaries: number }> {
     const { kafka, logger, topics = {}, readTimeoutMs = 120_000 } = this.options;
     const last = new Map<string, { studyInstanceUid: string; username: string; revision: number }>();
+    const latestOfStudy = new Map<string, { username: string; revision: number; at: string }>();
     await readRetained(kafka, topics.audit ?? TOPICS.audit.name, {
       timeoutMs: readTimeoutMs,
       onRecord: ({ key, value }) => {
         const event = decoded(auditEvent, key, value);
         if (event?.action !== 'review.saved' || !event.revision) return;
-        const id = JSON.stringify([event.studyInstanceUid, event.actor.username]);
-        if ((last.get(id)?.revision ?? 0) < event.revision) last.set(id, { studyInstanceUid: event.studyInstanceUid, username: event.actor.username, revision: event.revision });
+        const { studyInstanceUid } = event;
+        const username = event.actor.username;
+        const id = JSON.stringify([studyInstanceUid, username]);
+        if ((last.get(id)?.revision ?? 0) < event.revision) last.set(id, { studyInstanceUid, username, revision: event.revision });
+        const seen = latestOfStudy.get(studyInstanceUid);
+        if (!seen || event.at > seen.at) latestOfStudy.set(studyInstanceUid, { username, revision: event.revision, at: event.at });
       },
     });
     let raised = 0;
     for (const { studyInstanceUid, username, revision } of last.values()) if (await reviews.raiseRevision(studyInstanceUid, username, revision)) raised += 1;
-    logger.info({ reviewers: last.size, raised }, 'review revision counters restored from the audit topic');
-    return raised;
+    let summaries = 0;
+    if (this.options.reviewSr) {
+      for (const [studyInstanceUid, save] of latestOfStudy) {
+        if (await reviews.latest(studyInstanceUid)) continue; // saved again since the loss, or never lost
+        const summary = await this.summaryOf(studyInstanceUid, save);
+        if (!summary) continue;
+        await reviews.saved(summary);
+        summaries += 1;
+      }
+    }
+    logger.info({ reviewers: last.size, raised, reviewedStudies: latestOfStudy.size, summaries }, 'reviews restored from the audit topic and the review SRs');
+    return { raised, summaries };
+  }
+
+  private async summaryOf(studyInstanceUid: string, save: { username: string; revision: number; at: string }): Promise<ReviewSummary | undefined> {
+    const sr = reviewUids(studyInstanceUid, save.username, save.revision, 'review-sr');
+    const seg = reviewUids(studyInstanceUid, save.username, save.revision, 'review-seg');
+    const skip = (why: string, error?: unknown): undefined => {
+      this.options.logger.warn({ studyInstanceUid, revision: save.revision, ...(error ? { err: error } : {}) }, `worklist rebuild: review summary not restored: ${why}`);
+      return undefined;
+    };
+    let content: ReturnType<typeof reviewFromSr>;
+    try {
+      content = reviewFromSr(readPart10(await this.options.reviewSr!({ studyInstanceUid, ...sr })).dataset);
+    } catch (error) {
+      return skip('the PACS did not give its review SR', error);
+    }
+    if (!content) return skip('its review SR names no label or agreement');
+    const decision = content.modelSrSopInstanceUid ? this.decisionBySr.get(content.modelSrSopInstanceUid) : undefined;
+    if (!decision) return skip('report.stored of the model SR it reviewed is no longer retained');
+    return {
+      studyInstanceUid,
+      username: save.username,
+      revision: save.revision,
+      label: content.label,
+      agreesWithModel: content.agreesWithModel,
+      modelClass: decision.className,
+      modelPositive: decision.positive,
+      // the audit event's time: a few milliseconds after the save's own
+      savedAt: save.at,
+      sr,
+      seg,
+    };
   }
 
   private async deviceOf(ref: SourceImageRef): Promise<string | undefined> {
