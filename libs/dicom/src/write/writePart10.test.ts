@@ -1,21 +1,12 @@
-import dcmjs from 'dcmjs';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { NaturalizedDataset } from '../read';
 import { readPart10 } from '../read';
 import { analysis, lesionFindings } from './__tests__/fixtures';
 import { analysisSegmentation } from './analysisSegmentation';
 import { secondaryCapture } from './secondaryCapture';
 import { structuredReport } from './structuredReport';
-import { fileMeta, writePart10 } from './writePart10';
-
-/** writePart10 before it appended Pixel Data itself: everything through dcmjs. */
-function dcmjsOnly(dataset: NaturalizedDataset, vrs: Record<string, string> = {}): Uint8Array {
-  const { DicomDict, DicomMetaDictionary } = dcmjs.data;
-  const dict = new DicomDict(DicomMetaDictionary.denaturalizeDataset(fileMeta(dataset.SOPClassUID as string, dataset.SOPInstanceUID as string, '1.2.840.10008.1.2.1')));
-  dict.dict = DicomMetaDictionary.denaturalizeDataset({ ...dataset, _vrMap: vrs });
-  return new Uint8Array(dict.write() as ArrayBuffer);
-}
+import { writePart10 } from './writePart10';
+import { writePart10Reference as dcmjsOnly } from './__tests__/writePart10Reference';
 
 const same = (a: Uint8Array, b: Uint8Array) => expect(Buffer.compare(Buffer.from(a), Buffer.from(b))).toBe(0);
 const source = readPart10(new Uint8Array(readFileSync(path.resolve(__dirname, '../../../../samples/LF-DEMO-0001.dcm')))).dataset;
