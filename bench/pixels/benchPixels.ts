@@ -93,27 +93,27 @@ function perPixel(c: Case, values: Float32Array): Uint8Array {
 }
 
 function oldPath(c: Case, times: Record<Stage, number>): Uint8Array {
-  let values = new Float32Array(0);
+  let values: Float32Array = new Float32Array(0);
   times.stored += cpuMs(() => (values = storedValuesReference(c.bytes, c.count, c.layout)));
-  let gray = new Uint8Array(0);
+  let gray: Uint8Array = new Uint8Array(0);
   times.render += cpuMs(() => (gray = perPixel(c, values)));
   const { Columns: width, Rows: height } = c.instance.dataset as { Columns: number; Rows: number };
-  let input = new Uint8Array(0);
+  let input: Uint8Array = new Uint8Array(0);
   times.resize += cpuMs(() => (input = pillowResizeReference({ width, height, data: gray }, MODEL_SIZE, MODEL_SIZE, 'lanczos').data));
   return concat(gray, input);
 }
 
 function newPath(c: Case, times: Record<Stage, number>): Uint8Array {
-  let values = new Float32Array(0);
+  let values: Float32Array = new Float32Array(0);
   times.stored += cpuMs(() => (values = storedValues(c.bytes, c.count, c.layout)));
-  let gray = new Uint8Array(0);
+  let gray: Uint8Array = new Uint8Array(0);
   times.render += cpuMs(() => {
     // as renderFrame does: the table, or the per-pixel passes where it does not apply (a small 16-bit CT slice)
     const rendered = renderByTable(values, c.maxValue, c.instance.dataset, 0, c.layout.signed, c.inverted, {});
     gray = rendered ? rendered.data : perPixel(c, values);
   });
   const { Columns: width, Rows: height } = c.instance.dataset as { Columns: number; Rows: number };
-  let input = new Uint8Array(0);
+  let input: Uint8Array = new Uint8Array(0);
   times.resize += cpuMs(() => (input = pillowResize({ width, height, data: gray }, MODEL_SIZE, MODEL_SIZE, 'lanczos').data));
   return concat(gray, input);
 }
