@@ -53,14 +53,35 @@ export async function heatmapOverlay(image: Raster, cam: FloatMap, options: Heat
     .toBuffer();
 
   const table = blendTable(alpha, options.colormap);
-  const out = new Uint8Array(image.width * image.height * 3);
-  const grey = image.channels === 1;
-  for (let p = 0; p < image.width * image.height; p += 1) {
-    const level = range > 0 && (!mask || (mask.data[p] as number) > 0) ? (upscaled[p] as number) : 0;
-    const row = level * 768;
-    for (let c = 0; c < 3; c += 1) out[p * 3 + c] = table[row + (image.data[grey ? p : p * 3 + c] as number) * 3 + c] as number;
-  }
+  const out = blend(image, range > 0 ? upscaled : undefined, mask?.data, table);
   return { data: out, width: image.width, height: image.height, channels: 3 };
+}
+
+/**
+ * The per-pixel loop, in a function of its own with typed arrays in locals and the grey case (every radiograph)
+ * unrolled: one table row and three lookups per pixel, no per-channel branch (same bytes as the loop it replaced).
+ */
+function blend(image: Raster, levels: Uint8Array | undefined, mask: Uint8Array | undefined, table: Uint8Array): Uint8Array {
+  const pixels = image.width * image.height;
+  const out = new Uint8Array(pixels * 3);
+  const src = image.data;
+  const grey = image.channels === 1;
+  for (let p = 0; p < pixels; p += 1) {
+    const level = levels !== undefined && (mask === undefined || (mask[p] as number) > 0) ? (levels[p] as number) : 0;
+    const row = level * 768;
+    const o = p * 3;
+    if (grey) {
+      const at = row + (src[p] as number) * 3;
+      out[o] = table[at] as number;
+      out[o + 1] = table[at + 1] as number;
+      out[o + 2] = table[at + 2] as number;
+    } else {
+      out[o] = table[row + (src[o] as number) * 3] as number;
+      out[o + 1] = table[row + (src[o + 1] as number) * 3 + 1] as number;
+      out[o + 2] = table[row + (src[o + 2] as number) * 3 + 2] as number;
+    }
+  }
+  return out;
 }
 
 const blendTables = new Map<string, Uint8Array>();

@@ -43,6 +43,20 @@ export function chooseVoi(
   signedInput: boolean,
   options: VoiOptions = {},
 ): VoiChoice {
+  return chooseVoiWith((low, high) => percentileWindow(modalityValues, low, high), dataset, frameIndex, signedInput, options);
+}
+
+/**
+ * chooseVoi with the percentile window computed by the caller, and only when it is needed (renderFrame takes it
+ * from a histogram of the stored values instead of a pass over the whole frame).
+ */
+export function chooseVoiWith(
+  percentiles: (low: number, high: number) => { center: number; width: number },
+  dataset: NaturalizedDataset,
+  frameIndex: number,
+  signedInput: boolean,
+  options: VoiOptions = {},
+): VoiChoice {
   if (options.window !== undefined) return windowChoice(options.window, 'option');
   const ctWindow = options.ctWindow === undefined ? LUNG_WINDOW : options.ctWindow;
   if (ctWindow !== null && attr.string(dataset, 'Modality')?.toUpperCase() === 'CT') return windowChoice(ctWindow, 'ct-default');
@@ -57,7 +71,7 @@ export function chooseVoi(
   if (lut !== undefined) return { kind: 'lut', lut, source: 'dataset-lut' };
   const [low, high] = options.percentiles ?? [0.5, 99.5];
   // LINEAR_EXACT maps the low percentile to 0 and the high one to 255 exactly
-  return windowChoice({ ...percentileWindow(modalityValues, low, high), function: 'LINEAR_EXACT' }, 'percentile');
+  return windowChoice({ ...percentiles(low, high), function: 'LINEAR_EXACT' }, 'percentile');
 }
 
 function windowChoice(window: Window, source: VoiSource): VoiChoice {

@@ -48,3 +48,62 @@ function fromSample(values: Float32Array, low: number, high: number): [number, n
   const at = (p: number) => sample[Math.min(sample.length - 1, Math.max(0, Math.round((p / 100) * (sample.length - 1))))];
   return [at(low), at(high)];
 }
+
+/**
+ * percentileWindow of a frame given as distinct values and their counts: `binValues[b]` is the value of bin `b`,
+ * `counts[b]` how many pixels hold it (0: none, the bin's value is ignored), `pixelBin(i)` the bin of pixel `i` (for
+ * the sampling path only). Same result as percentileWindow over the pixels' values, bit for bit: the same ranks,
+ * the same histogram-or-sample rule, the same sample. Every counted value must be finite.
+ */
+export function percentileWindowOfBins(
+  binValues: Float32Array,
+  counts: Uint32Array,
+  pixels: number,
+  pixelBin: (pixel: number) => number,
+  low: number,
+  high: number,
+): { center: number; width: number } {
+  if (pixels === 0) return { center: 0, width: 1 };
+  let min = Infinity;
+  let max = -Infinity;
+  let integers = true;
+  let ascending = true;
+  let previous = -Infinity;
+  for (let b = 0; b < counts.length; b += 1) {
+    if (counts[b] === 0) continue;
+    const v = binValues[b];
+    if (v < min) min = v;
+    if (v > max) max = v;
+    if (integers && v !== Math.trunc(v)) integers = false;
+    if (v < previous) ascending = false;
+    previous = v;
+  }
+  let lo: number;
+  let hi: number;
+  if (integers && max - min < HISTOGRAM_MAX_BINS) {
+    // The bins in order of value (already so for any increasing Modality LUT): walking them is walking the histogram.
+    const order: number[] = [];
+    for (let b = 0; b < counts.length; b += 1) if (counts[b] !== 0) order.push(b);
+    if (!ascending) order.sort((a, b) => binValues[a] - binValues[b]);
+    const rank = (p: number) => Math.min(pixels - 1, Math.max(0, Math.round((p / 100) * (pixels - 1))));
+    const at = (target: number) => {
+      let seen = 0;
+      for (const b of order) {
+        seen += counts[b];
+        if (seen > target) return binValues[b];
+      }
+      return max;
+    };
+    lo = at(rank(low));
+    hi = at(rank(high));
+  } else {
+    const stride = Math.max(1, Math.ceil(pixels / SORT_MAX_SAMPLES));
+    const sample = new Float32Array(Math.ceil(pixels / stride));
+    for (let i = 0, j = 0; i < pixels; i += stride, j += 1) sample[j] = binValues[pixelBin(i)];
+    sample.sort();
+    const at = (p: number) => sample[Math.min(sample.length - 1, Math.max(0, Math.round((p / 100) * (sample.length - 1))))];
+    lo = at(low);
+    hi = at(high);
+  }
+  return { center: (lo + hi) / 2, width: Math.max(hi - lo, 1) };
+}

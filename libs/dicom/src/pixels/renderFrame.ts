@@ -4,6 +4,7 @@ import { decodeFrame } from './decodeFrame';
 import type { GrayImage } from './GrayImage';
 import { imagePixelModule } from './imagePixelModule';
 import { modalityLut, type AppliedModalityLut } from './modalityLut';
+import { renderByTable } from './renderByTable';
 import { resize } from './resize';
 import { toGray } from './toGray';
 import { toUint8 } from './toUint8';
@@ -39,7 +40,8 @@ export interface RenderedFrame {
 /**
  * Renders one frame to 8-bit gray: decode, colour to luma, Modality LUT, VOI (see chooseVoi for the order of
  * precedence), MONOCHROME1 inversion, rounding, then the optional resize. Colour images skip the Modality and VOI
- * LUTs, which PS3.3 defines for monochrome only, and are scaled from their bit depth.
+ * LUTs, which PS3.3 defines for monochrome only, and are scaled from their bit depth. Monochrome frames of at most
+ * 16-bit stored values go through a table of their distinct values (renderByTable), with the same bytes.
  */
 export async function renderFrame(instance: DicomInstance, options: RenderOptions = {}): Promise<RenderedFrame> {
   const frame = options.frame ?? 0;
@@ -49,20 +51,28 @@ export async function renderFrame(instance: DicomInstance, options: RenderOption
   let applied: AppliedModalityLut = { kind: 'none' };
   let voi: RenderedFrame['voi'];
   let modalityValues: Float32Array | undefined;
+  const inverted = decoded.photometricInterpretation === 'MONOCHROME1';
+  let data: Uint8Array;
   if (decoded.samplesPerPixel === 1) {
     const signed = module.pixelRepresentation === 1;
-    applied = modalityLut(values, instance.dataset, frame, signed);
-    // A copy: the VOI below overwrites `values` in place.
-    if (options.keepModalityValues) modalityValues = values.slice();
-    voi = chooseVoi(values, instance.dataset, frame, signed, options);
-    voiLut(values, voi);
+    const tabled = renderByTable(values, decoded.maxValue, instance.dataset, frame, signed, inverted, options);
+    if (tabled) {
+      ({ data, modalityLut: applied, voi, modalityValues } = tabled);
+    } else {
+      applied = modalityLut(values, instance.dataset, frame, signed);
+      // A copy: the VOI below overwrites `values` in place.
+      if (options.keepModalityValues) modalityValues = values.slice();
+      voi = chooseVoi(values, instance.dataset, frame, signed, options);
+      voiLut(values, voi);
+      data = toUint8(values, inverted);
+    }
   } else {
     const scale = 255 / decoded.maxValue;
     for (let i = 0; i < values.length; i += 1) values[i] *= scale;
     voi = { kind: 'color-luma' };
+    data = toUint8(values, inverted);
   }
-  const inverted = decoded.photometricInterpretation === 'MONOCHROME1';
-  const fullResolution: GrayImage = { width: decoded.width, height: decoded.height, data: toUint8(values, inverted) };
+  const fullResolution: GrayImage = { width: decoded.width, height: decoded.height, data };
   const image = options.size === undefined ? fullResolution : await resize(fullResolution, options.size);
   return { image, fullResolution, frame, modalityLut: applied, voi, inverted, ...(modalityValues ? { modalityValues } : {}) };
 }

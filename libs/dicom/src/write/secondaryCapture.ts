@@ -76,7 +76,7 @@ export function secondaryCapture(result: AnalysisResult, pixels: RgbPixels): Wri
     BitsStored: 8,
     HighBit: 7,
     PixelRepresentation: 0,
-    PixelData: [data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)],
+    PixelData: [wholeBuffer(data)],
   };
   return { dataset, part10: writePart10(dataset, { PixelData: 'OB' }), studyInstanceUid: header.studyInstanceUid, seriesInstanceUid: header.seriesInstanceUid, sopInstanceUid: header.sopInstanceUid };
 }
@@ -98,4 +98,10 @@ function padded(data: Uint8Array): Uint8Array {
   const out = new Uint8Array(data.byteLength + 1);
   out.set(data);
   return out;
+}
+
+/** The pixels as an ArrayBuffer of their own: no 3 MB copy when they already are one (sharp's output is). */
+function wholeBuffer(data: Uint8Array): ArrayBuffer {
+  if (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer) return data.buffer;
+  return data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
 }
