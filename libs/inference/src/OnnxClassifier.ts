@@ -13,22 +13,6 @@ export interface OnnxClassifierOptions {
   executionProvider?: ExecutionProvider;
   /** Threads inside one operator; 0 lets onnxruntime choose (all cores). */
   intraOpThreads?: number;
-  /**
-   * Whether onnxruntime's idle pool threads spin-wait for the next operator (its default, true). Spinning buys
-   * microseconds of latency with whole cores of CPU: false makes them sleep (`session.intra_op.allow_spinning`).
-   */
-  allowSpinning?: boolean;
-}
-
-/** The session options for `options` (exported for its test: onnxruntime cannot be asked what it was given). */
-export function sessionOptionsOf(options: OnnxClassifierOptions): ort.InferenceSession.SessionOptions {
-  return {
-    executionProviders: [options.executionProvider ?? 'cpu'],
-    graphOptimizationLevel: 'all',
-    ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
-    // Session config entries ("session.intra_op.allow_spinning" = "0"), as onnxruntime-common flattens `extra`.
-    ...(options.allowSpinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } } : {}),
-  };
 }
 
 /** One image's model output, with class names from the card. */
@@ -74,7 +58,11 @@ export class OnnxClassifier {
   }
 
   static async create(release: ModelRelease, options: OnnxClassifierOptions = {}): Promise<OnnxClassifier> {
-    const sessionOptions = sessionOptionsOf(options);
+    const sessionOptions: ort.InferenceSession.SessionOptions = {
+      executionProviders: [options.executionProvider ?? 'cpu'],
+      graphOptimizationLevel: 'all',
+      ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
+    };
     ortTelemetryOff();
     try {
       const session = await ort.InferenceSession.create(release.modelBytes, sessionOptions);

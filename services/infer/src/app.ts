@@ -53,7 +53,6 @@ export async function build(config: InferConfig, deps: InferDeps = {}): Promise<
     new ModelSet(modelDirs(config), (task) => ({
       executionProvider: config.INFER_EXECUTION_PROVIDER,
       intraOpThreads: config.INFER_INTRA_OP_THREADS,
-      allowSpinning: config.INFER_ORT_SPINNING,
       maxBatch: config.INFER_MAX_BATCH,
       maxWaitMs: config.INFER_MAX_WAIT_MS,
       onBatch: (size, ms) => {

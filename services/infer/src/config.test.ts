@@ -18,11 +18,6 @@ describe('infer config', () => {
     expect(modelDirs(loadInferConfig({ MODEL_DIR: '/app/models', MODEL_CT_DIR: '/mnt/ct-candidate' })).ct).toBe('/mnt/ct-candidate');
   });
 
-  it("keeps onnxruntime's idle threads from spinning unless INFER_ORT_SPINNING is true", () => {
-    expect(loadInferConfig({}).INFER_ORT_SPINNING).toBe(false);
-    expect(loadInferConfig({ INFER_ORT_SPINNING: 'true' }).INFER_ORT_SPINNING).toBe(true);
-  });
-
   it('refuses an unknown execution provider, naming the variable', () => {
     expect(() => loadInferConfig({ INFER_EXECUTION_PROVIDER: 'tpu' })).toThrow(ConfigError);
     expect(() => loadInferConfig({ INFER_EXECUTION_PROVIDER: 'tpu' })).toThrow(/INFER_EXECUTION_PROVIDER/);

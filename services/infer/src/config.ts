@@ -20,11 +20,6 @@ export const inferSettings = commonSettings.extend({
   INFER_EXECUTION_PROVIDER: z.enum(['cpu', 'cuda']).default('cpu'),
   /** Threads inside one operator; 0 lets onnxruntime use every core. */
   INFER_INTRA_OP_THREADS: env.nonNegativeInt(0),
-  /**
-   * Let onnxruntime's idle threads spin-wait for work (its own default). Off here: measured on the 2-core box, a
-   * 300-slice CT loop spent 28–34 CPU ms per slice with spinning and 20–22 without (bench/README.md).
-   */
-  INFER_ORT_SPINNING: env.bool(false),
   /** Largest batch sent to the model; images of concurrent studies share batches. */
   INFER_MAX_BATCH: env.positiveInt(8),
   /** How long the first image of a batch waits for more before the batch runs anyway. */
