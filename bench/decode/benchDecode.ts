@@ -3,9 +3,11 @@
  * For each real JPEG 2000 file (the committed J2K sample, and the J2K files of `../shared/data` when present):
  *
  * - CPU ms per `renderFrame` (decode, Modality LUT, VOI, 8-bit) at full resolution (the baseline) and with
- *   `minLongSide` 224 (the model input) and 512 (report's SC), interleaved in the same loop so a shared host's
+ *   `minLongSide` 224 (the model input) and 768 (report's SC), interleaved in the same loop so a shared host's
  *   load hits all alike; `process.cpuUsage` (user + system of this process), so other processes' load counts less
  *   than in wall time.
+ * - report's source + heatmap path (renderFrame, then `heatmap` at most 1024 px: downscale and CAM blend, what the
+ *   SC and the worklist pictures are made of) with the full decode and with report's `minLongSide` 768.
  * - The model input built from each level (Pillow-exact resize of the rendered image, as the card says) against
  *   the one built from the full image: max and mean absolute grey-level difference, and each released CXR model's
  *   probabilities on both (max absolute difference).
@@ -18,6 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { readPart10, renderFrame, type DicomInstance } from '@lungflow/dicom';
 import { loadModelRelease, OnnxClassifier, toModelInput } from '@lungflow/inference';
+import { heatmap } from '@lungflow/results';
 
 const ROOT = path.resolve(__dirname, '../..');
 const SHARED = process.env.LUNGFLOW_SHARED_DIR ? path.resolve(process.env.LUNGFLOW_SHARED_DIR, 'data') : path.resolve(ROOT, '../shared/data');
@@ -60,7 +63,7 @@ const median = (values: number[]): number => {
 };
 
 async function timing(instance: DicomInstance): Promise<void> {
-  const variants: { label: string; minLongSide?: number }[] = [{ label: 'full (baseline)' }, { label: 'minLongSide 224', minLongSide: 224 }, { label: 'minLongSide 512', minLongSide: 512 }];
+  const variants: { label: string; minLongSide?: number }[] = [{ label: 'full (baseline)' }, { label: 'minLongSide 224', minLongSide: 224 }, { label: 'minLongSide 768', minLongSide: 768 }];
   const samples = variants.map(() => [] as number[]);
   const sizes = variants.map(() => '');
   for (const variant of variants) await renderFrame(instance, variant.minLongSide ? { minLongSide: variant.minLongSide } : {}); // warm-up: WASM compile, heap growth
@@ -78,6 +81,27 @@ async function timing(instance: DicomInstance): Promise<void> {
   for (const [index, variant] of variants.entries()) {
     const ms = median(samples[index]);
     console.log(`  renderFrame ${variant.label.padEnd(16)} ${sizes[index].padEnd(12)} CPU ms median ${ms.toFixed(1).padStart(6)} (${(ms / base).toFixed(2)}× baseline), mean ${(samples[index].reduce((a, b) => a + b, 0) / RUNS).toFixed(1)}`);
+  }
+}
+
+async function reportPath(instance: DicomInstance): Promise<void> {
+  const cam = { data: new Float32Array(64).map((_, i) => i / 63), width: 8, height: 8 };
+  const variants: { label: string; minLongSide?: number }[] = [{ label: 'full (baseline)' }, { label: 'minLongSide 768', minLongSide: 768 }];
+  const samples = variants.map(() => [] as number[]);
+  const sizes = variants.map(() => '');
+  const once = async (minLongSide: number | undefined, index: number) => {
+    const { fullResolution } = await renderFrame(instance, minLongSide ? { minLongSide } : {});
+    const drawn = await heatmap(fullResolution, cam, { maxSide: 1024 });
+    sizes[index] = `${drawn.width} × ${drawn.height}`;
+  };
+  for (const [index, variant] of variants.entries()) await once(variant.minLongSide, index);
+  for (let run = 0; run < RUNS; run += 1) {
+    for (const [index, variant] of variants.entries()) samples[index].push(await cpuMs(() => once(variant.minLongSide, index)));
+  }
+  const base = median(samples[0]);
+  for (const [index, variant] of variants.entries()) {
+    const ms = median(samples[index]);
+    console.log(`  report source + heatmap, ${variant.label.padEnd(16)} heatmap ${sizes[index].padEnd(12)} CPU ms median ${ms.toFixed(1).padStart(6)} (${(ms / base).toFixed(2)}× baseline)`);
   }
 }
 
@@ -117,6 +141,7 @@ async function main(): Promise<void> {
     const instance = readPart10(new Uint8Array(readFileSync(file)));
     console.log(`${path.relative(ROOT, file)}: ${instance.dataset.Modality ?? '?'} ${instance.dataset.Columns} × ${instance.dataset.Rows}, ${instance.transferSyntaxUid}`);
     await timing(instance);
+    await reportPath(instance);
     await fidelity(instance, classifiers);
   }
   console.log(`load average at the end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
