@@ -122,6 +122,48 @@ describe('services/infer on the real stack', () => {
     }
   });
 
+  it('reads a CT series with one series metadata request and gives each slice the numbers lungflow analyze gives it', async () => {
+    const names = await topics();
+    const studyUid = newUid();
+    const seriesUid = newUid();
+    const slices = ['tcia_covid19_ny_sbu/A048383/axial/19001231-30.dcm', 'tcia_covid19_ny_sbu/A048383/axial/19010410-30.dcm'];
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'lungflow-infer-ct-'));
+    const stored = Array.from({ length: 4 }, (_, i) => {
+      const bytes = rewriteDicom(sharedDicom(slices[i % 2] as string), { studyUid, seriesUid, sopUid: newUid(), set: { InstanceNumber: String(i + 1) } });
+      const file = path.join(dir, `slice-${i + 1}.dcm`);
+      writeFileSync(file, bytes);
+      const { sopInstanceUid, sopClassUid } = readPart10(new Uint8Array(bytes));
+      return { bytes, file, sopInstanceUid: sopInstanceUid as string, sopClassUid: sopClassUid as string };
+    });
+    await pacs.storeInstances(stored.map((s) => new Uint8Array(s.bytes)));
+    const base = `${stack.dicomwebUrl}/studies/${studyUid}`;
+    const event: StudyReceived = {
+      schemaVersion: 1, studyInstanceUid: studyUid, studyVersion: 1, contentHash: randomUUID().replace(/-/g, '').repeat(2), modalities: ['CT'], bodyParts: [], instanceCount: 4,
+      series: [{
+        seriesInstanceUid: seriesUid, modality: 'CT', kind: 'ct', instanceCount: 4, wadoRsUrl: `${base}/series/${seriesUid}`,
+        instances: stored.map((s) => ({ sopInstanceUid: s.sopInstanceUid, sopClassUid: s.sopClassUid, numberOfFrames: 1, wadoRsUrl: `${base}/series/${seriesUid}/instances/${s.sopInstanceUid}` })),
+      }],
+      wadoRsUrl: base, receivedAt: new Date().toISOString(), sourcePacsId: 'orthanc-local', source: 'stow', traceId: randomUUID(),
+    };
+    const infer = await service(names);
+    await infer.start();
+    const producer = new EventProducer(kafka, names);
+    try {
+      await producer.send(studyReceived, { studyInstanceUid: studyUid }, event);
+      const [done] = await waitForMessages(kafka, inferenceCompleted, names.inferenceCompleted, { count: 1, timeoutMs: 120_000 });
+      expect(done?.value.results.map((r) => r.sopInstanceUid).sort()).toEqual(stored.map((s) => s.sopInstanceUid).sort());
+      expect(done?.value.ctLungs?.[0]?.lungs.slices).toBe(4);
+      for (const slice of stored) {
+        const result = done?.value.results.find((r) => r.sopInstanceUid === slice.sopInstanceUid);
+        const cli = await analyzeWithCli(slice.file);
+        for (const [name, p] of Object.entries(cli.images[0]?.probabilities ?? {})) expect(Math.abs((result?.probabilities[name] as number) - p)).toBeLessThanOrEqual(1e-6);
+      }
+    } finally {
+      await producer.disconnect();
+      await infer.stop();
+    }
+  });
+
   it('dead-letters an unreadable study with its reason and moves on to the next message of the partition', async () => {
     const names = await topics();
     const good = await storeStudy('pydicom_debian_pkg/CT_small.dcm');

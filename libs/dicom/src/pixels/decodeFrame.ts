@@ -3,7 +3,7 @@ import type { DicomInstance } from '../read/DicomInstance';
 import { TRANSFER_SYNTAX, transferSyntaxName } from '../read/transferSyntax';
 import { concat } from '../read/concat';
 import type { CodecOutput } from './codecs/CodecOutput';
-import { codestreamGeometry } from './codecs/codestreamGeometry';
+import { codestreamGeometry, jpeg2000LevelSize, jpeg2000Reduction } from './codecs/codestreamGeometry';
 import { DECODABLE_TRANSFER_SYNTAXES, decodeCompressed } from './codecs/decodeCompressed';
 import type { ImagePixelModule } from './imagePixelModule';
 import { storedValues } from './storedValues';
@@ -19,13 +19,27 @@ export interface DecodedFrame {
   photometricInterpretation: string;
   /** Largest stored value the samples can hold (for scaling colour images). */
   maxValue: number;
+  /**
+   * How many times smaller than Columns × Rows the frame was decoded (a power of two; 1: full resolution). Only a
+   * JPEG 2000 frame decoded with `minLongSide` can be smaller: width and height are then its level's size.
+   */
+  reduction: number;
+}
+
+export interface DecodeFrameOptions {
+  /**
+   * The fewest pixels the caller needs on the longer side. A JPEG 2000 frame is then decoded at its smallest
+   * resolution level that still has them (OpenJPEG discards the finer wavelet levels: about 4× less work per
+   * level), never below that; every other syntax, and a codestream without lower levels, decodes in full.
+   */
+  minLongSide?: number;
 }
 
 /**
  * Turns frame `frameIndex` (0-based) of an instance into stored values, from native bytes or through the codec
  * of its transfer syntax. Every failure is a DicomError that names the object and, for codecs, the syntax.
  */
-export async function decodeFrame(instance: DicomInstance, module: ImagePixelModule, frameIndex: number): Promise<DecodedFrame> {
+export async function decodeFrame(instance: DicomInstance, module: ImagePixelModule, frameIndex: number, options: DecodeFrameOptions = {}): Promise<DecodedFrame> {
   const { sopInstanceUid, transferSyntaxUid } = instance;
   const details = { sopInstanceUid, transferSyntaxUid, frameIndex };
   if (!(Number.isInteger(frameIndex) && frameIndex >= 0 && frameIndex < module.numberOfFrames)) {
@@ -64,6 +78,7 @@ export async function decodeFrame(instance: DicomInstance, module: ImagePixelMod
       planarConfiguration: module.planarConfiguration,
       photometricInterpretation: module.photometricInterpretation,
       maxValue: 2 ** module.bitsStored - 1,
+      reduction: 1,
     };
   }
 
@@ -75,6 +90,7 @@ export async function decodeFrame(instance: DicomInstance, module: ImagePixelMod
     throw new DicomError('DICOM_TRUNCATED', `frame ${frameIndex} of ${module.numberOfFrames} is missing from Pixel Data`, details);
   }
   const isRle = transferSyntaxUid === TRANSFER_SYNTAX.rle;
+  let reduce: { levels: number; width: number; height: number } | undefined;
   if (!isRle) {
     // Decoders allocate what the codestream asks for; compare it with the header before letting them.
     const geometry = codestreamGeometry(encoded);
@@ -89,21 +105,36 @@ export async function decodeFrame(instance: DicomInstance, module: ImagePixelMod
     if (geometry.components !== module.samplesPerPixel) {
       throw new DicomError('DICOM_DECODE_FAILED', `codestream has ${geometry.components} components, Samples per Pixel is ${module.samplesPerPixel}`, details);
     }
+    if (options.minLongSide !== undefined && geometry.jpeg2000 !== undefined) {
+      const levels = jpeg2000Reduction(geometry.jpeg2000, options.minLongSide);
+      if (levels > 0) reduce = { levels, ...jpeg2000LevelSize(geometry.jpeg2000, levels) };
+    }
   }
-  let output: CodecOutput;
-  try {
-    output = await decodeCompressed(transferSyntaxUid, encoded, {
-      width: module.columns,
-      height: module.rows,
-      samplesPerPixel: module.samplesPerPixel,
-      bitsAllocated: module.bitsAllocated === 8 ? 8 : 16,
-    });
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : `codec error ${String(error)}`;
-    throw new DicomError('DICOM_DECODE_FAILED', `${transferSyntaxName(transferSyntaxUid)} frame ${frameIndex} did not decode: ${reason}`, details, error);
+  const codecGeometry = { width: module.columns, height: module.rows, samplesPerPixel: module.samplesPerPixel, bitsAllocated: module.bitsAllocated === 8 ? 8 : 16 } as const;
+  const decode = async (jpeg2000Reduce?: typeof reduce): Promise<CodecOutput> => {
+    try {
+      return await decodeCompressed(transferSyntaxUid, encoded, codecGeometry, jpeg2000Reduce ? { jpeg2000Reduce } : {});
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : `codec error ${String(error)}`;
+      throw new DicomError('DICOM_DECODE_FAILED', `${transferSyntaxName(transferSyntaxUid)} frame ${frameIndex} did not decode: ${reason}`, details, error);
+    }
+  };
+  const expected = (w: number, h: number) => w * h * module.samplesPerPixel;
+  const fits = (out: CodecOutput, w: number, h: number) => out.width === w && out.height === h && out.bytes.byteLength >= (expected(w, h) * out.bitsAllocated) / 8;
+  let output: CodecOutput | undefined;
+  if (reduce !== undefined) {
+    // A reduced decode that fails or gives another size (a tile-part header with fewer levels than the main
+    // header) costs one more decode, at full resolution, rather than the frame.
+    const reduced = await decode(reduce).catch(() => undefined);
+    const exact = reduced !== undefined && reduced.bytes.byteLength === (expected(reduce.width, reduce.height) * reduced.bitsAllocated) / 8;
+    if (reduced !== undefined && exact && fits(reduced, reduce.width, reduce.height)) output = reduced;
+    else reduce = undefined;
   }
-  const samples = pixels * module.samplesPerPixel;
-  if (output.width !== module.columns || output.height !== module.rows || output.bytes.byteLength < (samples * output.bitsAllocated) / 8) {
+  output ??= await decode();
+  const width = reduce?.width ?? module.columns;
+  const height = reduce?.height ?? module.rows;
+  const samples = expected(width, height);
+  if (!fits(output, width, height)) {
     throw new DicomError('DICOM_DECODE_FAILED', `${transferSyntaxName(transferSyntaxUid)} frame ${frameIndex} decoded to the wrong size`, details);
   }
   const precision = Math.min(output.precision ?? module.bitsStored, output.bitsAllocated);
@@ -117,11 +148,12 @@ export async function decodeFrame(instance: DicomInstance, module: ImagePixelMod
   const converted = output.rgb === true || transferSyntaxUid === TRANSFER_SYNTAX.jpeg2000 || transferSyntaxUid === TRANSFER_SYNTAX.jpeg2000Lossless;
   return {
     values,
-    width: module.columns,
-    height: module.rows,
+    width,
+    height,
     samplesPerPixel: module.samplesPerPixel,
     planarConfiguration: 0,
     photometricInterpretation: converted && module.samplesPerPixel === 3 ? 'RGB' : module.photometricInterpretation === 'YBR_FULL_422' ? 'YBR_FULL' : module.photometricInterpretation,
     maxValue: 2 ** precision - 1,
+    reduction: reduce === undefined ? 1 : 2 ** reduce.levels,
   };
 }

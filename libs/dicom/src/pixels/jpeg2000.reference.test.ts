@@ -29,7 +29,7 @@ interface Reference {
   signed: boolean;
 }
 
-function referenceDecode(file: string, name: string): Reference {
+function referenceDecode(file: string, name: string, reduce = 0): Reference {
   const dir = path.join(scratch.dir, name);
   execFileSync('mkdir', ['-p', dir]);
   dcmtk('dcmdump', ['-q', '+W', dir, file]);
@@ -41,9 +41,9 @@ function referenceDecode(file: string, name: string): Reference {
     .map(({ f }) => readFileSync(path.join(dir, f)));
   const codestream = path.join(dir, 'frame.j2k');
   writeFileSync(codestream, Buffer.concat(fragments));
-  const raw = path.join(dir, 'frame.raw');
+  const raw = path.join(dir, `frame-${reduce}.raw`);
   const script = path.join(__dirname, '__tests__', 'openjpegReference.py');
-  const info = JSON.parse(execFileSync('python3', [script, codestream, raw], { encoding: 'utf8' })) as Omit<Reference, 'values'>;
+  const info = JSON.parse(execFileSync('python3', [script, codestream, raw, String(reduce)], { encoding: 'utf8' })) as Omit<Reference, 'values'>;
   const bytes = readFileSync(raw);
   return { ...info, values: new Int32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4) };
 }
@@ -79,6 +79,19 @@ describe.each([
     expect([ours.width, ours.height]).toEqual([reference.width, reference.height]);
     let mismatches = 0;
     for (let i = 0; i < ours.values.length; i += 1) if (ours.values[i] !== reference.values[i]) mismatches += 1;
+    expect(mismatches).toBe(0);
+  });
+
+  it.each([1, 3])('decodes %i levels down to the values the system OpenJPEG gives with that reduce factor', async (levels) => {
+    const reduced = referenceDecode(samplePath(file), slug, levels);
+    const instance = readPart10(readSample(file));
+    const full = imagePixelModule(instance);
+    // The smallest level at least as long as the reference's longer side is the reference's level.
+    const ours = await decodeFrame(instance, full, 0, { minLongSide: Math.max(reduced.width, reduced.height) });
+    expect(ours.reduction).toBe(2 ** levels);
+    expect([ours.width, ours.height]).toEqual([reduced.width, reduced.height]);
+    let mismatches = 0;
+    for (let i = 0; i < ours.values.length; i += 1) if (ours.values[i] !== reduced.values[i]) mismatches += 1;
     expect(mismatches).toBe(0);
   });
 

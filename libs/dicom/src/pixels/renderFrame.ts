@@ -17,13 +17,23 @@ export interface RenderOptions extends VoiOptions {
   size?: number;
   /** Also return the modality values (HU for CT) before VOI, for measurements in physical units (CT lungs). */
   keepModalityValues?: boolean;
+  /**
+   * Pixels the caller needs on the longer side: a JPEG 2000 frame is decoded at its smallest resolution level with
+   * at least that many (decodeFrame), so `fullResolution` is then smaller than Columns × Rows (see `reduction`).
+   */
+  minLongSide?: number;
 }
 
 export interface RenderedFrame {
   /** The image at `size` × `size`, or at full resolution when no size was asked. */
   image: GrayImage;
-  /** The image before resizing, at the instance's Columns × Rows: what heatmaps are drawn over. */
+  /**
+   * The image before resizing, at the instance's Columns × Rows (or `reduction` times smaller with
+   * `minLongSide`): what heatmaps are drawn over.
+   */
   fullResolution: GrayImage;
+  /** 1, or the power of two a JPEG 2000 frame was decoded smaller by (`minLongSide`). */
+  reduction: number;
   frame: number;
   modalityLut: AppliedModalityLut;
   /** The VOI applied and where it came from; `color-luma` for colour images, which skip VOI. */
@@ -46,7 +56,7 @@ export interface RenderedFrame {
 export async function renderFrame(instance: DicomInstance, options: RenderOptions = {}): Promise<RenderedFrame> {
   const frame = options.frame ?? 0;
   const module = imagePixelModule(instance);
-  const decoded = await decodeFrame(instance, module, frame);
+  const decoded = await decodeFrame(instance, module, frame, options.minLongSide === undefined ? {} : { minLongSide: options.minLongSide });
   const values = toGray(decoded);
   let applied: AppliedModalityLut = { kind: 'none' };
   let voi: RenderedFrame['voi'];
@@ -74,5 +84,5 @@ export async function renderFrame(instance: DicomInstance, options: RenderOption
   }
   const fullResolution: GrayImage = { width: decoded.width, height: decoded.height, data };
   const image = options.size === undefined ? fullResolution : await resize(fullResolution, options.size);
-  return { image, fullResolution, frame, modalityLut: applied, voi, inverted, ...(modalityValues ? { modalityValues } : {}) };
+  return { image, fullResolution, reduction: decoded.reduction, frame, modalityLut: applied, voi, inverted, ...(modalityValues ? { modalityValues } : {}) };
 }

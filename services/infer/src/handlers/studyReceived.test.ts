@@ -108,6 +108,29 @@ describe('handleStudyReceived', () => {
     }
   });
 
+  it('asks for a series metadata once and hands each instance its entry; one the answer lacks is read on its own', async () => {
+    const calls: string[] = [];
+    const entry = { '00080018': { vr: 'UI', Value: ['1.2.3.4.1'] } };
+    const pacs: PacsReader = {
+      readSeriesMetadata: async (study, series) => (calls.push(`series ${study} ${series}`), new Map([['1.2.3.4.1', entry]])),
+      readInstance: async (s, se, sop, n, metadata) => {
+        calls.push(`instance ${sop} ${metadata === entry ? 'with' : 'without'} metadata`);
+        return pacsOf({ '1.2.3.4.1': ECT, '1.2.3.4.2': CT_SMALL }).readInstance(s, se, sop, n);
+      },
+    };
+    const published: InferenceCompleted[] = [];
+    await handleStudyReceived({ models, pacs, publish: async (_k, v) => void published.push(v), logger: silent, lungflowVersion: '1' })({ key: { studyInstanceUid: '1.2.3' }, value: event() }, { topic: 't', partition: 0, offset: '0', headers: {}, attempt: 1 });
+    expect(published).toHaveLength(1);
+    expect(calls.sort()).toEqual(['instance 1.2.3.4.1 with metadata', 'instance 1.2.3.4.2 without metadata', 'series 1.2.3 1.2.3.4']);
+
+    // A single-image series (the radiograph) keeps its one instance request: a series request would add one.
+    calls.length = 0;
+    const single = event();
+    single.series = [{ ...(single.series[0] as StudyReceived['series'][number]), instances: [(single.series[0] as StudyReceived['series'][number]).instances[1] as StudyReceived['series'][number]['instances'][number]] }];
+    await handleStudyReceived({ models, pacs, publish: async () => undefined, logger: silent, lungflowVersion: '1' })({ key: { studyInstanceUid: '1.2.3' }, value: single }, { topic: 't', partition: 0, offset: '0', headers: {}, attempt: 1 });
+    expect(calls).toEqual(['instance 1.2.3.4.2 without metadata']);
+  });
+
   it('waits out a PACS outage: retries without publishing or committing, then publishes once', async () => {
     const published: InferenceCompleted[] = [];
     let outages = 2;

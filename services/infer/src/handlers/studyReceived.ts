@@ -26,6 +26,12 @@ export interface StudyReceivedDeps {
 }
 
 const INSTANCES_IN_FLIGHT = 8;
+/**
+ * Series of this many instances or more get their metadata in one WADO-RS request (a CT: one instead of one per
+ * slice); above the ceiling the answer would be one large JSON held at once, so those fall back to per instance.
+ */
+const SERIES_METADATA_MIN_INSTANCES = 2;
+const SERIES_METADATA_MAX_INSTANCES = 2000;
 
 /** Maps with at most `limit` calls pending; results keep the input order. */
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -121,11 +127,21 @@ async function analyzeStudy(event: StudyReceived, deps: StudyReceivedDeps): Prom
   const pacs = deps.pacs.forPacs?.(event.sourcePacsId) ?? deps.pacs;
   for (const series of event.series) {
     const runner = await deps.models.get(series.kind);
+    const count = series.instances.length;
+    const seriesStarted = performance.now();
+    // An instance the answer lacks (stored since, or a PACS that leaves some out) is asked for on its own below.
+    const metadata =
+      pacs.readSeriesMetadata && count >= SERIES_METADATA_MIN_INSTANCES && count <= SERIES_METADATA_MAX_INSTANCES
+        ? await pacs.readSeriesMetadata(event.studyInstanceUid, series.seriesInstanceUid)
+        : undefined;
+    // The series request's time, shared out over its instances' fetch stage.
+    const metadataShare = metadata ? (performance.now() - seriesStarted) / count : 0;
     // A few instances of a series are fetched and classified at once, so their frames share model batches while
     // memory and PACS connections stay bounded on a 500-slice CT.
     const perInstance = await mapLimit(series.instances, INSTANCES_IN_FLIGHT, async (instance) => {
-      const fetchStarted = performance.now();
-      const dicom = await pacs.readInstance(event.studyInstanceUid, series.seriesInstanceUid, instance.sopInstanceUid, instance.numberOfFrames);
+      const fetchStarted = performance.now() - metadataShare;
+      const known = metadata?.get(instance.sopInstanceUid);
+      const dicom = await pacs.readInstance(event.studyInstanceUid, series.seriesInstanceUid, instance.sopInstanceUid, instance.numberOfFrames, ...(known ? [known] : []));
       const analyseStarted = performance.now();
       deps.onStage?.('fetch', (analyseStarted - fetchStarted) / 1000);
       const frames = await analyzeInstance(dicom, runner, { ctLungs: series.kind === 'ct' });

@@ -31,6 +31,18 @@ describe('DicomWebPacsReader', () => {
     expect(instance.pixelData?.encapsulated).toBe(true);
   });
 
+  it('uses metadata it is given instead of asking again, and maps a series answer by SOP Instance UID', async () => {
+    const { client: pacs, calls } = client(new DicomWebError('DICOMWEB_HTTP_5XX', 'transcoding failed', { status: 500 }), async () => J2K);
+    const reader = new DicomWebPacsReader(pacs);
+    await reader.readInstance('1', '2', '3', 1, { '00080018': { vr: 'UI', Value: ['3'] } });
+    expect(calls).toEqual(['frames', 'instance *']);
+    const series = [{ '00080018': { vr: 'UI', Value: ['3'] } }, { '00080018': { vr: 'UI', Value: ['4'] } }, { '00100010': { vr: 'PN' } }];
+    (pacs as unknown as { retrieveSeriesMetadata: () => Promise<unknown[]> }).retrieveSeriesMetadata = async () => series;
+    const bySop = await reader.readSeriesMetadata('1', '2');
+    expect([...bySop.keys()]).toEqual(['3', '4']);
+    expect(bySop.get('4')).toBe(series[1]);
+  });
+
   it('keeps an outage an outage: an unreachable PACS is not retried as stored, the retriable error stands', async () => {
     const down = new DicomWebError('DICOMWEB_UNREACHABLE', 'connection refused');
     const { client: pacs, calls } = client(down, async () => J2K);

@@ -1,6 +1,6 @@
 import { PacsDirectory } from '@lungflow/config';
 import type { CommonSettings } from '@lungflow/config';
-import { DicomWebClient } from '@lungflow/dicomweb';
+import { DicomWebClient, type DicomJson } from '@lungflow/dicomweb';
 import type { DicomInstance } from '@lungflow/dicom';
 import { DicomWebPacsReader } from './PacsReader';
 import type { PacsReader } from './PacsReader';
@@ -26,7 +26,11 @@ export class RoutedPacsReader implements PacsReader {
   }
 
   /** Without a PACS id: the only PACS (single-PACS set-up), else an error naming the missing id. */
-  readInstance(studyUid: string, seriesUid: string, sopUid: string, numberOfFrames: number): Promise<DicomInstance> {
-    return this.directory.for('*').readInstance(studyUid, seriesUid, sopUid, numberOfFrames);
+  readInstance(studyUid: string, seriesUid: string, sopUid: string, numberOfFrames: number, metadata?: DicomJson): Promise<DicomInstance> {
+    return this.directory.for('*').readInstance(studyUid, seriesUid, sopUid, numberOfFrames, metadata);
+  }
+
+  readSeriesMetadata(studyUid: string, seriesUid: string): Promise<Map<string, DicomJson>> {
+    return (this.directory.for('*') as DicomWebPacsReader).readSeriesMetadata(studyUid, seriesUid);
   }
 }

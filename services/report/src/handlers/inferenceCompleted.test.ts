@@ -59,13 +59,13 @@ const catalog = ModelCatalog.fromCards([
   },
 ]);
 
-function harness(store: ReportPacs['storeInstances'] = async (parts) => ({ stored: parts.map(() => ({})), failed: [] }) as never) {
+function harness(store: ReportPacs['storeInstances'] = async (parts) => ({ stored: parts.map(() => ({})), failed: [] }) as never, instance: Uint8Array = SAMPLE) {
   const stored: Uint8Array[][] = [];
   const listed: Omit<WorklistEntry, 'listedAt'>[] = [];
   const published: ReportStored[] = [];
   const thumbnails: Thumbnails[] = [];
   const pacs: ReportPacs = {
-    retrieveInstance: async () => SAMPLE,
+    retrieveInstance: async () => instance,
     searchInstances: async () => [{ '00080018': { vr: 'UI', Value: [source.SOPInstanceUID] }, '00080016': { vr: 'UI', Value: [source.SOPClassUID] } }],
     storeInstances: async (parts, study) => {
       stored.push([...parts]);
@@ -107,6 +107,17 @@ describe('inference.completed handler', () => {
     expect(listed[0]).toMatchObject({ modality: 'CR', probability: 0.7, decision: { positive: true } });
     expect(published[0]).toMatchObject({ priority: 'urgent', sr: { sopInstanceUid: sr?.SOPInstanceUID }, secondaryCaptures: [{ sopInstanceUid: sc?.SOPInstanceUID }] });
     expect(published[0]?.sr.wadoRsUrl).toBe(`http://pacs.example/dicom-web/studies/${source.StudyInstanceUID}/series/${sr?.SeriesInstanceUID}/instances/${sr?.SOPInstanceUID}`);
+  });
+
+  it('draws a JPEG 2000 source from its resolution level with 768–1024 px, not from the full decode scaled down', async () => {
+    // LF-DEMO-0006: 1841 × 1955 JPEG 2000. Decoded in full and scaled to 1024 px the SC would be 964 × 1024; one
+    // level down (OpenJPEG's reduce 1) it is 921 × 978, with no resize.
+    const j2k = new Uint8Array(readFileSync(path.join(REPO, 'samples/LF-DEMO-0006.dcm')));
+    const { handler, stored } = harness(undefined, j2k);
+    await handler({ key: { studyInstanceUid: source.StudyInstanceUID }, value: event() }, context);
+    const sc = readPart10((stored[0] as Uint8Array[])[1] as Uint8Array).dataset as Record<string, unknown>;
+    expect(sc.SOPClassUID).toBe('1.2.840.10008.5.1.4.1.1.7');
+    expect([sc.Columns, sc.Rows]).toEqual([921, 978]);
   });
 
   it("puts a CT series' lung volume and CAM-based involvement in the SR and on the worklist entry", async () => {

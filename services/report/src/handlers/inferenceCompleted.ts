@@ -17,6 +17,11 @@ import { lesionsOf } from './lesionsOf';
  * SC's size drives the RGB blend, dcmjs writing and the STOW (a 2k × 2k RGB SC is 12 MB; 1k, 3 MB).
  */
 const SC_MAX_SIDE = 1024;
+/**
+ * A JPEG 2000 source is decoded at its smallest resolution level with at least this long side (each level halves
+ * it), so its SC is 768–1024 px on the longer side instead of always 1024: 4× less decoding per level skipped.
+ */
+const SC_MIN_SIDE = 768;
 
 export interface InferenceCompletedDeps {
   pacs: ReportPacs;
@@ -106,7 +111,7 @@ export function handleInferenceCompleted(deps: InferenceCompletedDeps): EventHan
     const chosen = mostSuspicious(event.results);
     const card = deps.catalog.get(chosen.model.id, chosen.model.version);
     const ref = { studyInstanceUid: event.studyInstanceUid, seriesInstanceUid: chosen.seriesInstanceUid, sopInstanceUid: chosen.sopInstanceUid, frame: chosen.frame };
-    const { dataset, image } = await renderSource(pacs, ref, card);
+    const { dataset, image } = await renderSource(pacs, ref, card, { minLongSide: SC_MIN_SIDE });
     const source: ReferencedInstance = { sopClassUid: attr.string(dataset, 'SOPClassUID') ?? '', sopInstanceUid: chosen.sopInstanceUid, seriesInstanceUid: chosen.seriesInstanceUid };
     stage('source');
     const analysed = await analysedInstances(pacs, event, source);

@@ -44,7 +44,7 @@ export async function imageRoutes(app: FastifyInstance, options: ImageRoutesOpti
     return { rows, columns, byLabel: new Map(segments.map((s) => [s.label.toLowerCase(), s.data])) };
   };
 
-  const picture = (kind: 'image' | 'heatmap', make: (item: WorklistItem) => Promise<Uint8Array | { raw: Uint8Array; width: number; height: number }>) =>
+  const picture = (kind: 'image' | 'heatmap', make: (item: WorklistItem, size: number) => Promise<Uint8Array | { raw: Uint8Array; width: number; height: number }>) =>
     app.get<{ Params: { studyInstanceUid: string }; Querystring: { size?: number } }>(
       `/api/v1/studies/:studyInstanceUid/${kind}.png`,
       {
@@ -68,7 +68,7 @@ export async function imageRoutes(app: FastifyInstance, options: ImageRoutesOpti
         const key = `${kind}:${item.studyInstanceUid}:${item.reportedAt}:${size}`;
         let png = cache.get(key);
         if (!png) {
-          const made = await make(item);
+          const made = await make(item, size);
           const input = made instanceof Uint8Array ? sharp(made) : sharp(made.raw, { raw: { width: made.width, height: made.height, channels: 1 } });
           png = await input.resize(size, size, { fit: 'inside', withoutEnlargement: true }).png().toBuffer();
           remember(key, png);
@@ -78,7 +78,7 @@ export async function imageRoutes(app: FastifyInstance, options: ImageRoutesOpti
       },
     );
 
-  picture('image', async (item) => {
+  picture('image', async (item, size) => {
     const card = (() => {
       try {
         return catalog.get(item.model.id, item.model.version);
@@ -86,7 +86,8 @@ export async function imageRoutes(app: FastifyInstance, options: ImageRoutesOpti
         return undefined;
       }
     })();
-    const { image } = await renderSource(pacs, { studyInstanceUid: item.studyInstanceUid, ...item.source }, card);
+    // The PNG is `size` px on its longer side at most: a J2K source decodes at the level that still has them.
+    const { image } = await renderSource(pacs, { studyInstanceUid: item.studyInstanceUid, ...item.source }, card, { minLongSide: size });
     return { raw: image.data, width: image.width, height: image.height };
   });
   picture('heatmap', (item) => pacs.retrieveRendered(item.sc.studyInstanceUid, item.sc.seriesInstanceUid, item.sc.sopInstanceUid, { accept: 'image/png' }));

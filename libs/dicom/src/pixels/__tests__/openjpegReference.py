@@ -1,8 +1,9 @@
 """Decodes a JPEG 2000 codestream with the system's OpenJPEG (libopenjp2.so.7) through ctypes.
 
 A reference decoder for the JPEG 2000 test: dcmtk has no JPEG 2000 codec, and this build of OpenJPEG is not the
-WebAssembly one LungFlow uses. Usage: openjpegReference.py <codestream.j2k> <out.raw>; writes component 0 as
-little-endian int32 to out.raw and prints {"width", "height", "precision", "signed", "components"} as JSON.
+WebAssembly one LungFlow uses. Usage: openjpegReference.py <codestream.j2k> <out.raw> [reduce]; writes component 0
+as little-endian int32 to out.raw and prints {"width", "height", "precision", "signed", "components"} as JSON.
+`reduce` (default 0) discards that many resolution levels (opj_dparameters_t.cp_reduce, its first member).
 """
 import ctypes
 import json
@@ -23,7 +24,7 @@ class Image(ctypes.Structure):
         ("icc_profile_buf", ctypes.c_void_p), ("icc_profile_len", ctypes.c_uint32)]
 
 
-def main(codestream: str, out: str) -> None:
+def main(codestream: str, out: str, reduce: int = 0) -> None:
     lib = ctypes.CDLL("libopenjp2.so.7")
     lib.opj_create_decompress.restype = ctypes.c_void_p
     lib.opj_stream_create_default_file_stream.restype = ctypes.c_void_p
@@ -41,6 +42,7 @@ def main(codestream: str, out: str) -> None:
 
     parameters = ctypes.create_string_buffer(1 << 16)  # larger than opj_dparameters_t
     lib.opj_set_default_decoder_parameters(parameters)
+    ctypes.c_uint32.from_buffer(parameters, 0).value = reduce
     codec = lib.opj_create_decompress(OPJ_CODEC_J2K)
     stream = lib.opj_stream_create_default_file_stream(codestream.encode(), 1)
     image = ctypes.POINTER(Image)()
@@ -62,4 +64,4 @@ def main(codestream: str, out: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    main(sys.argv[1], sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 0)

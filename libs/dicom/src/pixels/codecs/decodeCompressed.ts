@@ -24,12 +24,20 @@ export interface FrameGeometry {
   bitsAllocated: 8 | 16;
 }
 
+export interface DecodeCompressedOptions {
+  /**
+   * JPEG 2000 only: discard this many resolution levels (each halves both sides), with the size the frame has
+   * then (jpeg2000LevelSize); other syntaxes ignore it and decode in full.
+   */
+  jpeg2000Reduce?: { levels: number; width: number; height: number };
+}
+
 /**
  * Decodes one compressed frame with the codec for its transfer syntax: libjpeg-turbo (JPEG baseline and 8-bit
  * extended), jpeg-lossless-decoder-js (JPEG lossless, processes 14 and 14 SV1), CharLS (JPEG-LS), OpenJPEG
  * (JPEG 2000) and LungFlow's own RLE decoder. Callers check DECODABLE_TRANSFER_SYNTAXES first.
  */
-export async function decodeCompressed(transferSyntaxUid: string, encoded: Uint8Array, geometry: FrameGeometry): Promise<CodecOutput> {
+export async function decodeCompressed(transferSyntaxUid: string, encoded: Uint8Array, geometry: FrameGeometry, options: DecodeCompressedOptions = {}): Promise<CodecOutput> {
   switch (transferSyntaxUid) {
     case TRANSFER_SYNTAX.rle:
       return decodeRle(encoded, geometry);
@@ -46,6 +54,12 @@ export async function decodeCompressed(transferSyntaxUid: string, encoded: Uint8
     }
     case TRANSFER_SYNTAX.jpeg2000Lossless:
     case TRANSFER_SYNTAX.jpeg2000: {
+      const reduce = options.jpeg2000Reduce;
+      if (reduce !== undefined && reduce.levels > 0) {
+        const { info, bytes } = await wasmCodecs.jpeg2000(encoded, reduce.levels);
+        // OpenJPEG's frame info keeps the full size; what it wrote is the reduced level.
+        return { ...fromWasm({ ...info, width: reduce.width, height: reduce.height }, bytes), signed: info.isSigned === true };
+      }
       const { info, bytes } = await wasmCodecs.jpeg2000(encoded);
       return { ...fromWasm(info, bytes), signed: info.isSigned === true };
     }

@@ -15,6 +15,8 @@ export interface WasmDecoder {
   getEncodedBuffer(length: number): Uint8Array;
   getDecodedBuffer(): Uint8Array;
   decode(): void;
+  /** OpenJPEG only: decode `decodeLevel` resolution levels down (0: full), `decodeLayer` quality layers (0: all). */
+  decodeSubResolution?(decodeLevel: number, decodeLayer: number): void;
   getFrameInfo(): WasmFrameInfo;
   delete(): void;
 }
@@ -43,16 +45,22 @@ function load(name: string, factory: Factory): Promise<WasmModule> {
 
 /**
  * Runs one decode on a fresh decoder and returns a copy of its output: the WASM heap is reused by the next call
- * and the decoder is freed here, whatever happens.
+ * and the decoder is freed here, whatever happens. `reduce` > 0 (OpenJPEG only) decodes that many resolution
+ * levels down; the frame info still gives the full size then, so the caller works out the size it got.
  */
-async function decodeWith(name: string, factory: Factory, ctor: keyof WasmModule, encoded: Uint8Array) {
+async function decodeWith(name: string, factory: Factory, ctor: keyof WasmModule, encoded: Uint8Array, reduce = 0) {
   const module = await load(name, factory);
   const Decoder = module[ctor];
   if (Decoder === undefined) throw new Error(`${name} has no ${ctor}`);
   const decoder = new Decoder();
   try {
     decoder.getEncodedBuffer(encoded.length).set(encoded);
-    decoder.decode();
+    if (reduce > 0) {
+      if (decoder.decodeSubResolution === undefined) throw new Error(`${name} cannot decode a lower resolution`);
+      decoder.decodeSubResolution(reduce, 0);
+    } else {
+      decoder.decode();
+    }
     const info = decoder.getFrameInfo();
     const decoded = decoder.getDecodedBuffer();
     const bytes = new Uint8Array(decoded.length);
@@ -64,7 +72,7 @@ async function decodeWith(name: string, factory: Factory, ctor: keyof WasmModule
 }
 
 export const wasmCodecs = {
-  jpeg2000: (encoded: Uint8Array) => decodeWith('openjpeg', openjpegFactory as Factory, 'J2KDecoder', encoded),
+  jpeg2000: (encoded: Uint8Array, reduce = 0) => decodeWith('openjpeg', openjpegFactory as Factory, 'J2KDecoder', encoded, reduce),
   jpegLs: (encoded: Uint8Array) => decodeWith('charls', charlsFactory as Factory, 'JpegLSDecoder', encoded),
   jpegBaseline: (encoded: Uint8Array) => decodeWith('libjpeg-turbo', libjpegTurboFactory as Factory, 'JPEGDecoder', encoded),
 };

@@ -49,26 +49,35 @@ export function cellPixels(seg: Pick<CtLungSegmentation, 'factor' | 'sourceWidth
   return Math.min(seg.factor, seg.sourceWidth - x * seg.factor) * Math.min(seg.factor, seg.sourceHeight - y * seg.factor);
 }
 
-/** Block means of the slice on the grid (rule 1). */
+/**
+ * Block means of the slice on the grid (rule 1). Each cell's sum adds its pixels in raster order, as a plain
+ * per-pixel loop would, so the means do not depend on how the loop is written; the pixel counts follow from the
+ * geometry (cellPixels) instead of being counted.
+ */
 function gridOf(hu: Float32Array, width: number, height: number): { factor: number; width: number; height: number; hu: Float32Array; pixels: Uint32Array } {
   const factor = Math.max(1, Math.ceil(Math.max(width, height) / CT_LUNG_RULES.maxGridSize));
   const gw = Math.ceil(width / factor);
   const gh = Math.ceil(height / factor);
   const sum = new Float64Array(gw * gh);
   const pixels = new Uint32Array(gw * gh);
-  const column = new Int32Array(width);
-  for (let x = 0; x < width; x += 1) column[x] = Math.floor(x / factor);
   for (let y = 0; y < height; y += 1) {
     const rowBase = Math.floor(y / factor) * gw;
-    const source = y * width;
-    for (let x = 0; x < width; x += 1) {
-      const cell = rowBase + (column[x] as number);
-      sum[cell] += hu[source + x] as number;
-      pixels[cell] += 1;
+    let at = y * width;
+    for (let cx = 0; cx < gw; cx += 1) {
+      const end = Math.min(at + factor, (y + 1) * width);
+      let acc = sum[rowBase + cx] as number;
+      for (; at < end; at += 1) acc += hu[at] as number;
+      sum[rowBase + cx] = acc;
     }
   }
   const mean = new Float32Array(gw * gh);
-  for (let i = 0; i < mean.length; i += 1) mean[i] = (sum[i] as number) / (pixels[i] as number);
+  for (let cy = 0, i = 0; cy < gh; cy += 1) {
+    const rows = Math.min(factor, height - cy * factor);
+    for (let cx = 0; cx < gw; cx += 1, i += 1) {
+      pixels[i] = Math.min(factor, width - cx * factor) * rows;
+      mean[i] = (sum[i] as number) / (pixels[i] as number);
+    }
+  }
   return { factor, width: gw, height: gh, hu: mean, pixels };
 }
 
@@ -79,6 +88,7 @@ function gridOf(hu: Float32Array, width: number, height: number): { factor: numb
 function labelComponents(mask: Uint8Array, width: number, height: number, labels: Int32Array, queue: Int32Array): number {
   labels.fill(0);
   let count = 0;
+  const last = (height - 1) * width;
   for (let start = 0; start < mask.length; start += 1) {
     if (!mask[start] || labels[start]) continue;
     count += 1;
@@ -89,12 +99,11 @@ function labelComponents(mask: Uint8Array, width: number, height: number, labels
     while (head < tail) {
       const i = queue[head++] as number;
       const x = i % width;
-      const y = (i - x) / width;
-      // Left, right, up, down.
+      // Left, right, up, down (row tests on the index: no division per cell).
       if (x > 0 && mask[i - 1] && !labels[i - 1]) { labels[i - 1] = count; queue[tail++] = i - 1; }
       if (x < width - 1 && mask[i + 1] && !labels[i + 1]) { labels[i + 1] = count; queue[tail++] = i + 1; }
-      if (y > 0 && mask[i - width] && !labels[i - width]) { labels[i - width] = count; queue[tail++] = i - width; }
-      if (y < height - 1 && mask[i + width] && !labels[i + width]) { labels[i + width] = count; queue[tail++] = i + width; }
+      if (i >= width && mask[i - width] && !labels[i - width]) { labels[i - width] = count; queue[tail++] = i - width; }
+      if (i < last && mask[i + width] && !labels[i + width]) { labels[i + width] = count; queue[tail++] = i + width; }
     }
   }
   return count;
@@ -105,17 +114,27 @@ function componentStats(labels: Int32Array, count: number, width: number, height
   const size = new Float64Array(count + 1);
   const huSum = new Float64Array(count + 1);
   const border = new Uint8Array(count + 1);
-  for (let y = 0, i = 0; y < height; y += 1) {
-    const edgeRow = y === 0 || y === height - 1;
-    for (let x = 0; x < width; x += 1, i += 1) {
+  for (let i = 0; i < labels.length; i += 1) {
+    const c = labels[i] as number;
+    if (c) size[c] += pixels[i] as number;
+  }
+  if (hu) {
+    for (let i = 0; i < labels.length; i += 1) {
       const c = labels[i] as number;
-      if (!c) continue;
-      const n = pixels[i] as number;
-      size[c] += n;
-      if (hu) huSum[c] += (hu[i] as number) * n;
-      if (edgeRow || x === 0 || x === width - 1) border[c] = 1;
+      if (c) huSum[c] += (hu[i] as number) * (pixels[i] as number);
     }
   }
+  // Only the edge cells can touch the border: the first and last rows, then the first and last column.
+  const lastRow = (height - 1) * width;
+  for (let x = 0; x < width; x += 1) {
+    border[labels[x] as number] = 1;
+    border[labels[lastRow + x] as number] = 1;
+  }
+  for (let i = width; i < lastRow; i += width) {
+    border[labels[i] as number] = 1;
+    border[labels[i + width - 1] as number] = 1;
+  }
+  border[0] = 0; // label 0 is no component
   return { size, huSum, border };
 }
 
