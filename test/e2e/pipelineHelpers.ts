@@ -3,8 +3,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { randomUUID } from 'node:crypto';
+import { TOPICS, decodeMessage, reportStored, type ReportStored } from '@lungflow/contracts';
 import { readPart10, wrapImageAsDicom, type WrapImageOptions } from '@lungflow/dicom';
 import { DicomWebClient, firstString } from '@lungflow/dicomweb';
+import { createKafka } from '@lungflow/kafka';
+import { createRedis } from '@lungflow/redis';
 import { newUid, rewriteDicom, sharedDicom } from '../helpers/dicomFixtures';
 import { REPO_ROOT, sharedDataDir } from '../helpers/paths';
 import { stackSettings } from '../helpers/stackSettings';
@@ -138,4 +142,63 @@ export async function stackIsUp(): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * Every `report.stored` the stack's report service publishes for one study, read from the topic's beginning by a
+ * throw-away consumer group: how a test knows report has finished a pass over the study (its SR/SC write included).
+ */
+export function reportStoredOf(studyUid: string): { atLeast: (count: number, timeoutMs: number) => Promise<void>; events: () => ReportStored[]; stop: () => Promise<void> } {
+  const kafka = createKafka({ brokers: stackSettings().kafkaBrokers, clientId: 'lungflow-e2e' });
+  const consumer = kafka.consumer({ groupId: `e2e-report-stored-${randomUUID()}` });
+  const seen: ReportStored[] = [];
+  const started = (async () => {
+    await consumer.connect();
+    await consumer.subscribe({ topic: TOPICS.reportStored.name, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        const { value } = decodeMessage(reportStored, message.key, message.value);
+        if (value.studyInstanceUid === studyUid) seen.push(value);
+      },
+    });
+  })();
+  return {
+    events: () => [...seen],
+    atLeast: async (count, timeoutMs) => {
+      await started;
+      const deadline = Date.now() + timeoutMs;
+      while (seen.length < count) {
+        if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${count} report.stored of ${studyUid}; saw ${seen.length}`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    },
+    stop: async () => {
+      await started.catch(() => undefined);
+      await consumer.disconnect();
+    },
+  };
+}
+
+/**
+ * Deletes what ingest and infer remember of one study in the stack's Redis (ingest's state and published records,
+ * infer's done records; both expire on their own after INGEST_PUBLISHED_TTL_MS / INFER_DONE_TTL_MS), so that the
+ * next store of the study runs through the whole pipeline again. Returns how many keys each service lost.
+ */
+export async function forgetStudy(studyUid: string): Promise<{ ingest: number; infer: number }> {
+  const redis = createRedis(stackSettings().redisUrl, { name: 'e2e-forget' });
+  const prefixes = { ingest: process.env.INGEST_REDIS_PREFIX ?? 'lungflow:ingest:', infer: process.env.INFER_REDIS_PREFIX ?? 'lungflow:infer:' };
+  const removed = { ingest: 0, infer: 0 };
+  try {
+    for (const [service, prefix] of Object.entries(prefixes) as Array<[keyof typeof removed, string]>) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*${studyUid}*`, 'COUNT', 1000);
+        cursor = next;
+        if (keys.length > 0) removed[service] += await redis.del(...keys);
+      } while (cursor !== '0');
+    }
+  } finally {
+    redis.disconnect();
+  }
+  return removed;
 }

@@ -1,5 +1,5 @@
 import type { Consumer, ConsumerConfig, ConsumerRunConfig, EachMessagePayload, Kafka } from 'kafkajs';
-import { KafkaJSConnectionError, KafkaJSNonRetriableError, KafkaJSProtocolError } from 'kafkajs';
+import { KafkaJSConnectionError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } from 'kafkajs';
 import { encodeMessage, studyReceived } from '@lungflow/contracts';
 import type { LungFlowError } from '@lungflow/errors';
 import { studyReceivedFixture } from '../../../test/helpers/studyReceivedFixture';
@@ -23,6 +23,7 @@ class FakeConsumer {
   constructor(
     readonly config: ConsumerConfig,
     private readonly connectError?: Error,
+    private readonly joinError?: Error,
   ) {}
 
   on(name: string, listener: (event: unknown) => void): () => void {
@@ -46,6 +47,8 @@ class FakeConsumer {
   async run(config: ConsumerRunConfig): Promise<void> {
     this.calls.push('run');
     this.runConfig = config;
+    // kafkajs joins the group inside run(); when the join fails it emits CRASH and run() still resolves.
+    if (this.joinError) return this.crash(this.joinError);
     setImmediate(() => this.emit(EVENTS.GROUP_JOIN, { groupId: this.config.groupId }));
   }
 
@@ -63,11 +66,11 @@ class FakeConsumer {
   }
 }
 
-function fakeKafka(connectErrors: Array<Error | undefined> = []): { kafka: Kafka; consumers: FakeConsumer[] } {
+function fakeKafka(connectErrors: Array<Error | undefined> = [], joinErrors: Array<Error | undefined> = []): { kafka: Kafka; consumers: FakeConsumer[] } {
   const consumers: FakeConsumer[] = [];
   const kafka = {
     consumer: (config: ConsumerConfig) => {
-      const consumer = new FakeConsumer(config, connectErrors[consumers.length]);
+      const consumer = new FakeConsumer(config, connectErrors[consumers.length], joinErrors[consumers.length]);
       consumers.push(consumer);
       return consumer as unknown as Consumer;
     },
@@ -147,6 +150,21 @@ describe('ConsumerRunner after kafkajs stopped its consumer for good (issue 16)'
     consumers[0]!.crash(UNKNOWN_MEMBER);
     await until(() => r.state === 'running' && consumers.length === 4);
     expect(consumers.map((c) => c.calls[0])).toEqual(['connect', 'connect', 'connect', 'connect']);
+    await r.stop();
+  });
+
+  it('tries again when the recreated consumer\'s join fails inside run() (a broker still starting), never stays up consuming nothing', async () => {
+    // Seen on the local stack after `stack.sh down kafka` / `up kafka`: the rejoin's join crashed with
+    // KafkaJSNumberOfRetriesExceeded inside run(), the crash was taken for the one already being handled, and infer
+    // and report stayed "joining" for good (no log line, liveness still true).
+    const retriesExceeded = new KafkaJSNumberOfRetriesExceeded(new KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:9092'), { retryCount: 5, retryTime: 1000 });
+    const { kafka, consumers } = fakeKafka([], [undefined, retriesExceeded]);
+    const r = runner(kafka);
+    await r.start();
+    await until(() => r.state === 'running');
+    consumers[0]!.crash(UNKNOWN_MEMBER);
+    await until(() => r.state === 'running' && consumers.length === 3);
+    expect(consumers[1]!.calls).toEqual(['connect', 'subscribe lungflow.study.received.v1', 'run', 'disconnect']);
     await r.stop();
   });
 

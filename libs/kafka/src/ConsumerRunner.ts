@@ -74,6 +74,11 @@ export class ConsumerRunner<C extends Contract> implements SupervisedConsumer {
   private joinedAt = 0;
   private rejoinAttempts = 0;
   private rejoining: Promise<void> | undefined;
+  /**
+   * A crash of the consumer a rejoin is starting. kafkajs reports a failed join from inside `consumer.run()`: it
+   * emits CRASH and then `run()` resolves as if all were well, so the rejoin must look here before it counts as done.
+   */
+  private crashedDuringRejoin: LungFlowError | undefined;
   readonly topic: string;
   readonly groupId: string;
 
@@ -134,7 +139,9 @@ export class ConsumerRunner<C extends Contract> implements SupervisedConsumer {
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       if (this.consumer !== consumer || this.currentState === 'stopped' || this.currentState === 'failed') return;
-      void this.rejoin(kafkaError(`consumer ${this.options.groupId}`, payload.error, { topic: this.topic }));
+      const cause = kafkaError(`consumer ${this.options.groupId}`, payload.error, { topic: this.topic });
+      if (this.rejoining) this.crashedDuringRejoin = cause;
+      else void this.rejoin(cause);
     });
     return consumer;
   }
@@ -161,8 +168,10 @@ export class ConsumerRunner<C extends Contract> implements SupervisedConsumer {
       await old.disconnect().catch(() => undefined); // kafkajs disconnected it already; this only makes sure
       this.generation = new AbortController();
       this.consumer = this.createConsumer();
+      this.crashedDuringRejoin = undefined;
       try {
         await this.run(this.consumer, this.generation.signal);
+        if (this.crashedDuringRejoin) throw this.crashedDuringRejoin;
         if (this.currentState === 'rejoining') this.currentState = 'starting'; // running once the group is joined
         return;
       } catch (error) {
