@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from '../helpers/chromium';
 import sharp from 'sharp';
 import { auditEvent, TOPICS } from '@lungflow/contracts';
 import { readPart10, unpackBits } from '@lungflow/dicom';
@@ -115,7 +116,6 @@ async function drawnMask(page: Page): Promise<number[]> {
 
 describe('reviewing studies in Chromium', () => {
   let browser: BrowserContext;
-  let userDataDir: string;
   let replica: ReportService;
   let url: string;
   let studies: E2eStudy[];
@@ -160,20 +160,15 @@ describe('reviewing studies in Chromium', () => {
     for (const study of studies) await pacs().storeInstances(study.instances, study.studyUid);
     for (const study of studies) await waitUntil(`${study.label} on the worklist`, Date.now() + 150_000, () => worklistHas(study));
 
-    userDataDir = mkdtempSync(join(tmpdir(), 'lungflow-chromium-'));
-    browser = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
+    browser = await launchChromium({
       viewport: { width: 1400, height: 1100 },
       httpCredentials: { username: REVIEWER.username, password: REVIEWER.password },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
   });
 
   afterAll(async () => {
     await browser?.close();
     await replica?.stop();
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
     rmSync(workDir, { recursive: true, force: true });
   });
 

@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
+import { launchChromium } from '../helpers/chromium';
 import { createLogger } from '@lungflow/logging';
 import { build, type ReportService } from '../../services/report/src/app';
 import { loadReportConfig } from '../../services/report/src/config';
@@ -25,7 +23,6 @@ const TOKEN = `tok-${randomUUID()}`;
 
 describe('the page signs in with a session cookie, never a token in a URL', () => {
   let browser: BrowserContext;
-  let userDataDir: string;
   let replica: ReportService;
   let url: string;
   let study: E2eStudy;
@@ -56,18 +53,12 @@ describe('the page signs in with a session cookie, never a token in a URL', () =
       const { items } = (await (await fetch(`${reportUrl()}/api/v1/worklist`)).json()) as { items: Array<{ studyInstanceUid: string }> };
       return items.some((item) => item.studyInstanceUid === study.studyUid) ? true : undefined;
     });
-    userDataDir = mkdtempSync(join(tmpdir(), 'lungflow-chromium-'));
-    browser = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
     await browser?.close();
     await replica?.stop();
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
   });
 
   it('loads the list, the pictures and the live stream on the cookie; no URL and no log line holds the token', async () => {

@@ -1,7 +1,7 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from '../helpers/chromium';
 import { hasSharedData, REPO_ROOT } from '../helpers/paths';
 import { pacs, reportUrl, stackIsUp, waitUntil, wrappedStudy, type E2eStudy } from '../e2e/pipelineHelpers';
 
@@ -34,7 +34,6 @@ async function imageLoaded(page: Page, selector: string): Promise<boolean> {
 
 describe('the worklist page in Chromium', () => {
   let browser: BrowserContext;
-  let userDataDir: string;
   let first: E2eStudy;
   let second: E2eStudy;
 
@@ -46,19 +45,13 @@ describe('the worklist page in Chromium', () => {
     second = await wrappedStudy('browser-normal', 'cxr/rsna_normal/images/01027bc3-dc40-4165-a6c3-d6be2cb7ca34.png', 'DX');
     await pacs().storeInstances(first.instances, first.studyUid);
     await waitListed(first);
-    userDataDir = mkdtempSync(join(tmpdir(), 'lungflow-chromium-'));
-    // A fresh profile (--user-data-dir, which playwright takes as this argument) for every run.
-    browser = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
+    browser = await launchChromium({
       viewport: { width: 1400, height: 1000 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
   });
 
   afterAll(async () => {
     await browser?.close();
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
   });
 
   it('shows real studies in priority order, updates live, and opens a study with its heatmap', async () => {

@@ -1,7 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
+import { launchChromium } from '../helpers/chromium';
 import { hasSharedData } from '../helpers/paths';
 import { pacs, reportUrl, stackIsUp, waitUntil, wrappedStudy, type E2eStudy } from '../e2e/pipelineHelpers';
 
@@ -16,7 +14,6 @@ const HOSTILE = `<img src=x onerror="window.__lungflowXss='img'"><script>window.
 
 describe('DICOM strings in the worklist page', () => {
   let browser: BrowserContext;
-  let userDataDir: string;
   let study: E2eStudy;
 
   beforeAll(async () => {
@@ -31,17 +28,11 @@ describe('DICOM strings in the worklist page', () => {
       const { items } = (await (await fetch(`${reportUrl()}/api/v1/worklist`)).json()) as { items: Array<{ studyInstanceUid: string }> };
       return items.some((item) => item.studyInstanceUid === study.studyUid) ? true : undefined;
     });
-    userDataDir = mkdtempSync(join(tmpdir(), 'lungflow-chromium-'));
-    browser = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
     await browser?.close();
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
   });
 
   it('never runs or renders them as HTML, in the list or the study view', async () => {
