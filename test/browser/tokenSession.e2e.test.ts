@@ -71,6 +71,8 @@ describe('the page signs in with a session cookie, never a token in a URL', () =
     await page.goto(`${url}/#access_token=${encodeURIComponent(TOKEN)}`);
     await page.waitForSelector(`tr[data-study="${study.studyUid}"]`, { timeout: 60_000 });
     await page.waitForFunction(() => document.querySelector('#live')?.textContent?.includes('live'), undefined, { timeout: 30_000 });
+    // Row pictures load lazily, and a normal study sorts low on a long worklist: bring the row on screen first.
+    await page.locator(`tr[data-study="${study.studyUid}"]`).scrollIntoViewIfNeeded();
     await page.waitForFunction((uid) => {
       const img = document.querySelector<HTMLImageElement>(`tr[data-study="${uid}"] img.heatmap`);
       return !!img && img.complete && img.naturalWidth > 0;

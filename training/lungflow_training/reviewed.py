@@ -20,6 +20,8 @@ import hashlib
 import io
 import json
 import os
+import sys
+import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
@@ -125,8 +127,16 @@ def export_reviewed(pacs: DicomWeb, out: Path) -> pd.DataFrame:
             continue
         evidence = sr.CurrentRequestedProcedureEvidenceSequence
         image_sop = review["image"][1]
-        image = pacs.instance(study, _series_of(evidence, image_sop), image_sop)
-        seg = pacs.instance(study, _series_of(evidence, review["seg"]), review["seg"])
+        try:
+            image = pacs.instance(study, _series_of(evidence, image_sop), image_sop)
+            seg = pacs.instance(study, _series_of(evidence, review["seg"]), review["seg"])
+        except urllib.error.HTTPError as error:
+            # A PACS may have deleted the image or the SEG since the review (retention, a correction): that case
+            # cannot be trained on, and it must not cost the export every other case.
+            if error.code != 404:
+                raise
+            print(f"skipped study {study}: its review SR names an instance the PACS no longer has ({error.url})", file=sys.stderr)
+            continue
         mask = seg.pixel_array.astype(np.uint8).reshape(int(seg.Rows), int(seg.Columns))
         folder = out / study
         folder.mkdir(parents=True, exist_ok=True)
