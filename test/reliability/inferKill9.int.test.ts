@@ -5,6 +5,7 @@ import { TOPICS, decodeMessage, encodeMessage, inferenceCompleted, studyReceived
 import { attr, readPart10 } from '@lungflow/dicom';
 import { DicomWebClient } from '@lungflow/dicomweb';
 import { readRetained } from '@lungflow/kafka';
+import { createRedis } from '@lungflow/redis';
 import { chestCtStudy } from '../ingest/fixtures';
 import { freePort } from '../helpers/dcmtk';
 import { testKafka } from '../helpers/kafka';
@@ -18,7 +19,8 @@ import { stackSettings } from '../helpers/stackSettings';
  * killed with SIGKILL in the middle of a study (its PACS reads slowed down by a proxy so that the kill lands inside
  * the analysis), and a second process of the same deployment (same consumer group and Redis prefix) must publish
  * exactly one inference.completed for it. Real Orthanc, Kafka and Redis of deploy/local; the real topics, read from
- * their current end only.
+ * their current end only. The stack's own infer (group lungflow-infer) reads the same topic: it is told beforehand,
+ * through its de-dup key, that this study is done, so every inference.completed counted here is this deployment's.
  */
 jest.setTimeout(240_000);
 
@@ -118,9 +120,16 @@ describe('infer killed with SIGKILL in the middle of a study (issue 16 item 11)'
     const receivedEnd = await admin.fetchTopicOffsets(received);
     await admin.setOffsets({ groupId: group, topic: received, partitions: receivedEnd.map((p) => ({ partition: p.partition, offset: p.high })) });
     const completedFrom = new Map((await admin.fetchTopicOffsets(TOPICS.inferenceCompleted.name)).map((p) => [p.partition, BigInt(p.high)]));
+    // Seen in CI: the stack's infer analysed the study at full speed and its result was counted as the killed one's.
+    const redis = createRedis(stack.redisUrl, { name: 'infer-kill9-test' });
+    try {
+      await redis.set(`lungflow:infer:done:${event.studyInstanceUid}:${event.studyVersion}:${event.contentHash}`, 'done', 'PX', 600_000);
+    } finally {
+      redis.disconnect();
+    }
 
     proxy = new PacsProxy(0, stack.orthancHttpPort, 'slow');
-    proxy.latencyMs = 400; // each 64 KiB chunk of each slice: the study takes tens of seconds to read
+    proxy.latencyMs = 1_500; // each 64 KiB chunk of each slice: a 512 KiB slice takes over 10 s to read
     proxy.recordRequests = true;
     await proxy.start();
     const base = {
@@ -142,10 +151,13 @@ describe('infer killed with SIGKILL in the middle of a study (issue 16 item 11)'
     const message = encodeMessage(studyReceived, { studyInstanceUid: event.studyInstanceUid }, event);
     await producer.send({ topic: received, messages: [message] });
     await producer.disconnect();
-    // Inside the analysis: the PACS reads are under way (slowed), nothing published, nothing committed.
-    await new Promise((resolve) => setTimeout(resolve, 8_000));
+    // Inside the analysis: kill once the process is reading this study through the slowed PACS (a fixed wait was
+    // too long on a quiet machine: the study finished before the kill), with nothing published or committed yet.
+    const reading = () => proxy!.requests.some((line) => line.includes(`/studies/${event.studyInstanceUid}/`));
+    for (const until = Date.now() + 120_000; !reading() && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(reading()).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
     expect(await completedFor(event.studyInstanceUid, completedFrom)).toBe(0);
-    expect(proxy.requests.some((line) => line.includes(`/studies/${event.studyInstanceUid}/`))).toBe(true); // it was reading this study
     await kill9(first);
     expect(first.child.signalCode).toBe('SIGKILL');
     expect(first.output()).not.toContain('"inference completed"');
