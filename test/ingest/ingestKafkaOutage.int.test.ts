@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { studyReceived } from '@lungflow/contracts';
+import { stackIsUp, waitUntil } from '../e2e/pipelineHelpers';
 import { waitForMessages } from '../helpers/kafka';
 import { REPO_ROOT } from '../helpers/paths';
 import { about, events, kafka, logOf, newWorld, pacs, publishedVersions, startIngest, stopAll, until } from './harness';
@@ -86,12 +87,7 @@ describe('ingest on the real stack: Kafka unreachable', () => {
     expect((await service.app.inject('/readyz')).statusCode).toBe(200);
     // The stack's own services (ingest, infer, report of deploy/local) lived through the same outage: each must be
     // ready again, its consumers back in their groups (seen in CI: a later test found the stack not ready).
-    const stackReady = async () => {
-      const ready = await run('bash', [join(REPO_ROOT, 'deploy/local/stack.sh'), 'check'], { cwd: REPO_ROOT, env: process.env }).then(() => true, () => false);
-      if (!ready) await new Promise((resolve) => setTimeout(resolve, 2_000));
-      return ready;
-    };
-    await until(stackReady, 180_000, "the stack's services to be ready again after the broker came back");
+    await waitUntil("the stack's services to be ready again after the broker came back", Date.now() + 180_000, async () => ((await stackIsUp()) ? true : undefined), 2_000);
     console.error(`kafka outage: the stack's services ready again ${((Date.now() - stoppedAt - outageMs) / 1000).toFixed(1)} s after the broker was up`);
   });
 });

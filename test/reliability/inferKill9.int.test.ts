@@ -6,6 +6,8 @@ import { attr, readPart10 } from '@lungflow/dicom';
 import { DicomWebClient } from '@lungflow/dicomweb';
 import { readRetained } from '@lungflow/kafka';
 import { createRedis } from '@lungflow/redis';
+import { inferSettings } from '../../services/infer/src/config';
+import { doneKeyOf } from '../../services/infer/src/handlers/studyReceived';
 import { chestCtStudy } from '../ingest/fixtures';
 import { freePort } from '../helpers/dcmtk';
 import { testKafka } from '../helpers/kafka';
@@ -123,7 +125,7 @@ describe('infer killed with SIGKILL in the middle of a study (issue 16 item 11)'
     // Seen in CI: the stack's infer analysed the study at full speed and its result was counted as the killed one's.
     const redis = createRedis(stack.redisUrl, { name: 'infer-kill9-test' });
     try {
-      await redis.set(`lungflow:infer:done:${event.studyInstanceUid}:${event.studyVersion}:${event.contentHash}`, 'done', 'PX', 600_000);
+      await redis.set(doneKeyOf(inferSettings.shape.INFER_REDIS_PREFIX.parse(undefined), event), 'done', 'PX', 600_000); // the stack's infer: default prefix
     } finally {
       redis.disconnect();
     }
@@ -151,8 +153,8 @@ describe('infer killed with SIGKILL in the middle of a study (issue 16 item 11)'
     const message = encodeMessage(studyReceived, { studyInstanceUid: event.studyInstanceUid }, event);
     await producer.send({ topic: received, messages: [message] });
     await producer.disconnect();
-    // Inside the analysis: kill once the process is reading this study through the slowed PACS (a fixed wait was
-    // too long on a quiet machine: the study finished before the kill), with nothing published or committed yet.
+    // Inside the analysis: kill once the process is reading this study through the slowed PACS (not after a fixed
+    // wait, whose fit depends on the machine's speed), with nothing published or committed yet.
     const reading = () => proxy!.requests.some((line) => line.includes(`/studies/${event.studyInstanceUid}/`));
     for (const until = Date.now() + 120_000; !reading() && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 100));
     expect(reading()).toBe(true);

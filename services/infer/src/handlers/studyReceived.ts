@@ -73,6 +73,11 @@ function eventDecision(decision: Decision): InstanceResult['decision'] {
   };
 }
 
+/** The Redis key that marks one study version (and content) analysed: redeliveries of it are skipped. */
+export function doneKeyOf(prefix: string, event: Pick<StudyReceived, 'studyInstanceUid' | 'studyVersion' | 'contentHash'>): string {
+  return `${prefix}done:${event.studyInstanceUid}:${event.studyVersion}:${event.contentHash}`;
+}
+
 /**
  * `study.received` → `inference.completed`. Each in-scope series goes to the model its kind names (ingest decided
  * cxr or ct); each instance's frames are fetched uncompressed over WADO-RS and go through the same pipeline as
@@ -87,7 +92,7 @@ function eventDecision(decision: Decision): InstanceResult['decision'] {
 export function handleStudyReceived(deps: StudyReceivedDeps): EventHandler<typeof studyReceived> {
   const now = deps.now ?? (() => new Date());
   return async ({ value: event }) => {
-    const doneKey = deps.done ? `${deps.done.prefix}done:${event.studyInstanceUid}:${event.studyVersion}:${event.contentHash}` : undefined;
+    const doneKey = deps.done ? doneKeyOf(deps.done.prefix, event) : undefined;
     if (doneKey && (await deps.done?.store.isDone(doneKey))) {
       deps.logger.info({ studyInstanceUid: event.studyInstanceUid, studyVersion: event.studyVersion }, 'study version already analysed; skipping redelivery');
       return;
