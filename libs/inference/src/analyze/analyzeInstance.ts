@@ -6,7 +6,8 @@ import type { ModelRunner } from './ModelRunner';
 import { sourcePixelSpacing } from '../lesions/sourcePixelSpacing';
 import { segmentCtLungs, type CtLungSegmentation } from '../lesions/ct/ctLungMask';
 import { ctSliceGeometry, type CtSliceGeometry } from '../lesions/ct/ctSliceGeometry';
-import { ctSliceLungFindings } from '../lesions/ct/ctLungFindings';
+import { ctSliceHasLungs, ctSliceLungFindings } from '../lesions/ct/ctLungFindings';
+import { withoutLungs } from '../decision/decide';
 
 /** One copy for model input and heatmap (libs/results); re-exported for callers that import it from here. */
 export { ctWindowOf };
@@ -20,7 +21,8 @@ export interface FrameResult {
   /**
    * With the `ctLungs` option, for a CT model and a slice in Hounsfield units: the classical lung segmentation of
    * the slice and the CAM-based lesion estimate inside it (lesions/README.md "CT"); ctLungFindings makes a series'
-   * volume from these. Absent for slices that are not HU (pictures wrapped as CT, perfusion maps).
+   * volume from these. Absent for slices that are not HU (pictures wrapped as CT, perfusion maps). A measured slice
+   * without any lung region gets the decision `no-lungs` (ctSliceHasLungs).
    */
   ctLungs?: CtSliceLungFindings;
 }
@@ -59,14 +61,14 @@ export async function analyzeInstance(instance: DicomInstance, runner: ModelRunn
       const lungs = measure && modalityValues ? { geometry: geometry as CtSliceGeometry, segmentation: lungsOf(modalityValues, fullResolution, geometry as CtSliceGeometry) } : undefined;
       const frame = index + 1;
       pending.push(
-        classified.then((classification) => ({
-          frame,
-          classification,
-          image,
-          ...(lungs
-            ? { ctLungs: ctSliceLungFindings({ ...lungs, cam: camPlane(classification, lesionMap.className), rule: { className: lesionMap.className, relativeThreshold: lesionMap.threshold }, sopInstanceUid: instance.sopInstanceUid ?? null, frame }) }
-            : {}),
-        })),
+        classified.then((classification) => {
+          if (!lungs) return { frame, classification, image };
+          const ctLungs = ctSliceLungFindings({ ...lungs, cam: camPlane(classification, lesionMap.className), rule: { className: lesionMap.className, relativeThreshold: lesionMap.threshold }, sopInstanceUid: instance.sopInstanceUid ?? null, frame });
+          // A slice without lung says nothing about the lungs: its probability is kept for the reader, but the
+          // decision is no-lungs, so the series' top-k rule leaves it out (aggregateClassifications).
+          const decision = ctSliceHasLungs(ctLungs) ? classification.decision : withoutLungs(classification.decision);
+          return { frame, classification: { ...classification, decision }, image, ctLungs };
+        }),
       );
     }
   } catch (error) {

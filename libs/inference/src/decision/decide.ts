@@ -4,8 +4,10 @@ import type { ModelCard } from '../modelCard';
 export type DecisionStatus = 'positive' | 'negative' | 'indeterminate';
 
 /**
- * Why a result is indeterminate: `no-lungs`: the segmentation found less lung than the card's `minAreaFraction`, so
- * the classifier saw (almost) nothing to judge; `uncertain`: the probability lies in the card's indeterminate band.
+ * Why a result is indeterminate: `no-lungs`: the segmentation found less lung than the card's `minAreaFraction` (CXR
+ * v2, the graph's own segmentation) or, on a CT slice in HU, the classical segmentation found no lung region at all
+ * (`ctSliceHasLungs`), so the classifier saw nothing to judge; `uncertain`: the probability lies in the card's
+ * indeterminate band.
  */
 export type IndeterminateReason = 'no-lungs' | 'uncertain';
 
@@ -56,4 +58,14 @@ export function decide(probability: number, rule: DecisionRule, lungAreaFraction
   }
   const positive = probability >= rule.threshold;
   return { ...base, positive, status: positive ? 'positive' : 'negative' };
+}
+
+/**
+ * The same decision, made indeterminate for lack of lungs: what a CT slice without any lung region gets whatever its
+ * probability, so the series' top-k rule reads only slices that show lung (a neck or abdomen slice in a chest CT, or a
+ * head CT, carries no evidence about pneumonia, and ct-v1 reads the whole slice with no notion of where the lungs are).
+ */
+export function withoutLungs(decision: Decision): Decision {
+  const { className, threshold, band } = decision;
+  return { className, threshold, positive: false, status: 'indeterminate', reason: 'no-lungs', ...(band ? { band: { ...band } } : {}) };
 }

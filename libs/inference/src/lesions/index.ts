@@ -6,5 +6,5 @@ export type { LesionModel, LesionMapRule, LinearModel } from './lesionModel';
 export { lesionMaskAt } from './lesionMaskAt';
 export { sourcePixelSpacing } from './sourcePixelSpacing';
 export type { SourceSpacing } from './sourcePixelSpacing';
-export { segmentCtLungs, ctSliceGeometry, ctSliceLungFindings, ctLungFindings, CT_LUNG_RULES } from './ct';
+export { segmentCtLungs, ctSliceGeometry, ctSliceLungFindings, ctLungFindings, ctSliceHasLungs, CT_LUNG_RULES } from './ct';
 export type { CtLungSegmentation, CtSliceGeometry, CtSliceInput } from './ct';

@@ -100,6 +100,15 @@ export function ctSliceLungFindings(input: CtSliceInput): CtSliceLungFindings {
   };
 }
 
+/**
+ * A slice shows lung when the segmentation kept at least one lung region (rule 5: an air region inside the body of
+ * at least 500 mm², so the trachea alone or a little bowel gas does not count). The one definition behind
+ * `slicesWithLungs` and the no-lungs decision of a CT slice (analyzeInstance).
+ */
+export function ctSliceHasLungs(slice: Pick<CtSliceLungFindings, 'lungs'>): boolean {
+  return slice.lungs.pixels > 0;
+}
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
@@ -148,7 +157,7 @@ export function ctLungFindings(slices: readonly CtSliceLungFindings[], rule: CtL
       volumeMl,
       ...spacing,
       slices: ordered.length,
-      slicesWithLungs: ordered.filter((s) => s.lungs.pixels > 0).length,
+      slicesWithLungs: ordered.filter(ctSliceHasLungs).length,
     },
     lesions: {
       supervision: CT_LESION_SUPERVISION,

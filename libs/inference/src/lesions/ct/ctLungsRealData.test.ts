@@ -7,6 +7,7 @@ import { analyzeInstance } from '../../analyze/analyzeInstance';
 import { segmentCtLungs } from './ctLungMask';
 import { ctSliceGeometry } from './ctSliceGeometry';
 import { ctLungFindings } from './ctLungFindings';
+import { aggregateClassifications } from '../../aggregate/aggregateClassifications';
 
 // The classical lung segmentation on the real CT slices of ../shared/data: no reference masks exist for them, so
 // these check plausibility (lungs found where a chest slice shows them, inside the image, none on a brain map), not
@@ -106,6 +107,30 @@ describe('CT lungs on real slices', () => {
       expect(plain?.ctLungs).toBeUndefined();
       const [brain] = await analyzeInstance(instanceOf('pydicom_data/eCT_Supplemental.dcm'), runner, { ctLungs: true });
       expect(brain?.ctLungs).toBeUndefined();
+    } finally {
+      await runner.close();
+    }
+  });
+
+  it('analyzeInstance with ct-v1 and ctLungs: a slice without lungs (the head CT) is no-lungs and left out of the top-k rule; a chest slice keeps its decision', async () => {
+    const runner = await ModelRunner.load(path.resolve(__dirname, '../../../../../models/ct-v1'), { intraOpThreads: 1 });
+    try {
+      const [head] = await analyzeInstance(instanceOf('pydicom_data/693_J2KR.dcm'), runner, { ctLungs: true });
+      const [headPlain] = await analyzeInstance(instanceOf('pydicom_data/693_J2KR.dcm'), runner);
+      const [chest] = await analyzeInstance(instanceOf(AXIAL_CHEST[0] as string), runner, { ctLungs: true });
+      const [chestPlain] = await analyzeInstance(instanceOf(AXIAL_CHEST[0] as string), runner);
+      if (!head || !headPlain || !chest || !chestPlain) throw new Error('no result');
+      expect(head.ctLungs?.lungs.pixels).toBe(0);
+      expect(head.classification.decision).toMatchObject({ status: 'indeterminate', reason: 'no-lungs', positive: false });
+      // The probability the reader sees is the model's, unchanged; only the call is withheld.
+      expect(head.classification.probabilities).toEqual(headPlain.classification.probabilities);
+      expect(chest.classification.decision).toEqual(chestPlain.classification.decision);
+      const alone = aggregateClassifications([head.classification], { method: 'mean-top-k', k: 3 });
+      expect(alone.decision).toMatchObject({ status: 'indeterminate', reason: 'no-lungs' });
+      // With the chest slice beside it, the series is the chest slice's own verdict, whatever the head slice scored.
+      const both = aggregateClassifications([head.classification, chest.classification], { method: 'mean-top-k', k: 3 });
+      expect(both.probabilities).toEqual(aggregateClassifications([chest.classification], { method: 'mean-top-k', k: 3 }).probabilities);
+      expect(both.decision).toEqual(chestPlain.classification.decision);
     } finally {
       await runner.close();
     }
