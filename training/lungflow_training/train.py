@@ -75,6 +75,18 @@ def predict_logits(model: LungNet, images: np.ndarray, batch: int = 128) -> np.n
     return torch.cat(out).numpy()
 
 
+def load_inputs(rows: pd.DataFrame, data_dir: Path, task: str, size: int, cache: Path | None,
+                kind: str) -> tuple[pd.DataFrame, np.ndarray]:
+    """The rows trained or validated on and their uint8 inputs. `slice`: the serving contract of v1 (the whole image
+    resized). `lungs` (CT v2 experiment): the lung crop of v2/ct_lungs.py; images in which no lungs are found are
+    left out (serving calls such a slice no-lungs, it never reaches a decision)."""
+    if kind == "slice":
+        return rows, load_images(rows, data_dir, task, size, cache)
+    from .v2.ct_lungs import load_lung_inputs
+    images, has_lungs = load_lung_inputs(list(rows["path"]), data_dir, size, cache)
+    return rows[has_lungs], images[has_lungs]
+
+
 def pick_rows(m: pd.DataFrame, per_class: int | None, split: str) -> pd.DataFrame:
     rows = m[m["split"] == split]
     if per_class:
@@ -106,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-steps", type=int, default=None, help="smoke: stop after this many optimiser steps")
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--data-dir", type=Path, default=None)
+    ap.add_argument("--input", choices=["slice", "lungs"], default="slice",
+                    help="lungs: CT only, the classical lung crop (v2/ct_lungs.py); default the whole image")
     args = ap.parse_args(argv)
 
     started = time.time()
@@ -127,8 +141,10 @@ def main(argv: list[str] | None = None) -> int:
     m = with_split(load_manifest(data_dir), args.task)
     train_rows, val_rows = pick_rows(m, args.per_class, "train"), pick_rows(m, args.per_class, "val")
     cache = None if args.per_class else CACHE_DIR
-    x_train = load_images(train_rows, data_dir, args.task, args.size, cache)
-    x_val = load_images(val_rows, data_dir, args.task, args.size, cache)
+    if args.input == "lungs" and args.task != "ct":
+        raise SystemExit("--input lungs is the CT lung crop; CXR v2 crops inside its graph (v2.train)")
+    train_rows, x_train = load_inputs(train_rows, data_dir, args.task, args.size, cache, args.input)
+    val_rows, x_val = load_inputs(val_rows, data_dir, args.task, args.size, cache, args.input)
     y_train = train_rows["label"].map(classes.index).to_numpy()
     y_val = val_rows["label"].map(classes.index).to_numpy().copy()
     prep_s = time.time() - started
@@ -182,6 +198,7 @@ def main(argv: list[str] | None = None) -> int:
         "weight_decay": args.weight_decay, "seed": args.seed, "threads": args.threads,
         "per_class": args.per_class, "max_steps": args.max_steps, "torch": torch.__version__,
         "optimizer": "AdamW + OneCycle", "sampling": "class-balanced, sqrt(source count) within class",
+        "input": args.input,
     }
     torch.save({"config": config, "state_dict": model.state_dict()}, out / "model.pt")
     export_onnx(model, args.size, out / "model.onnx", {"lungflow.config": json.dumps(config, sort_keys=True)})

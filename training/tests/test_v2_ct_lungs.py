@@ -1,0 +1,65 @@
+"""The Python CT lung segmentation (v2/ct_lungs.py) against the TypeScript one it mirrors (ctLungMask.ts).
+
+The expected counts were printed by libs/inference's segmentCtLungs on the same files (4 December 2026): if either
+side changes its rules, this test or ctLungsRealData.test.ts says so.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pydicom
+import pytest
+
+from lungflow_training.paths import REPO_ROOT, shared_data_dir
+from lungflow_training.v2 import ct_lungs
+
+DATA = shared_data_dir()
+pytestmark = pytest.mark.skipif(not DATA.exists(), reason=f"shared data missing at {DATA}")
+
+# file under dicom/: (components, lungPixels, lung cells on the grid) from segmentCtLungs.
+TYPESCRIPT = {
+    "tcia_covid19_ny_sbu/A048383/axial/19001231-30.dcm": (2, 26200, 6550),
+    "tcia_covid19_ny_sbu/A048383/axial/19010410-30.dcm": (2, 38264, 9566),
+    "tcia_covid19_ny_sbu/A098752/axial/19001231-32.dcm": (3, 29668, 7417),
+    "tcia_covid19_ny_sbu/A098752/axial/19010127-128.dcm": (3, 19784, 4946),
+    "pydicom_debian_pkg/CT_small.dcm": (2, 3649, 3649),
+    "pydicom_data/693_J2KR.dcm": (0, 0, 0),
+}
+
+
+def _hu(path: Path) -> tuple[np.ndarray, float]:
+    ds = pydicom.dcmread(str(path), force=True)
+    hu = ds.pixel_array.astype(np.float32) * np.float32(float(ds.RescaleSlope)) + np.float32(float(ds.RescaleIntercept))
+    row, col = (float(v) for v in ds.PixelSpacing)
+    return hu.astype(np.float32), row * col
+
+
+@pytest.mark.parametrize("name", sorted(TYPESCRIPT))
+def test_same_lungs_as_typescript(name: str) -> None:
+    hu, pixel_area = _hu(DATA / "dicom" / name)
+    seg = ct_lungs.segment(hu, pixel_area)
+    assert (seg.components, seg.lung_pixels, int(seg.lung_mask.sum())) == TYPESCRIPT[name]
+
+
+def test_constants_match_typescript() -> None:
+    ts = (REPO_ROOT / "libs/inference/src/lesions/ct/ctLungMask.ts").read_text()
+    for name, value in [("maxGridSize", ct_lungs.MAX_GRID_SIZE), ("airHu", ct_lungs.AIR_HU),
+                        ("outsideMeanHu", ct_lungs.OUTSIDE_MEAN_HU), ("gasMeanHu", ct_lungs.GAS_MEAN_HU),
+                        ("minComponentMm2", ct_lungs.MIN_COMPONENT_MM2),
+                        ("minComponentFraction", ct_lungs.MIN_COMPONENT_FRACTION),
+                        ("maxHoleFraction", ct_lungs.MAX_HOLE_FRACTION)]:
+        found = re.search(rf"\b{name}: (-?[\d.]+)", ts)
+        assert found and float(found.group(1)) == value, name
+
+
+def test_lung_crop_of_a_chest_slice_and_none_without_lungs() -> None:
+    hu, pixel_area = _hu(DATA / "dicom" / "tcia_covid19_ny_sbu/A048383/axial/19001231-30.dcm")
+    gray = np.clip(np.floor((hu - (ct_lungs.WINDOW_CENTER - ct_lungs.WINDOW_WIDTH / 2)) / ct_lungs.WINDOW_WIDTH * 255), 0, 255).astype(np.uint8)
+    crop = ct_lungs.lung_crop(gray, ct_lungs.segment(hu, pixel_area), 128)
+    assert crop is not None and crop.shape == (128, 128) and crop.dtype == np.uint8
+    # Outside the dilated lungs is 0, and the lungs fill a good part of their own square.
+    assert 0.2 < (crop > 0).mean() < 0.9
+    head, head_area = _hu(DATA / "dicom" / "pydicom_data/693_J2KR.dcm")
+    assert ct_lungs.lung_crop(np.zeros(head.shape, np.uint8), ct_lungs.segment(head, head_area), 128) is None
