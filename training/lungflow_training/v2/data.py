@@ -77,11 +77,12 @@ def reviewed_split(group_id: str) -> str:
     return "test" if u < FRACTIONS["test"] else "val" if u < FRACTIONS["test"] + FRACTIONS["val"] else "train"
 
 
-def _ieee_cases(d: Path) -> pd.DataFrame:
-    """path -> doi, url and whether the row is a Hannover film (ieee8023 X-ray rows)."""
-    meta = pd.read_csv(d / "cxr/ieee8023/metadata.csv", dtype=str).fillna("")
-    meta = meta[meta["modality"] == "X-ray"]
-    return pd.DataFrame({"path": "cxr/ieee8023/images/" + meta["filename"], "doi": meta["doi"].str.strip(),
+def _ieee_cases(d: Path, modality: str = "X-ray") -> pd.DataFrame:
+    """path -> doi and url of the ieee8023 rows of one modality ("X-ray" under cxr/, "CT" under ct/)."""
+    folder = "cxr" if modality == "X-ray" else "ct"
+    meta = pd.read_csv(d / folder / "ieee8023/metadata.csv", dtype=str).fillna("")
+    meta = meta[meta["modality"] == modality]
+    return pd.DataFrame({"path": f"{folder}/ieee8023/images/" + meta["filename"], "doi": meta["doi"].str.strip(),
                          "url": meta["url"].str.strip()}).drop_duplicates("path")
 
 
@@ -192,10 +193,10 @@ def load_cxr_manifest(data_dir: Path | None = None, dedupe: bool = True) -> pd.D
     return m.astype(str)
 
 
-def make_split(m: pd.DataFrame, seed: int = SEED) -> pd.DataFrame:
+def make_split(m: pd.DataFrame, seed: int = SEED, classes: list[str] = CXR_CLASSES) -> pd.DataFrame:
     """Group-level split stratified by (the group's first label in class order, its site)."""
     rng = np.random.default_rng(seed)
-    order = {c: i for i, c in enumerate(CXR_CLASSES)}
+    order = {c: i for i, c in enumerate(classes)}
     g = m.assign(rank=m["label"].map(order)).sort_values(["group_id", "rank"]).drop_duplicates("group_id")
     rows = []
     for _, stratum in g.groupby(["label", "site"], sort=True):
@@ -210,13 +211,14 @@ def make_split(m: pd.DataFrame, seed: int = SEED) -> pd.DataFrame:
     return pd.DataFrame(rows).sort_values("group_id").reset_index(drop=True)
 
 
-def with_split(m: pd.DataFrame) -> pd.DataFrame:
-    split = pd.read_csv(SPLIT_FILE, dtype=str)
+def with_split(m: pd.DataFrame, split_file: Path | None = None) -> pd.DataFrame:
+    split_file = split_file or SPLIT_FILE
+    split = pd.read_csv(split_file, dtype=str)
     out = m.merge(split, on="group_id", how="left", validate="many_to_one")
     reviewed = (out["site"] == REVIEWED_SITE) & out["split"].isna()
     out.loc[reviewed, "split"] = out.loc[reviewed, "group_id"].map(reviewed_split)
     if out["split"].isna().any():
-        raise ValueError(f"{int(out['split'].isna().sum())} images have groups missing from {SPLIT_FILE}")
+        raise ValueError(f"{int(out['split'].isna().sum())} images have groups missing from {split_file}")
     return out
 
 
