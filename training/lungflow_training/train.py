@@ -87,6 +87,27 @@ def load_inputs(rows: pd.DataFrame, data_dir: Path, task: str, size: int, cache:
     return rows[has_lungs], images[has_lungs]
 
 
+def split_rows(task: str, data_dir: Path, split_file: Path | None) -> pd.DataFrame:
+    """The task's manifest rows with a `split` column: from the frozen splits/<task>.csv (per patient) by default, or
+    from `split_file`. A file keyed by `group_id` (splits/ct-v2.csv) is joined on the v2 CT groups. Rows whose split
+    is neither train nor val are simply not trained or validated on."""
+    if split_file is None:
+        return with_split(load_manifest(data_dir), task)
+    frozen = pd.read_csv(split_file, dtype=str)
+    if "group_id" in frozen.columns:
+        if task != "ct":
+            raise ValueError(f"{split_file}: a group-level split here is the v2 CT one (cxr-v2 trains with v2.train)")
+        from .v2.ct_data import load_ct_manifest
+        m, key = load_ct_manifest(data_dir), "group_id"
+    else:
+        m, key = load_manifest(data_dir), "patient_id"
+        m = m[m["task"] == task]
+    out = m.merge(frozen[[key, "split"]], on=key, how="left", validate="many_to_one")
+    if out["split"].isna().any():
+        raise ValueError(f"{int(out['split'].isna().sum())} {task} images have a {key} missing from {split_file}")
+    return out
+
+
 def pick_rows(m: pd.DataFrame, per_class: int | None, split: str) -> pd.DataFrame:
     rows = m[m["split"] == split]
     if per_class:
@@ -120,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data-dir", type=Path, default=None)
     ap.add_argument("--input", choices=["slice", "lungs"], default="slice",
                     help="lungs: CT only, the classical lung crop (v2/ct_lungs.py); default the whole image")
+    ap.add_argument("--split-file", type=Path, default=None,
+                    help="default: splits/<task>.csv; e.g. splits/ct-v2.csv (group-level, issue 11)")
     args = ap.parse_args(argv)
 
     started = time.time()
@@ -138,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     data_dir = args.data_dir or shared_data_dir()
 
-    m = with_split(load_manifest(data_dir), args.task)
+    m = split_rows(args.task, data_dir, args.split_file)
     train_rows, val_rows = pick_rows(m, args.per_class, "train"), pick_rows(m, args.per_class, "val")
     cache = None if args.per_class else CACHE_DIR
     if args.input == "lungs" and args.task != "ct":
@@ -199,6 +222,7 @@ def main(argv: list[str] | None = None) -> int:
         "per_class": args.per_class, "max_steps": args.max_steps, "torch": torch.__version__,
         "optimizer": "AdamW + OneCycle", "sampling": "class-balanced, sqrt(source count) within class",
         "input": args.input,
+        "split_file": args.split_file.name if args.split_file else f"{args.task}.csv",
     }
     torch.save({"config": config, "state_dict": model.state_dict()}, out / "model.pt")
     export_onnx(model, args.size, out / "model.onnx", {"lungflow.config": json.dumps(config, sort_keys=True)})

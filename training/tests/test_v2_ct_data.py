@@ -90,3 +90,25 @@ def test_generator_refuses_to_overwrite(tmp_path, monkeypatch) -> None:
         {"patient_id": ["a"], "group_id": ["a"], "path": ["p"], "label": ["covid19"], "site": ["ieee8023"]}))
     assert ct_data.main([]) == 0
     assert target.read_text() == "group_id,split\nx,train\n"
+
+
+def test_holdout_split_puts_every_group_of_the_site_on_test_only() -> None:
+    m = pd.DataFrame({"group_id": ["a", "a", "b", "c", "d"], "site": ["ieee8023", "ucsd_covid_ct", "ucsd_covid_ct",
+                                                                     "ucsd_covid_ct", "ucsd_covid_ct"]})
+    frozen = pd.DataFrame({"group_id": ["a", "b", "c", "d"], "split": ["train", "val", "test", "train"]})
+    out = ct_data.holdout_split(m, frozen, "ieee8023").set_index("group_id")["split"].to_dict()
+    assert out == {"a": "test", "b": "val", "c": "unused", "d": "train"}
+
+
+@needs_data
+def test_train_reads_the_group_level_split_file(tmp_path) -> None:
+    import json
+
+    from lungflow_training import train
+
+    rows = train.split_rows("ct", DATA, ct_data.SPLIT_FILE)
+    assert len(rows) == len(ct_data.load_ct_manifest(DATA)) and rows.groupby("group_id")["split"].nunique().max() == 1
+    out = tmp_path / "run"
+    assert train.main(["--task", "ct", "--lut", "jet", "--size", "64", "--per-class", "3", "--max-steps", "2",
+                       "--epochs", "2", "--batch", "4", "--split-file", str(ct_data.SPLIT_FILE), "--out", str(out)]) == 0
+    assert json.loads((out / "train_log.json").read_text())["config"]["split_file"] == "ct-v2.csv"

@@ -17,6 +17,7 @@ v2/data.py, reused):
 The split is frozen per group in splits/ct-v2.csv; splits/ct.csv stays for the v1 release.
 
 Usage: python -m lungflow_training.v2.ct_data [--force]
+       python -m lungflow_training.v2.ct_data --holdout ieee8023 --out runs/ct-v2-loso-ieee8023/split.csv
 """
 from __future__ import annotations
 
@@ -135,6 +136,17 @@ def with_split(m: pd.DataFrame, split_file: Path | None = None) -> pd.DataFrame:
     return cxr_v2.with_split(m, split_file or SPLIT_FILE)
 
 
+def holdout_split(m: pd.DataFrame, frozen: pd.DataFrame, site: str) -> pd.DataFrame:
+    """A leave-one-source-out split derived from the frozen one: every group with an image of `site` is `test` (scored,
+    never trained on); the other groups keep their frozen train/val side, and the frozen test groups become `unused`
+    (neither trained on nor scored), so the held-out figure is the held-out site alone."""
+    held = set(m.loc[m["site"] == site, "group_id"])
+    out = frozen[["group_id", "split"]].copy()
+    out.loc[out["split"] == "test", "split"] = "unused"
+    out.loc[out["group_id"].isin(held), "split"] = "test"
+    return out
+
+
 def v1_leaks(m: pd.DataFrame, v1_split: pd.DataFrame) -> dict[str, int]:
     """How the per-patient v1 split cuts the v2 groups: groups on more than one v1 side, and image pairs of one group
     on two different v1 sides (each unordered pair once)."""
@@ -158,8 +170,18 @@ def summary(m: pd.DataFrame) -> pd.DataFrame:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="freeze the v2 CT group-level split")
     ap.add_argument("--force", action="store_true", help="overwrite the frozen split (changes every result)")
+    ap.add_argument("--holdout", choices=SITES, help="write a leave-this-site-out split (see holdout_split) to --out")
+    ap.add_argument("--out", type=Path, help="with --holdout: where to write it (not under splits/)")
     args = ap.parse_args(argv)
     m = load_ct_manifest()
+    if args.holdout:
+        if not args.out:
+            ap.error("--holdout needs --out")
+        split = holdout_split(m, pd.read_csv(SPLIT_FILE, dtype=str), args.holdout)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        split.to_csv(args.out, index=False)
+        print(f"wrote {args.out} (hold out {args.holdout}): {split['split'].value_counts().to_dict()}")
+        return 0
     dups = m.attrs.get("duplicates", [])
     print(f"{len(m)} images, {m['patient_id'].nunique()} patients, {m['group_id'].nunique()} groups; "
           f"unions by rule {m.attrs.get('merges')}; {len(dups)} cross-patient duplicate pairs")

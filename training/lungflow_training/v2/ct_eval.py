@@ -1,0 +1,95 @@
+"""Score a v1-recipe CT run (train.py --split-file) on a group-level split: COVID-19 ROC AUC on validation and test
+with a group-level bootstrap CI, and the operating point chosen on VALIDATION (highest threshold with sensitivity
+>= target) applied unchanged to test. Nothing is chosen on test.
+
+Usage: python -m lungflow_training.v2.ct_eval --run runs/ct-v2-split [--split-file splits/ct-v2.csv]
+The result goes to <run>/ct_eval.json. For leave-one-source-out, `ct_data.holdout_split` writes a split whose test
+side is the held-out site; score it with --test-site SITE.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ..dataset import load_images
+from ..evaluate.bootstrap import DEFAULT_RESAMPLES, bootstrap
+from ..evaluate.metrics import binary_metrics, roc_auc
+from ..evaluate.operating_point import choose_threshold
+from ..model import LungNet
+from ..paths import CACHE_DIR, shared_data_dir
+from ..train import split_rows
+from .ct_data import SPLIT_FILE
+
+
+def covid_scores(run: Path, rows: pd.DataFrame, data_dir: Path) -> np.ndarray:
+    """Calibrated P(covid19) of the run's model.pt for `rows` (the train.py preprocessing and cache)."""
+    ckpt = torch.load(run / "model.pt", weights_only=False)
+    cfg = ckpt["config"]
+    model = LungNet(len(cfg["classes"]), lut=cfg["lut"], plan=[tuple(p) for p in cfg["plan"]])
+    model.load_state_dict(ckpt["state_dict"])
+    model.eval()
+    x = load_images(rows, data_dir, "ct", cfg["size"], CACHE_DIR)
+    with torch.no_grad():
+        probs = torch.cat([model(torch.from_numpy(x[i:i + 128, None].copy()))[0] for i in range(0, len(x), 128)])
+    return probs[:, cfg["classes"].index("covid19")].numpy().astype(np.float64)
+
+
+def score(m: pd.DataFrame, run: Path, data_dir: Path, target: float = 0.95,
+          resamples: int = DEFAULT_RESAMPLES, test_site: str | None = None) -> dict:
+    """`test_site`: score only that site's test rows (a held-out group can hold another site's copies of its
+    images; they are kept out of training by the group, and out of the held-out figure by this)."""
+    out: dict = {"target_sensitivity": target, "resamples": resamples, "bootstrap_unit": "group_id",
+                 "test_site": test_site}
+    frames = {s: m[m["split"] == s].sort_values("path").reset_index(drop=True) for s in ("val", "test")}
+    if test_site:
+        frames["test"] = frames["test"][frames["test"]["site"] == test_site].reset_index(drop=True)
+    scores = {s: covid_scores(run, f, data_dir) for s, f in frames.items()}
+    is_pos = {s: (f["label"] == "covid19").to_numpy() for s, f in frames.items()}
+    op = choose_threshold(scores["val"], is_pos["val"], target)
+    out["operating_point"] = op
+    for s, f in frames.items():
+        y, p = is_pos[s], scores[s]
+
+        def stat(idx: np.ndarray, y: np.ndarray = y, p: np.ndarray = p) -> dict:
+            b = binary_metrics(y[idx], p[idx] >= op["threshold"])
+            return {"auc": roc_auc(y[idx], p[idx]), "sensitivity": b["sensitivity"], "specificity": b["specificity"]}
+        out[s] = {"images": len(f), "groups": int(f["group_id"].nunique()), "covid_images": int(y.sum()),
+                  "non_covid_images": int((~y).sum()),
+                  "non_covid_groups": int(f.loc[~y, "group_id"].nunique()),
+                  "sites": f["site"].value_counts().to_dict(),
+                  "metrics": bootstrap(list(f["group_id"]), stat, n_resamples=resamples)}
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--run", type=Path, required=True)
+    ap.add_argument("--split-file", type=Path, default=SPLIT_FILE)
+    ap.add_argument("--target-sensitivity", type=float, default=0.95)
+    ap.add_argument("--resamples", type=int, default=DEFAULT_RESAMPLES)
+    ap.add_argument("--data-dir", type=Path, default=None)
+    ap.add_argument("--test-site", default=None, help="score only this site's test rows (leave-one-source-out)")
+    args = ap.parse_args(argv)
+    torch.set_num_threads(1)
+    data_dir = args.data_dir or shared_data_dir()
+    m = split_rows("ct", data_dir, args.split_file)
+    result = {"run": str(args.run), "split_file": args.split_file.name,
+              **score(m, args.run, data_dir, args.target_sensitivity, args.resamples, args.test_site)}
+    (args.run / "ct_eval.json").write_text(json.dumps(result, indent=2))
+    for s in ("val", "test"):
+        r = result[s]["metrics"]
+        print(f"{s}: {result[s]['images']} images / {result[s]['groups']} groups; AUC {r['auc']['value']:.3f} "
+              f"[{r['auc']['ci_low']:.3f}, {r['auc']['ci_high']:.3f}]; at t={result['operating_point']['threshold']:.4f} "
+              f"sens {r['sensitivity']['value']:.3f} [{r['sensitivity']['ci_low']:.3f}, {r['sensitivity']['ci_high']:.3f}] "
+              f"spec {r['specificity']['value']:.3f} [{r['specificity']['ci_low']:.3f}, {r['specificity']['ci_high']:.3f}]")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
