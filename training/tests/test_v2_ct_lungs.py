@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pydicom
 import pytest
 
@@ -63,3 +64,27 @@ def test_lung_crop_of_a_chest_slice_and_none_without_lungs() -> None:
     assert 0.2 < (crop > 0).mean() < 0.9
     head, head_area = _hu(DATA / "dicom" / "pydicom_data/693_J2KR.dcm")
     assert ct_lungs.lung_crop(np.zeros(head.shape, np.uint8), ct_lungs.segment(head, head_area), 128) is None
+
+
+def test_lungs_run_trains_on_crops_and_is_scored_only_where_lungs_are_found(tmp_path) -> None:
+    import json
+
+    from lungflow_training import train
+    from lungflow_training.v2 import ct_data, ct_eval
+
+    out = tmp_path / "run"
+    assert train.main(["--task", "ct", "--lut", "jet", "--size", "64", "--per-class", "3", "--max-steps", "2",
+                       "--epochs", "2", "--batch", "4", "--split-file", str(ct_data.SPLIT_FILE), "--input", "lungs",
+                       "--out", str(out)]) == 0
+    assert json.loads((out / "train_log.json").read_text())["config"]["input"] == "lungs"
+    m = train.split_rows("ct", DATA, ct_data.SPLIT_FILE)
+    scored = m[m["split"].isin(["val", "test"])].reset_index(drop=True)
+    found_all = ct_eval.with_lungs(scored, DATA, 64)
+    # A few images of each split and class with lungs, and two in which the crop finds none: counted, not scored.
+    m = pd.concat([scored[found_all].groupby(["split", "label"], group_keys=False).head(4), scored[~found_all].head(2)])
+    found = ct_eval.with_lungs(m, DATA, 64)
+    assert found.sum() == len(m) - 2
+    result = ct_eval.score(m, out, DATA, resamples=20)
+    assert result["only_with_lungs"] is True
+    assert result["no_lungs_images"] == {s: int((~found[(m["split"] == s).to_numpy()]).sum()) for s in ("val", "test")}
+    assert result["val"]["images"] + result["test"]["images"] == int(found.sum())

@@ -25,30 +25,57 @@ from ..model import LungNet
 from ..paths import CACHE_DIR, shared_data_dir
 from ..train import split_rows
 from .ct_data import SPLIT_FILE
+from .ct_lungs import load_lung_inputs
+
+
+def run_input(run: Path) -> str:
+    """What the run was trained on: `slice` (the whole image) or `lungs` (train.py --input lungs)."""
+    return torch.load(run / "model.pt", weights_only=False)["config"].get("input", "slice")
+
+
+def with_lungs(rows: pd.DataFrame, data_dir: Path, size: int) -> np.ndarray:
+    """bool per row: the lung crop (v2/ct_lungs.py) finds lungs in the image."""
+    return load_lung_inputs(list(rows["path"]), data_dir, size, CACHE_DIR)[1]
 
 
 def covid_scores(run: Path, rows: pd.DataFrame, data_dir: Path) -> np.ndarray:
-    """Calibrated P(covid19) of the run's model.pt for `rows` (the train.py preprocessing and cache)."""
+    """Calibrated P(covid19) of the run's model.pt for `rows` (the train.py preprocessing and cache; a `lungs` run
+    scores only rows with lungs, see `score`)."""
     ckpt = torch.load(run / "model.pt", weights_only=False)
     cfg = ckpt["config"]
     model = LungNet(len(cfg["classes"]), lut=cfg["lut"], plan=[tuple(p) for p in cfg["plan"]])
     model.load_state_dict(ckpt["state_dict"])
     model.eval()
-    x = load_images(rows, data_dir, "ct", cfg["size"], CACHE_DIR)
+    if cfg.get("input", "slice") == "lungs":
+        x, found = load_lung_inputs(list(rows["path"]), data_dir, cfg["size"], CACHE_DIR)
+        if not found.all():
+            raise ValueError("covid_scores: a lungs run scores only rows with lungs")
+    else:
+        x = load_images(rows, data_dir, "ct", cfg["size"], CACHE_DIR)
     with torch.no_grad():
         probs = torch.cat([model(torch.from_numpy(x[i:i + 128, None].copy()))[0] for i in range(0, len(x), 128)])
     return probs[:, cfg["classes"].index("covid19")].numpy().astype(np.float64)
 
 
 def score(m: pd.DataFrame, run: Path, data_dir: Path, target: float = 0.95,
-          resamples: int = DEFAULT_RESAMPLES, test_site: str | None = None) -> dict:
+          resamples: int = DEFAULT_RESAMPLES, test_site: str | None = None, only_with_lungs: bool = False) -> dict:
     """`test_site`: score only that site's test rows (a held-out group can hold another site's copies of its
-    images; they are kept out of training by the group, and out of the held-out figure by this)."""
+    images; they are kept out of training by the group, and out of the held-out figure by this).
+    `only_with_lungs` (always so for a `lungs` run): score only the images in which the lung crop finds lungs (the
+    others are no-lungs in serving and get no decision; their count is reported), so two arms compare on the same
+    images."""
+    only_with_lungs = only_with_lungs or run_input(run) == "lungs"
     out: dict = {"target_sensitivity": target, "resamples": resamples, "bootstrap_unit": "group_id",
-                 "test_site": test_site}
+                 "test_site": test_site, "only_with_lungs": only_with_lungs, "no_lungs_images": {}}
     frames = {s: m[m["split"] == s].sort_values("path").reset_index(drop=True) for s in ("val", "test")}
     if test_site:
         frames["test"] = frames["test"][frames["test"]["site"] == test_site].reset_index(drop=True)
+    if only_with_lungs:
+        size = torch.load(run / "model.pt", weights_only=False)["config"]["size"]
+        for s, f in frames.items():
+            found = with_lungs(f, data_dir, size)
+            out["no_lungs_images"][s] = int((~found).sum())
+            frames[s] = f[found].reset_index(drop=True)
     scores = {s: covid_scores(run, f, data_dir) for s, f in frames.items()}
     is_pos = {s: (f["label"] == "covid19").to_numpy() for s, f in frames.items()}
     op = choose_threshold(scores["val"], is_pos["val"], target)
@@ -75,12 +102,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--resamples", type=int, default=DEFAULT_RESAMPLES)
     ap.add_argument("--data-dir", type=Path, default=None)
     ap.add_argument("--test-site", default=None, help="score only this site's test rows (leave-one-source-out)")
+    ap.add_argument("--only-with-lungs", action="store_true",
+                    help="score only images in which the lung crop finds lungs (always so for an --input lungs run)")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     data_dir = args.data_dir or shared_data_dir()
     m = split_rows("ct", data_dir, args.split_file)
     result = {"run": str(args.run), "split_file": args.split_file.name,
-              **score(m, args.run, data_dir, args.target_sensitivity, args.resamples, args.test_site)}
+              **score(m, args.run, data_dir, args.target_sensitivity, args.resamples, args.test_site,
+                           args.only_with_lungs)}
     (args.run / "ct_eval.json").write_text(json.dumps(result, indent=2))
     for s in ("val", "test"):
         r = result[s]["metrics"]
