@@ -179,23 +179,55 @@ export function reportStoredOf(studyUid: string): { atLeast: (count: number, tim
   };
 }
 
+type Redis = ReturnType<typeof createRedis>;
+
+/** Keys under `pattern` in the stack's Redis. */
+async function keysMatching(redis: Redis, pattern: string): Promise<string[]> {
+  const found: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    found.push(...keys);
+  } while (cursor !== '0');
+  return found;
+}
+
+/**
+ * Waits until ingest has had nothing pending on the study (not in its due queue, no look holding the study's lock)
+ * for INGEST_IDLE_MS in a row. Report's own SR and SC landing in the study make ingest look at it again; a look in
+ * flight while its records are deleted writes them back (seen in CI: the look settled the study as unchanged, and
+ * the re-store then published nothing).
+ */
+const INGEST_IDLE_MS = 2_500; // longer than the local stack's quiet period (2 s) plus a change-feed poll (250 ms)
+async function ingestIdleOn(redis: Redis, prefix: string, studyUid: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let busyAt = Date.now();
+  while (Date.now() - busyAt < INGEST_IDLE_MS) {
+    if (Date.now() > deadline) throw new Error(`ingest still busy with ${studyUid} after ${timeoutMs} ms`);
+    const queues = (await keysMatching(redis, `${prefix}*due`)).filter((key) => key.endsWith(':due'));
+    const queued = await Promise.all(queues.map((key) => redis.zscore(key, studyUid)));
+    const locked = await keysMatching(redis, `${prefix}*lock:${studyUid}`);
+    if (queued.some((score) => score !== null) || locked.length > 0) busyAt = Date.now();
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 /**
  * Deletes what ingest and infer remember of one study in the stack's Redis (ingest's state and published records,
  * infer's done records; both expire on their own after INGEST_PUBLISHED_TTL_MS / INFER_DONE_TTL_MS), so that the
- * next store of the study runs through the whole pipeline again. Returns how many keys each service lost.
+ * next store of the study runs through the whole pipeline again. Returns how many keys each service lost. Waits
+ * first until ingest is done with the study (ingestIdleOn).
  */
 export async function forgetStudy(studyUid: string): Promise<{ ingest: number; infer: number }> {
   const redis = createRedis(stackSettings().redisUrl, { name: 'e2e-forget' });
   const prefixes = { ingest: process.env.INGEST_REDIS_PREFIX ?? 'lungflow:ingest:', infer: process.env.INFER_REDIS_PREFIX ?? 'lungflow:infer:' };
   const removed = { ingest: 0, infer: 0 };
   try {
+    await ingestIdleOn(redis, prefixes.ingest, studyUid);
     for (const [service, prefix] of Object.entries(prefixes) as Array<[keyof typeof removed, string]>) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*${studyUid}*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length > 0) removed[service] += await redis.del(...keys);
-      } while (cursor !== '0');
+      const keys = await keysMatching(redis, `${prefix}*${studyUid}*`);
+      if (keys.length > 0) removed[service] += await redis.del(...keys);
     }
   } finally {
     redis.disconnect();
