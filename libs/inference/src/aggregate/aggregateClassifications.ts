@@ -1,6 +1,6 @@
 import { LungFlowError } from '@lungflow/errors';
 import type { Classification } from '../OnnxClassifier';
-import { decide, type Decision } from '../decision/decide';
+import { decide, withoutLungs, type Decision } from '../decision/decide';
 
 /**
  * How several image results become one verdict.
@@ -53,7 +53,7 @@ export function aggregateClassifications(results: readonly Classification[], rul
   const decision: Decision =
     withLungs.length > 0
       ? decide(probabilities[className], { className, threshold, ...(band ? { band } : {}) })
-      : { className, threshold, positive: false, status: 'indeterminate', reason: 'no-lungs', ...(band ? { band } : {}) };
+      : withoutLungs({ className, threshold, ...(band ? { band } : {}) });
   return { method: describeRule(rule), probabilities, decision, analysedImages: results.length };
 }
 

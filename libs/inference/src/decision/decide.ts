@@ -51,7 +51,7 @@ export function decisionRuleOf(card: ModelCard): DecisionRule {
 export function decide(probability: number, rule: DecisionRule, lungAreaFraction?: number): Decision {
   const base = { className: rule.className, threshold: rule.threshold, ...(rule.band ? { band: { ...rule.band } } : {}) };
   if (rule.minLungAreaFraction !== undefined && lungAreaFraction !== undefined && lungAreaFraction < rule.minLungAreaFraction) {
-    return { ...base, positive: false, status: 'indeterminate', reason: 'no-lungs' };
+    return withoutLungs(rule);
   }
   if (rule.band && probability >= rule.band.low && probability < rule.band.high) {
     return { ...base, positive: false, status: 'indeterminate', reason: 'uncertain' };
@@ -61,11 +61,13 @@ export function decide(probability: number, rule: DecisionRule, lungAreaFraction
 }
 
 /**
- * The same decision, made indeterminate for lack of lungs: what a CT slice without any lung region gets whatever its
- * probability, so the series' top-k rule reads only slices that show lung (a neck or abdomen slice in a chest CT, or a
- * head CT, carries no evidence about pneumonia, and ct-v1 reads the whole slice with no notion of where the lungs are).
+ * The no-lungs decision under a rule (or under an existing decision's rule): what an image whose lungs were not found
+ * gets whatever its probability (decide), what a group gets when none of its images has lungs (aggregation), and what
+ * a CT slice without any lung region gets (analyzeInstance), so the series' top-k rule reads only slices that show
+ * lung (a neck or abdomen slice in a chest CT, or a head CT, carries no evidence about pneumonia, and ct-v1 reads the
+ * whole slice with no notion of where the lungs are).
  */
-export function withoutLungs(decision: Decision): Decision {
-  const { className, threshold, band } = decision;
+export function withoutLungs(rule: Pick<Decision, 'className' | 'threshold' | 'band'>): Decision {
+  const { className, threshold, band } = rule;
   return { className, threshold, positive: false, status: 'indeterminate', reason: 'no-lungs', ...(band ? { band: { ...band } } : {}) };
 }
