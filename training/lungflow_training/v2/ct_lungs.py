@@ -59,55 +59,59 @@ def _grid(hu: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
     return factor, (sums / pixels).astype(np.float32), pixels
 
 
-def _border_labels(labels: np.ndarray) -> np.ndarray:
-    edge = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
-    return np.unique(edge[edge > 0])
+def _border_labels(labels: np.ndarray, count: int) -> np.ndarray:
+    """bool [count + 1]: which labels touch the grid's edge (label 0, no component, never)."""
+    border = np.zeros(count + 1, bool)
+    border[np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])] = True
+    border[0] = False
+    return border
+
+
+def _per_label(values: np.ndarray, labels: np.ndarray, count: int) -> np.ndarray:
+    """float [count + 1]: the sum of `values` over each label (index 0, no component, stays 0)."""
+    out = np.zeros(count + 1)
+    if count:
+        out[1:] = ndimage.sum(values, labels, np.arange(1, count + 1))
+    return out
 
 
 def segment(hu: np.ndarray, pixel_area_mm2: float | None = None, gas_mean_hu: float = GAS_MEAN_HU) -> LungSegmentation:
     """Rules 1-6 on one slice of HU values (2-D array); `gas_mean_hu` only for figures (png_lung_crop)."""
     h, w = hu.shape
     factor, mean, pixels = _grid(np.asarray(hu, dtype=np.float64))
-    empty = lambda: LungSegmentation(factor, np.zeros(mean.shape, np.uint8), 0, 0, (h, w))  # noqa: E731
+    no_lungs = LungSegmentation(factor, np.zeros(mean.shape, np.uint8), 0, 0, (h, w))
 
+    # Rules 2-3: air regions, and those of them outside the patient.
     air_labels, air_count = ndimage.label(mean < AIR_HU)
-    idx = np.arange(1, air_count + 1)
-    size = ndimage.sum(pixels, air_labels, idx) if air_count else np.zeros(0)
-    hu_sum = ndimage.sum(mean.astype(np.float64) * pixels, air_labels, idx) if air_count else np.zeros(0)
-    border = np.zeros(air_count + 1, bool)
-    border[_border_labels(air_labels)] = True
-    outside = np.zeros(air_count + 1, bool)
-    if air_count:
-        outside[1:] = border[1:] & (hu_sum / size < OUTSIDE_MEAN_HU)
+    size = _per_label(pixels, air_labels, air_count)
+    mean_hu = np.divide(_per_label(mean.astype(np.float64) * pixels, air_labels, air_count), size,
+                        out=np.zeros_like(size), where=size > 0)
+    outside = _border_labels(air_labels, air_count) & (mean_hu < OUTSIDE_MEAN_HU)
 
+    # Rule 4: the body, the largest region of what is not outside air (first of equal sizes, as the TypeScript loop).
     body_labels, body_count = ndimage.label(~outside[air_labels])
     if body_count == 0:
-        return empty()
-    body_size = ndimage.sum(pixels, body_labels, np.arange(1, body_count + 1))
-    body = int(np.argmax(body_size)) + 1  # first of equal sizes, as the TypeScript loop
+        return no_lungs
+    body = int(np.argmax(_per_label(pixels, body_labels, body_count)[1:])) + 1
 
+    # Rule 5: lung regions.
     min_pixels = MIN_COMPONENT_MM2 / pixel_area_mm2 if pixel_area_mm2 and pixel_area_mm2 > 0 else MIN_COMPONENT_FRACTION * w * h
     in_body = np.zeros(air_count + 1, bool)
-    in_body[np.unique(air_labels[body_labels == body])] = True
-    keep = np.zeros(air_count + 1, bool)
-    if air_count:
-        keep[1:] = ~outside[1:] & in_body[1:] & (size >= min_pixels) & (hu_sum / np.maximum(size, 1e-9) >= gas_mean_hu)
+    in_body[air_labels[body_labels == body]] = True
+    keep = ~outside & in_body & (size >= min_pixels) & (mean_hu >= gas_mean_hu)
     keep[0] = False
     components = int(keep.sum())
-    lung = keep[air_labels]
     if components == 0:
-        return empty()
+        return no_lungs
+    lung = keep[air_labels]
     lung_pixels = float(pixels[lung].sum())
 
+    # Rule 6: fill enclosed holes up to a share of the lung area.
     rest_labels, rest_count = ndimage.label(~lung)
-    rest_border = np.zeros(rest_count + 1, bool)
-    rest_border[_border_labels(rest_labels)] = True
-    rest_size = np.zeros(rest_count + 1)
-    rest_size[1:] = ndimage.sum(pixels, rest_labels, np.arange(1, rest_count + 1))
-    fill = ~rest_border & (rest_size <= MAX_HOLE_FRACTION * lung_pixels)
+    rest_size = _per_label(pixels, rest_labels, rest_count)
+    fill = ~_border_labels(rest_labels, rest_count) & (rest_size <= MAX_HOLE_FRACTION * lung_pixels)
     fill[0] = False
-    filled = fill[rest_labels]
-    lung_mask = (lung | filled).astype(np.uint8)
+    lung_mask = (lung | fill[rest_labels]).astype(np.uint8)
     return LungSegmentation(factor, lung_mask, components, int(round(lung_pixels + rest_size[fill].sum())), (h, w))
 
 
