@@ -79,10 +79,10 @@ def test_lungs_run_trains_on_crops_and_is_scored_only_where_lungs_are_found(tmp_
     assert json.loads((out / "train_log.json").read_text())["config"]["input"] == "lungs"
     m = train.split_rows("ct", DATA, ct_data.SPLIT_FILE)
     scored = m[m["split"].isin(["val", "test"])].reset_index(drop=True)
-    found_all = ct_eval.with_lungs(scored, DATA, 64)
+    found_all = ct_lungs.load_lung_inputs(list(scored["path"]), DATA, 64, None)[1]
     # A few images of each split and class with lungs, and two in which the crop finds none: counted, not scored.
     m = pd.concat([scored[found_all].groupby(["split", "label"], group_keys=False).head(4), scored[~found_all].head(2)])
-    found = ct_eval.with_lungs(m, DATA, 64)
+    found = ct_lungs.load_lung_inputs(list(m["path"]), DATA, 64, None)[1]
     assert found.sum() == len(m) - 2
     result = ct_eval.score(m, out, DATA, resamples=20)
     assert result["only_with_lungs"] is True

@@ -17,44 +17,40 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ..dataset import load_images
 from ..evaluate.bootstrap import DEFAULT_RESAMPLES, bootstrap
 from ..evaluate.metrics import binary_metrics, roc_auc
 from ..evaluate.operating_point import choose_threshold
 from ..model import LungNet
 from ..paths import CACHE_DIR, shared_data_dir
-from ..train import split_rows
+from ..train import load_inputs, split_rows
 from .ct_data import SPLIT_FILE
-from .ct_lungs import load_lung_inputs
 
 
-def run_input(run: Path) -> str:
-    """What the run was trained on: `slice` (the whole image) or `lungs` (train.py --input lungs)."""
-    return torch.load(run / "model.pt", weights_only=False)["config"].get("input", "slice")
-
-
-def with_lungs(rows: pd.DataFrame, data_dir: Path, size: int) -> np.ndarray:
-    """bool per row: the lung crop (v2/ct_lungs.py) finds lungs in the image."""
-    return load_lung_inputs(list(rows["path"]), data_dir, size, CACHE_DIR)[1]
-
-
-def covid_scores(run: Path, rows: pd.DataFrame, data_dir: Path) -> np.ndarray:
-    """Calibrated P(covid19) of the run's model.pt for `rows` (the train.py preprocessing and cache; a `lungs` run
-    scores only rows with lungs, see `score`)."""
+def load_run(run: Path) -> tuple[LungNet, dict]:
+    """The run's model.pt, ready to score, and its training config."""
     ckpt = torch.load(run / "model.pt", weights_only=False)
     cfg = ckpt["config"]
     model = LungNet(len(cfg["classes"]), lut=cfg["lut"], plan=[tuple(p) for p in cfg["plan"]])
     model.load_state_dict(ckpt["state_dict"])
     model.eval()
-    if cfg.get("input", "slice") == "lungs":
-        x, found = load_lung_inputs(list(rows["path"]), data_dir, cfg["size"], CACHE_DIR)
-        if not found.all():
-            raise ValueError("covid_scores: a lungs run scores only rows with lungs")
-    else:
-        x = load_images(rows, data_dir, "ct", cfg["size"], CACHE_DIR)
+    return model, cfg
+
+
+def covid_scores(model: LungNet, cfg: dict, x: np.ndarray) -> np.ndarray:
+    """Calibrated P(covid19) of uint8 inputs [N, S, S]."""
     with torch.no_grad():
         probs = torch.cat([model(torch.from_numpy(x[i:i + 128, None].copy()))[0] for i in range(0, len(x), 128)])
     return probs[:, cfg["classes"].index("covid19")].numpy().astype(np.float64)
+
+
+def scored_inputs(rows: pd.DataFrame, cfg: dict, data_dir: Path, only_with_lungs: bool) -> tuple[pd.DataFrame, np.ndarray]:
+    """The rows scored and their inputs, made as train.py makes them (load_inputs): a `lungs` run's lung crops, where
+    lungs are found; a whole-slice run's images, of every row or (`only_with_lungs`) of the rows with lungs."""
+    kind = cfg.get("input", "slice")
+    if only_with_lungs and kind == "slice":
+        rows = load_inputs(rows, data_dir, "ct", cfg["size"], CACHE_DIR, "lungs")[0]
+    rows, x = load_inputs(rows, data_dir, "ct", cfg["size"], CACHE_DIR, kind)
+    return rows.reset_index(drop=True), x
 
 
 def score(m: pd.DataFrame, run: Path, data_dir: Path, target: float = 0.95,
@@ -64,19 +60,19 @@ def score(m: pd.DataFrame, run: Path, data_dir: Path, target: float = 0.95,
     `only_with_lungs` (always so for a `lungs` run): score only the images in which the lung crop finds lungs (the
     others are no-lungs in serving and get no decision; their count is reported), so two arms compare on the same
     images."""
-    only_with_lungs = only_with_lungs or run_input(run) == "lungs"
+    model, cfg = load_run(run)
+    only_with_lungs = only_with_lungs or cfg.get("input", "slice") == "lungs"
     out: dict = {"target_sensitivity": target, "resamples": resamples, "bootstrap_unit": "group_id",
                  "test_site": test_site, "only_with_lungs": only_with_lungs, "no_lungs_images": {}}
     frames = {s: m[m["split"] == s].sort_values("path").reset_index(drop=True) for s in ("val", "test")}
     if test_site:
         frames["test"] = frames["test"][frames["test"]["site"] == test_site].reset_index(drop=True)
-    if only_with_lungs:
-        size = torch.load(run / "model.pt", weights_only=False)["config"]["size"]
-        for s, f in frames.items():
-            found = with_lungs(f, data_dir, size)
-            out["no_lungs_images"][s] = int((~found).sum())
-            frames[s] = f[found].reset_index(drop=True)
-    scores = {s: covid_scores(run, f, data_dir) for s, f in frames.items()}
+    scores = {}
+    for s, f in list(frames.items()):
+        frames[s], x = scored_inputs(f, cfg, data_dir, only_with_lungs)
+        if only_with_lungs:
+            out["no_lungs_images"][s] = len(f) - len(frames[s])
+        scores[s] = covid_scores(model, cfg, x)
     is_pos = {s: (f["label"] == "covid19").to_numpy() for s, f in frames.items()}
     op = choose_threshold(scores["val"], is_pos["val"], target)
     out["operating_point"] = op
