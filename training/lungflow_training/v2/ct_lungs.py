@@ -151,14 +151,12 @@ def png_lung_crop(gray: np.ndarray, size: int) -> np.ndarray | None:
 def load_lung_inputs(paths: list[str], data_dir: Path, size: int, cache_dir: Path | None) -> tuple[np.ndarray, np.ndarray]:
     """uint8 [N, size, size] lung crops of the figures at `paths` (relative to data_dir) and bool [N], whether lungs
     were found (the crop is all 0 where not); cached by the exact list of paths and this module's rules."""
-    import hashlib
-
     from PIL import Image
 
-    key = hashlib.sha256(f"ct-lungs|{size}|{DILATE_CELLS}|{AIR_HU}|{OUTSIDE_MEAN_HU}|{MIN_COMPONENT_FRACTION}|{MAX_HOLE_FRACTION}|".encode())
-    for p in paths:
-        key.update(p.encode() + b"\n")
-    cache = Path(cache_dir) / f"ct-lungs-{size}-{key.hexdigest()[:16]}.npz" if cache_dir is not None else None
+    from ..dataset import _key
+
+    rules = f"ct-lungs|{DILATE_CELLS}|{AIR_HU}|{OUTSIDE_MEAN_HU}|{MIN_COMPONENT_FRACTION}|{MAX_HOLE_FRACTION}"
+    cache = Path(cache_dir) / f"ct-lungs-{size}-{_key(paths, rules, size)}.npz" if cache_dir is not None else None
     if cache is not None and cache.exists():
         z = np.load(cache)
         return z["images"], z["has_lungs"]
