@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import sharp from 'sharp';
 import { decodePicture, loadModelRelease, lungMask, OnnxClassifier, toModelInput } from '@lungflow/inference';
+import { lungMaskAt } from '@lungflow/results';
 import { releaseDirs } from '../../../test/helpers/releases';
 import { run } from '../main';
 
@@ -51,12 +52,21 @@ describe.each(cxrReleases.map((dir) => [path.basename(dir), dir]))('lungflow ana
     expect(Buffer.from(mask.data).equals(Buffer.from(lungMask(direct.lungs, gray.width, gray.height, direct.lungs.threshold).data))).toBe(true);
 
     // The heatmap (at the image's size here: under 1024 px) leaves every pixel outside the lungs grey, as the image.
+    // Its lungs are the 112-cell lung grid (lesions README rule 2) resampled as the SEG's are, the mask the report's SC uses.
     const heatmap = await sharp(line.outputs.heatmap).raw().toBuffer({ resolveWithObject: true });
     expect([heatmap.info.width, heatmap.info.height]).toEqual([gray.width, gray.height]);
+    const threshold = direct.lungs.threshold;
+    const grid = { width: direct.lungs.width, height: direct.lungs.height, data: Uint8Array.from(direct.lungs.data, (p) => (p > threshold ? 1 : 0)) };
+    const drawn = lungMaskAt(grid, gray.width, gray.height);
+    let coloured = 0;
     for (let p = 0; p < gray.width * gray.height; p += 1) {
-      if (mask.data[p] !== 0) continue;
+      if (drawn.data[p] !== 0) {
+        if (heatmap.data[p * heatmap.info.channels] !== heatmap.data[p * heatmap.info.channels + 2]) coloured += 1;
+        continue;
+      }
       const rgb = [0, 1, 2].map((c) => heatmap.data[p * heatmap.info.channels + c]);
       if (rgb.some((v) => v !== gray.data[p])) throw new Error(`pixel ${p} outside the lungs is coloured: ${rgb.join(',')} over ${gray.data[p]}`);
     }
+    expect(coloured).toBeGreaterThan(0);
   });
 });

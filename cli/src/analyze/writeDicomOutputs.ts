@@ -1,6 +1,6 @@
 import type { AnalysisResult as DicomAnalysisResult, ReferencedInstance } from '@lungflow/dicom';
 import { resultObjects } from '@lungflow/results';
-import { lungMask, type Aggregate, type Classification, type GrayImage, type ModelCard } from '@lungflow/inference';
+import type { Aggregate, Classification, GrayImage, ModelCard } from '@lungflow/inference';
 import type { OutputWriter } from './OutputWriter';
 
 const SC_MAX_SIDE = 2048;
@@ -37,11 +37,9 @@ export async function writeDicomOutputs(stem: string, outputs: OutputWriter, out
     ...(source.classification.lesions ? { lesions: source.classification.lesions } : {}),
   };
   const written: Record<string, string> = {};
-  const { cam, decision, lungs } = source.classification;
-  const { sr: report, sc: heatmap, seg: segmentation } = await resultObjects(result, source.image, { data: cam.maps[decision.className], width: cam.width, height: cam.height }, {
-    maxSide: SC_MAX_SIDE,
-    ...(lungs ? { maskAt: (width: number, height: number) => lungMask(lungs, width, height, lungs.threshold) } : {}),
-  });
+  const { cam, decision } = source.classification;
+  // Coloured inside result.lesions.lungMask (resultObjects), as the report service colours the SC it stores.
+  const { sr: report, sc: heatmap, seg: segmentation } = await resultObjects(result, source.image, { data: cam.maps[decision.className], width: cam.width, height: cam.height }, { maxSide: SC_MAX_SIDE });
   const sr = await outputs.write(stem, '.sr.dcm', report.part10);
   if (sr) written.sr = sr;
   const sc = await outputs.write(stem, '.heatmap-sc.dcm', heatmap.part10);

@@ -3,5 +3,5 @@ export type { ModelCard, ResultCard } from './modelCard';
 export { ctWindowOf } from './ctWindowOf';
 export { mostSuspicious, suspicionMargin } from './mostSuspicious';
 export type { Suspicion } from './mostSuspicious';
-export { heatmap, resultObjects } from './resultObjects';
-export type { Heatmap, HeatmapOptions, MaskAt, ResultObjects } from './resultObjects';
+export { heatmap, lungMaskAt, resultObjects } from './resultObjects';
+export type { Heatmap, HeatmapOptions, ResultObjects } from './resultObjects';

@@ -1,15 +1,15 @@
 import sharp from 'sharp';
-import { analysisSegmentation, secondaryCapture, secondaryCaptureLegend, structuredReport, type AnalysisResult, type GrayImage, type WrittenResult } from '@lungflow/dicom';
+import { analysisSegmentation, resampleNearest, secondaryCapture, secondaryCaptureLegend, structuredReport, type AnalysisResult, type FindingsMask, type GrayImage, type WrittenResult } from '@lungflow/dicom';
 import { heatmapOverlay, legend, type FloatMap, type Raster } from '@lungflow/imaging';
-
-/** A grey mask at the drawn size (255 inside), given that size: the caller's lung mask, scaled as it scales it. */
-export type MaskAt = (width: number, height: number) => { data: Uint8Array; width: number; height: number };
 
 export interface HeatmapOptions {
   /** The long side the source is scaled down to (never up): the SC and PNG sizes drive memory, dcmjs and STOW. */
   maxSide: number;
-  /** Colour only inside this mask (models that segment the lungs). */
-  maskAt?: MaskAt;
+  /**
+   * Colour only inside these lungs: a 0/1 grid stretched over the whole image (a segmenting model's lung grid,
+   * `lesions.lungMask`). Without it the whole image may be coloured (models that do not segment).
+   */
+  lungMask?: FindingsMask;
 }
 
 export interface Heatmap {
@@ -30,9 +30,21 @@ export async function heatmap(image: GrayImage, cam: FloatMap, options: HeatmapO
     scale === 1
       ? image.data
       : new Uint8Array(await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 1 } }).resize(width, height, { fit: 'fill' }).extractChannel(0).raw().toBuffer());
-  const mask = options.maskAt ? { ...options.maskAt(width, height), channels: 1 as const } : undefined;
+  const mask = options.lungMask ? lungMaskAt(options.lungMask, width, height) : undefined;
   const overlay = await heatmapOverlay({ data: base, width, height, channels: 1 }, cam, mask ? { mask } : {});
   return { width, height, base, overlay };
+}
+
+/**
+ * A 0/1 lung grid at the drawn size, 255 inside, resampled as the SEG's lung segment is (`resampleNearest`), so the
+ * coloured area of the SC is the SEG's lung at the SC's scale. Needed although a segmenting model's CAM is zero
+ * outside its lungs: min-max scaling gives that zero a colour whenever the map is negative somewhere in the lungs
+ * (it almost always is), and the bicubic upscale spreads colour past the lung edge.
+ */
+export function lungMaskAt(grid: FindingsMask, width: number, height: number): Raster {
+  const { data } = resampleNearest(grid, height, width);
+  for (let i = 0; i < data.length; i += 1) data[i] = data[i] ? 255 : 0;
+  return { data, width, height, channels: 1 };
 }
 
 export interface ResultObjects {
@@ -46,12 +58,14 @@ export interface ResultObjects {
 /**
  * The DICOM objects of one verdict: the heatmap SC (overlay + legend), the SEG when the drawn image has lesion
  * findings, and the TID 1500 SR, built last so it can name the SC's and SEG's UIDs. UIDs derive from the result
- * (libs/dicom uids.ts), so the same verdict gives the same bytes wherever it is written (report, CLI).
+ * (libs/dicom uids.ts), and the heatmap is coloured only inside the result's own lung grid (`lesions.lungMask`), so
+ * the same verdict gives the same bytes wherever it is written (report, CLI).
  */
 export async function resultObjects(result: AnalysisResult, image: GrayImage, cam: FloatMap, options: HeatmapOptions & { onStep?: (step: 'seg' | 'sc' | 'sr') => void }): Promise<ResultObjects> {
   const seg = result.lesions ? analysisSegmentation(result) : undefined;
   options.onStep?.('seg');
-  const drawn = await heatmap(image, cam, options);
+  const lungMask = options.lungMask ?? result.lesions?.lungMask;
+  const drawn = await heatmap(image, cam, { maxSide: options.maxSide, ...(lungMask ? { lungMask } : {}) });
   const labelled = await legend(drawn.overlay, secondaryCaptureLegend(result));
   const sc = secondaryCapture(result, { data: labelled.data, width: drawn.width, height: drawn.height, channels: 3 });
   options.onStep?.('sc');
