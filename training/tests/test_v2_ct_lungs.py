@@ -45,7 +45,7 @@ def test_same_lungs_as_typescript(name: str) -> None:
 
 
 def test_constants_match_typescript() -> None:
-    ts = (REPO_ROOT / "libs/inference/src/lesions/ct/ctLungMask.ts").read_text()
+    ts = (REPO_ROOT / "libs/results/src/ct/ctLungMask.ts").read_text()
     for name, value in [("maxGridSize", ct_lungs.MAX_GRID_SIZE), ("airHu", ct_lungs.AIR_HU),
                         ("outsideMeanHu", ct_lungs.OUTSIDE_MEAN_HU), ("gasMeanHu", ct_lungs.GAS_MEAN_HU),
                         ("minComponentMm2", ct_lungs.MIN_COMPONENT_MM2),

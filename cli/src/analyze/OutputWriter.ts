@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { FindingsMask } from '@lungflow/dicom';
 import type { Classification, GrayImage, LesionMapRule } from '@lungflow/inference';
 import { renderHeatmapPng } from './renderHeatmapPng';
 import { renderLesionsPng } from './renderLesionsPng';
@@ -27,11 +28,11 @@ export class OutputWriter {
     return path.join(this.outDir, name);
   }
 
-  /** The heatmap of the operating-point class over the image, as PNG. */
-  async heatmapPng(input: string, image: GrayImage, result: Classification): Promise<string | undefined> {
+  /** The heatmap of the operating-point class over the image, as PNG; `lungs`: a CT slice's (renderHeatmapPng). */
+  async heatmapPng(input: string, image: GrayImage, result: Classification, lungs?: FindingsMask): Promise<string | undefined> {
     const target = await this.reserve(input, '.heatmap.png');
     if (!target) return undefined;
-    await writeFile(target, await renderHeatmapPng(image, result));
+    await writeFile(target, await renderHeatmapPng(image, result, lungs));
     return target;
   }
 

@@ -5,6 +5,8 @@ import { Writable } from 'node:stream';
 import dcmjs from 'dcmjs';
 import { CT_LESION_SUPERVISION, readPart10, renderFrame } from '@lungflow/dicom';
 import { ctSliceGeometry, segmentCtLungs } from '@lungflow/inference';
+import { ctLungsAtSource } from '@lungflow/results';
+import sharp from 'sharp';
 import { run } from '../main';
 import type { AnalysisResult } from './AnalysisResult';
 
@@ -20,10 +22,10 @@ const CT_MODEL = path.resolve(__dirname, '../../../models/ct-v1');
 
 type Ok = Extract<AnalysisResult, { ok: true }>;
 
-async function analyze(files: string[]): Promise<Ok[]> {
+async function analyze(files: string[], extra: string[] = []): Promise<Ok[]> {
   let stdout = '';
   const sink = (append: (s: string) => void) => new Writable({ write: (chunk, _e, cb) => { append(String(chunk)); cb(); } });
-  const code = await run(['node', 'lungflow', 'analyze', '--json', '--model-ct', CT_MODEL, ...files], { stdout: sink((s) => (stdout += s)), stderr: sink(() => undefined) });
+  const code = await run(['node', 'lungflow', 'analyze', '--json', '--model-ct', CT_MODEL, ...extra, ...files], { stdout: sink((s) => (stdout += s)), stderr: sink(() => undefined) });
   expect(code).toBe(0);
   return stdout.trim().split('\n').map((line) => JSON.parse(line) as Ok);
 }
@@ -97,5 +99,31 @@ describe('lungflow analyze --json on CT series', () => {
     expect(series.slices[0]?.lungs.pixels).toBe(direct.seg.lungPixels);
     expect(series.lungs.volumeMl).toBeCloseTo((direct.seg.lungPixels * 0.661468 ** 2 * 5) / 1000, 6);
     expect(series.slices[0]?.sopInstanceUid).toBe(direct.sopInstanceUid);
+  });
+
+  it('--out: the heatmap PNG and SC of a CT slice in HU are coloured only inside its lungs', async () => {
+    const out = mkdtempSync(path.join(os.tmpdir(), 'lungflow-ct-heatmap-'));
+    const [line] = (await analyze([SLICE], ['--out', out])) as [Ok];
+    const { seg } = await sliceLungs(SLICE);
+    const lungs = ctLungsAtSource(seg);
+    const png = await sharp(line.outputs.heatmap as string).raw().toBuffer({ resolveWithObject: true });
+    expect([png.info.width, png.info.height]).toEqual([lungs.width, lungs.height]);
+    let colouredInside = 0;
+    for (let p = 0; p < lungs.width * lungs.height; p += 1) {
+      const [r, g, b] = [0, 1, 2].map((c) => png.data[p * png.info.channels + c]);
+      const grey = r === g && g === b;
+      if (!lungs.data[p] && !grey) throw new Error(`pixel ${p % lungs.width},${Math.floor(p / lungs.width)} outside the lungs is coloured`);
+      if (lungs.data[p] && !grey) colouredInside += 1;
+    }
+    expect(colouredInside).toBeGreaterThan(0);
+    // The SC is drawn with the same mask: below its legend, everything outside the lungs is grey too.
+    const sc = readPart10(new Uint8Array(readFileSync(line.outputs.sc as string)));
+    if (!sc.pixelData || sc.pixelData.encapsulated) throw new Error('the SC should hold native RGB pixels');
+    const rgb = sc.pixelData.buffers[0] as Uint8Array;
+    let colouredOutside = 0;
+    for (let p = Math.ceil(lungs.height / 3) * lungs.width; p < lungs.width * lungs.height; p += 1) {
+      if (!lungs.data[p] && !(rgb[3 * p] === rgb[3 * p + 1] && rgb[3 * p + 1] === rgb[3 * p + 2])) colouredOutside += 1;
+    }
+    expect(colouredOutside).toBe(0);
   });
 });

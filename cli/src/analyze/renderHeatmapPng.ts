@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import { heatmap } from '@lungflow/results';
+import type { FindingsMask } from '@lungflow/dicom';
 import type { Classification, GrayImage } from '@lungflow/inference';
 
 const MAX_SIDE = 1024;
@@ -7,11 +8,12 @@ const MAX_SIDE = 1024;
 /**
  * The operating-point class's activation map blended over the image (libs/imaging, the same overlay as the DICOM SC),
  * at most 1024 px on the long side so a 3000 px radiograph gives a PNG one can open quickly. A model that segments
- * the lungs (v2) colours only inside its lung grid (`lesions.lungMask`, the one the SC is masked by).
+ * the lungs (v2) colours only inside its lung grid (`lesions.lungMask`, the one the SC is masked by); a CT slice in HU
+ * inside its classical lungs (`lungs`, libs/results ctLungsAtSource).
  */
-export async function renderHeatmapPng(image: GrayImage, result: Classification): Promise<Buffer> {
+export async function renderHeatmapPng(image: GrayImage, result: Classification, lungs?: FindingsMask): Promise<Buffer> {
   const { width: cw, height: ch, maps } = result.cam;
-  const lungMask = result.lesions?.lungMask;
+  const lungMask = lungs ?? result.lesions?.lungMask;
   const { overlay, width, height } = await heatmap(image, { data: maps[result.decision.className], width: cw, height: ch }, {
     maxSide: MAX_SIDE,
     ...(lungMask ? { lungMask } : {}),

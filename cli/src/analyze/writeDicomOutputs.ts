@@ -1,4 +1,4 @@
-import type { AnalysisResult as DicomAnalysisResult, ReferencedInstance } from '@lungflow/dicom';
+import type { AnalysisResult as DicomAnalysisResult, FindingsMask, ReferencedInstance } from '@lungflow/dicom';
 import { resultObjects } from '@lungflow/results';
 import type { Aggregate, Classification, GrayImage, ModelCard } from '@lungflow/inference';
 import type { OutputWriter } from './OutputWriter';
@@ -14,7 +14,15 @@ export interface StudyOutcome {
    * The most suspicious image: its data set is the source of the SR and SC, its CAM is drawn. Its lesion findings
    * (`classification.lesions`, models that quantify lesions) add the SEG and the SR's lesion measurements.
    */
-  source: { image: GrayImage; classification: Classification; dataset: Record<string, unknown>; /** 1-based; named in the SR and SEG of a multi-frame source. */ frame?: number };
+  source: {
+    image: GrayImage;
+    classification: Classification;
+    dataset: Record<string, unknown>;
+    /** 1-based; named in the SR and SEG of a multi-frame source. */
+    frame?: number;
+    /** A CT slice in HU: its lungs at the image's size (ctLungsAtSource), which the heatmap is coloured inside. */
+    lungs?: FindingsMask;
+  };
 }
 
 /**
@@ -38,8 +46,12 @@ export async function writeDicomOutputs(stem: string, outputs: OutputWriter, out
   };
   const written: Record<string, string> = {};
   const { cam, decision } = source.classification;
-  // Coloured inside result.lesions.lungMask (resultObjects), as the report service colours the SC it stores.
-  const { sr: report, sc: heatmap, seg: segmentation } = await resultObjects(result, source.image, { data: cam.maps[decision.className], width: cam.width, height: cam.height }, { maxSide: SC_MAX_SIDE });
+  // Coloured inside the lungs as the report service colours the SC it stores: result.lesions.lungMask (resultObjects)
+  // or a CT slice's lungs.
+  const { sr: report, sc: heatmap, seg: segmentation } = await resultObjects(result, source.image, { data: cam.maps[decision.className], width: cam.width, height: cam.height }, {
+    maxSide: SC_MAX_SIDE,
+    ...(source.lungs ? { lungMask: source.lungs } : {}),
+  });
   const sr = await outputs.write(stem, '.sr.dcm', report.part10);
   if (sr) written.sr = sr;
   const sc = await outputs.write(stem, '.heatmap-sc.dcm', heatmap.part10);

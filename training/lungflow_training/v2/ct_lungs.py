@@ -1,4 +1,4 @@
-"""Classical CT lung segmentation: the Python mirror of libs/inference/src/lesions/ct/ctLungMask.ts.
+"""Classical CT lung segmentation: the Python mirror of libs/results/src/ct/ctLungMask.ts.
 
 Serving segments every CT slice in Hounsfield units with these rules (libs/inference/src/lesions/README.md, "CT",
 rules 1-6). CT v2 crops its input to those lungs, so training must crop its images the same way; this module is

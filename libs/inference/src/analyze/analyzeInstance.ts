@@ -1,11 +1,9 @@
 import { attr, renderFrame, type CtSliceLungFindings, type DicomInstance } from '@lungflow/dicom';
-import { ctWindowOf } from '@lungflow/results';
 import type { Classification } from '../OnnxClassifier';
 import type { GrayImage } from '../GrayImage';
 import type { ModelRunner } from './ModelRunner';
 import { sourcePixelSpacing } from '../lesions/sourcePixelSpacing';
-import { segmentCtLungs, type CtLungSegmentation } from '../lesions/ct/ctLungMask';
-import { ctSliceGeometry, type CtSliceGeometry } from '../lesions/ct/ctSliceGeometry';
+import { ctSliceGeometry, ctSliceLungs, ctWindowOf } from '@lungflow/results';
 import { ctSliceHasLungs, ctSliceLungFindings } from '../lesions/ct/ctLungFindings';
 import { withoutLungs } from '../decision/decide';
 
@@ -52,13 +50,12 @@ export async function analyzeInstance(instance: DicomInstance, runner: ModelRunn
     for (let index = 0; index < frames; index += 1) {
       // Frames are rendered one at a time and queued for the model at once, so memory holds one decoded frame plus
       // the small model inputs (and the rendered images only when the caller keeps them for heatmaps).
-      const geometry = measureLungs ? ctSliceGeometry(instance.dataset, index) : undefined;
-      const measure = geometry?.hounsfield === true;
+      const measure = measureLungs && ctSliceGeometry(instance.dataset, index).hounsfield;
       const { fullResolution, modalityValues } = await renderFrame(instance, { frame: index, ...(ctWindow ? { ctWindow } : {}), ...(measure ? { keepModalityValues: true } : {}) });
       const classified = runner.classifyGray(fullResolution, spacing);
       const image = options.keepImages ? fullResolution : { width: fullResolution.width, height: fullResolution.height, data: new Uint8Array(0) };
       // Segmented now, while the frame's HU are at hand: only the ≤ 256² lung grid waits for the model's CAM.
-      const lungs = measure && modalityValues ? { geometry: geometry as CtSliceGeometry, segmentation: lungsOf(modalityValues, fullResolution, geometry as CtSliceGeometry) } : undefined;
+      const lungs = measure && modalityValues ? ctSliceLungs(instance.dataset, index, modalityValues, fullResolution.width, fullResolution.height) : undefined;
       const frame = index + 1;
       pending.push(
         classified.then((classification) => {
@@ -77,11 +74,6 @@ export async function analyzeInstance(instance: DicomInstance, runner: ModelRunn
     throw error;
   }
   return Promise.all(pending);
-}
-
-function lungsOf(hu: Float32Array, image: GrayImage, geometry: CtSliceGeometry): CtLungSegmentation {
-  const pixelAreaMm2 = geometry.rowSpacingMm !== null && geometry.columnSpacingMm !== null ? geometry.rowSpacingMm * geometry.columnSpacingMm : null;
-  return segmentCtLungs(hu, image.width, image.height, { pixelAreaMm2 });
 }
 
 function camPlane(classification: Classification, className: string): { width: number; height: number; data: Float32Array } | undefined {

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { deadLetter, encodeMessage, inferenceCompleted, packMask, reportStored, type DeadLetter, type InferenceCompleted, type ReportStored } from '@lungflow/contracts';
-import { readPart10 } from '@lungflow/dicom';
+import { readPart10, renderFrame } from '@lungflow/dicom';
+import { ctHeatmapLungs, ctWindowOf, lungMaskAt, resultCardSchema } from '@lungflow/results';
 import { DicomWebError } from '@lungflow/dicomweb';
 import { processMessage } from '@lungflow/kafka';
 import { createLogger } from '@lungflow/logging';
@@ -12,6 +13,7 @@ import type { Thumbnails } from '../worklist/WorklistStore';
 import sharp from 'sharp';
 import { lesionFindings } from '../../../../libs/dicom/src/write/__tests__/fixtures';
 import { dciodvfy } from '../../../../libs/dicom/src/write/__tests__/validators';
+import { NY_SBU_SLICES, samplePath } from '../../../../libs/dicom/src/read/__tests__/sampleFiles';
 import { analysedInstances, camOf, handleInferenceCompleted } from './inferenceCompleted';
 import { lesionsOf } from './lesionsOf';
 
@@ -59,7 +61,7 @@ const catalog = ModelCatalog.fromCards([
   },
 ]);
 
-function harness(store: ReportPacs['storeInstances'] = async (parts) => ({ stored: parts.map(() => ({})), failed: [] }) as never, instance: Uint8Array = SAMPLE) {
+function harness(store: ReportPacs['storeInstances'] = async (parts) => ({ stored: parts.map(() => ({})), failed: [] }) as never, instance: Uint8Array = SAMPLE, cards: ModelCatalog = catalog) {
   const stored: Uint8Array[][] = [];
   const listed: Omit<WorklistEntry, 'listedAt'>[] = [];
   const published: ReportStored[] = [];
@@ -75,7 +77,7 @@ function harness(store: ReportPacs['storeInstances'] = async (parts) => ({ store
   };
   const handler = handleInferenceCompleted({
     pacs,
-    catalog,
+    catalog: cards,
     worklist: { upsert: async (entry, now, pictures) => (listed.push(entry), pictures && thumbnails.push(pictures), { ...entry, listedAt: now.toISOString() }) },
     publish: async (_key, value) => void published.push(value),
     logger: createLogger({ service: 'report-test', level: 'silent' }),
@@ -291,5 +293,46 @@ describe('helpers', () => {
     expect(Array.from(camOf({ shape: [2, 2], encoding: 'float32-base64', data: Buffer.from(floats.buffer).toString('base64'), className: 'c' }).data)).toEqual([0, 0.25, 0.5, 1]);
     expect(camOf({ shape: [1, 2], encoding: 'array', data: [3, 4], className: 'c' })).toMatchObject({ width: 2, height: 1 });
     expect(camOf(undefined)).toMatchObject({ width: 1, height: 1 });
+  });
+});
+
+describe('inference.completed handler, CT', () => {
+  // A real chest CT slice in HU (TCIA COVID-19-NY-SBU) and the released ct-v1 card (its lung window).
+  const ctBytes = new Uint8Array(readFileSync(samplePath(NY_SBU_SLICES[0] as string)));
+  const ct = readPart10(ctBytes).dataset as Record<string, string>;
+  const ctCard = resultCardSchema.parse(JSON.parse(readFileSync(path.join(REPO, 'models/ct-v1/card.json'), 'utf8')));
+
+  it('colours the SC heatmap only inside the slice\'s lungs in HU (the segmentation infer gates no-lungs on)', async () => {
+    const value = event();
+    // An 8 × 8 CAM like ct-v1's, over the whole slice: hottest at the bottom right, where the table and body wall are.
+    const cam = new Float32Array(64).map((_, i) => i / 63 - 0.3);
+    Object.assign(value.results[0] as InferenceCompleted['results'][number], {
+      seriesInstanceUid: ct.SeriesInstanceUID,
+      sopInstanceUid: ct.SOPInstanceUID,
+      model: { id: ctCard.id, version: ctCard.version, sha256: SHA },
+      probabilities: { covid19: 0.7, non_covid: 0.3 },
+      activationMap: { shape: [8, 8], encoding: 'float32-base64', data: Buffer.from(cam.buffer).toString('base64'), className: 'covid19' },
+    });
+    value.aggregate.probabilities = { covid19: 0.7, non_covid: 0.3 };
+    const { handler, stored } = harness(undefined, ctBytes, ModelCatalog.fromCards([ctCard]));
+    await handler({ key: { studyInstanceUid: ct.StudyInstanceUID }, value: inferenceCompleted.value.parse(value) }, context);
+    const sc = readPart10((stored[0] as Uint8Array[])[1] as Uint8Array);
+    const { Columns: width, Rows: height } = sc.dataset as { Columns: number; Rows: number };
+    if (!sc.pixelData || sc.pixelData.encapsulated) throw new Error('the SC should hold native RGB pixels');
+    const rgb = sc.pixelData.buffers[0] as Uint8Array;
+
+    const slice = readPart10(ctBytes);
+    const { modalityValues, fullResolution } = await renderFrame(slice, { frame: 0, ctWindow: ctWindowOf(ctCard)!, keepModalityValues: true });
+    const lungs = ctHeatmapLungs(slice.dataset, 0, modalityValues as Float32Array, fullResolution.width, fullResolution.height);
+    if (!lungs) throw new Error('the NY-SBU slice is in HU and shows lung');
+    const inside = lungMaskAt(lungs, width, height).data;
+    let colouredInside = 0;
+    // Rows below the legend (burned into the top-left corner).
+    for (let p = Math.ceil(height / 3) * width; p < width * height; p += 1) {
+      const grey = rgb[3 * p] === rgb[3 * p + 1] && rgb[3 * p + 1] === rgb[3 * p + 2];
+      if (!inside[p] && !grey) throw new Error(`pixel ${p % width},${Math.floor(p / width)} outside the lungs is coloured`);
+      if (inside[p] && !grey) colouredInside += 1;
+    }
+    expect(colouredInside).toBeGreaterThan(0);
   });
 });

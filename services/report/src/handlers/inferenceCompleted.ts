@@ -111,7 +111,7 @@ export function handleInferenceCompleted(deps: InferenceCompletedDeps): EventHan
     const chosen = mostSuspicious(event.results);
     const card = deps.catalog.get(chosen.model.id, chosen.model.version);
     const ref = { studyInstanceUid: event.studyInstanceUid, seriesInstanceUid: chosen.seriesInstanceUid, sopInstanceUid: chosen.sopInstanceUid, frame: chosen.frame };
-    const { dataset, image } = await renderSource(pacs, ref, card, { minLongSide: SC_MIN_SIDE });
+    const { dataset, image, lungs } = await renderSource(pacs, ref, card, { minLongSide: SC_MIN_SIDE, ctLungs: true });
     const source: ReferencedInstance = { sopClassUid: attr.string(dataset, 'SOPClassUID') ?? '', sopInstanceUid: chosen.sopInstanceUid, seriesInstanceUid: chosen.seriesInstanceUid };
     stage('source');
     const analysed = await analysedInstances(pacs, event, source);
@@ -132,7 +132,8 @@ export function handleInferenceCompleted(deps: InferenceCompletedDeps): EventHan
     // CT: the drawn slice's series quantification (lung volume, CAM-based involvement) goes in the SR beside it.
     const ctLungs = event.ctLungs?.find((series) => series.seriesInstanceUid === chosen.seriesInstanceUid);
     if (ctLungs) result.ctLungs = ctLungs;
-    const { heatmap, sr, sc, seg } = await resultObjects(result, image, camOf(chosen.activationMap), { maxSide: SC_MAX_SIDE, onStep: stage });
+    // Coloured inside the lungs: a CXR v2 result's own lung grid (resultObjects reads result.lesions), a CT slice's HU lungs.
+    const { heatmap, sr, sc, seg } = await resultObjects(result, image, camOf(chosen.activationMap), { maxSide: SC_MAX_SIDE, onStep: stage, ...(lungs ? { lungMask: lungs } : {}) });
     const stow = await pacs.storeInstances([sr.part10, sc.part10, ...(seg ? [seg.part10] : [])], event.studyInstanceUid);
     if (stow.alreadyStored?.length) {
       // A PACS that refuses duplicates: these UIDs derive from this very result, so the copy it holds is this one.

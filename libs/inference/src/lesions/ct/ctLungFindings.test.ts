@@ -1,8 +1,7 @@
 import { CT_LESION_SUPERVISION, type CtSliceLungFindings } from '@lungflow/dicom';
-import { segmentCtLungs } from './ctLungMask';
+import { ctSliceGeometry, segmentCtLungs } from '@lungflow/results';
 import { ctLungFindings, ctSliceLungFindings } from './ctLungFindings';
-import { ctSliceGeometry } from './ctSliceGeometry';
-import { countPixels, inside, phantom, type Ellipse } from './ctPhantom.testHelper';
+import { countPixels, inside, phantom, type Ellipse } from '../../../../results/src/ct/ctPhantom.testHelper';
 
 const W = 200;
 const H = 200;

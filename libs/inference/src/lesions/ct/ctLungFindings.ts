@@ -1,7 +1,6 @@
 import { CT_LESION_SUPERVISION, CT_LUNG_METHOD, type CtLesionMapRule, type CtLungFindings, type CtSliceLungFindings } from '@lungflow/dicom';
 import type { CamPlane } from '../lesionFeatures';
-import { cellPixels, type CtLungSegmentation } from './ctLungMask';
-import type { CtSliceGeometry } from './ctSliceGeometry';
+import { cellPixels, type CtLungSegmentation, type CtSliceGeometry } from '@lungflow/results';
 
 /**
  * The CAM on the segmentation grid (README "CT" rule 7): bilinear between CAM cell centres (clamped at the edges).

@@ -4,8 +4,7 @@ import { readPart10, renderFrame } from '@lungflow/dicom';
 import { sharedDataDir } from '../../sharedData.testHelper';
 import { ModelRunner } from '../../analyze/ModelRunner';
 import { analyzeInstance } from '../../analyze/analyzeInstance';
-import { segmentCtLungs } from './ctLungMask';
-import { ctSliceGeometry } from './ctSliceGeometry';
+import { ctSliceGeometry, segmentCtLungs } from '@lungflow/results';
 import { ctLungFindings } from './ctLungFindings';
 import { aggregateClassifications } from '../../aggregate/aggregateClassifications';
 

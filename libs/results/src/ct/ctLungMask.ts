@@ -210,3 +210,18 @@ export function segmentCtLungs(hu: Float32Array, width: number, height: number, 
   for (let i = 0; i < n; i += 1) if (fill[labels[i] as number]) lungMask[i] = 1;
   return result(lungMask, components, lungPixels + filled);
 }
+
+/**
+ * The lung grid at the slice's own size (0/1 per source pixel, each pixel taking the cell that averages it): what a
+ * CT heatmap is coloured inside. The grid is not resampled as a whole-image mask would be, because its last column
+ * and row can be partial cells (a side that is not a multiple of the factor).
+ */
+export function ctLungsAtSource(seg: Pick<CtLungSegmentation, 'factor' | 'width' | 'sourceWidth' | 'sourceHeight' | 'lungMask'>): { width: number; height: number; data: Uint8Array } {
+  const { factor, sourceWidth, sourceHeight } = seg;
+  const data = new Uint8Array(sourceWidth * sourceHeight);
+  for (let y = 0; y < sourceHeight; y += 1) {
+    const row = Math.floor(y / factor) * seg.width;
+    for (let x = 0; x < sourceWidth; x += 1) data[y * sourceWidth + x] = seg.lungMask[row + Math.floor(x / factor)] ? 1 : 0;
+  }
+  return { width: sourceWidth, height: sourceHeight, data };
+}

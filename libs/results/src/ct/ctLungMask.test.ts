@@ -1,4 +1,4 @@
-import { CT_LUNG_RULES, segmentCtLungs } from './ctLungMask';
+import { CT_LUNG_RULES, ctLungsAtSource, segmentCtLungs } from './ctLungMask';
 import { countPixels, inside, phantom, type Ellipse } from './ctPhantom.testHelper';
 
 // A 200 × 200 slice (grid factor 1) at 0.8 mm: one pixel is 0.64 mm², the 500 mm² minimum is 781.25 pixels.
@@ -124,5 +124,13 @@ describe('segmentCtLungs on HU phantoms', () => {
     const odd = segmentCtLungs(new Float32Array(301 * 100).fill(SOFT_TISSUE), 301, 100);
     expect([odd.factor, odd.width, odd.height]).toEqual([2, 151, 50]);
     expect(() => segmentCtLungs(new Float32Array(10), 4, 4)).toThrow(RangeError);
+  });
+});
+
+describe('ctLungsAtSource', () => {
+  it('gives each source pixel the cell that averages it, partial last cells included', () => {
+    // 5 × 3 source, factor 2: a 3 × 2 grid whose last column and row average 1 source column / row.
+    const seg = { factor: 2, width: 3, sourceWidth: 5, sourceHeight: 3, lungMask: Uint8Array.from([1, 0, 1, 0, 1, 0]) };
+    expect(Array.from(ctLungsAtSource(seg).data)).toEqual([1, 1, 0, 0, 1, 1, 1, 0, 0, 1, 0, 0, 1, 1, 0]);
   });
 });
