@@ -19,6 +19,8 @@ NORM_MEAN = 0.5
 NORM_STD = 0.25
 # (out_channels, stride) per conv; the first is the stem. Output stride 16 -> an 8x8 CAM at 128 px.
 DEFAULT_PLAN = [(24, 2), (32, 1), (48, 2), (48, 1), (96, 2), (96, 1), (160, 2), (160, 1)]
+# Output stride 8 (the last downsampling dropped): a 16x16 CAM at 128 px, the finest-heatmap floor for CT.
+STRIDE8_PLAN = DEFAULT_PLAN[:6] + [(160, 1), (160, 1)]
 
 
 def conv_bn_relu(cin: int, cout: int, stride: int) -> nn.Sequential:

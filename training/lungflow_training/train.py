@@ -22,7 +22,7 @@ from .augment import augment
 from .dataset import load_images
 from .export import export_onnx, max_abs_diff
 from .manifest import CLASSES, load_manifest
-from .model import DEFAULT_PLAN, LungNet, count_flops
+from .model import DEFAULT_PLAN, STRIDE8_PLAN, LungNet, count_flops
 from .paths import CACHE_DIR, REPO_ROOT, RUNS_DIR, shared_data_dir
 from .split import with_split
 from .temperature import fit_temperature
@@ -137,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--per-class", type=int, default=None, help="smoke: this many train images per class")
     ap.add_argument("--max-steps", type=int, default=None, help="smoke: stop after this many optimiser steps")
+    ap.add_argument("--output-stride", type=int, choices=[16, 8], default=16,
+                    help="8: no last downsampling, a CAM twice as fine (16x16 at 128 px); an experiment")
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--data-dir", type=Path, default=None)
     ap.add_argument("--input", choices=["slice", "lungs"], default="slice",
@@ -172,7 +174,8 @@ def main(argv: list[str] | None = None) -> int:
     y_val = val_rows["label"].map(classes.index).to_numpy().copy()
     prep_s = time.time() - started
 
-    model = LungNet(len(classes), lut=args.lut, plan=DEFAULT_PLAN)
+    plan = STRIDE8_PLAN if args.output_stride == 8 else DEFAULT_PLAN
+    model = LungNet(len(classes), lut=args.lut, plan=plan)
     steps_per_epoch = max(1, len(train_rows) // args.batch)
     total_steps = args.max_steps or steps_per_epoch * args.epochs
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
@@ -217,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     model.temperature.fill_(temperature)
     config = {
         "task": args.task, "classes": classes, "lut": args.lut, "color": COLOR[args.lut], "size": args.size,
-        "plan": [list(p) for p in DEFAULT_PLAN], "epochs": args.epochs, "batch": args.batch, "lr": args.lr,
+        "plan": [list(p) for p in plan], "epochs": args.epochs, "batch": args.batch, "lr": args.lr,
         "weight_decay": args.weight_decay, "seed": args.seed, "threads": args.threads,
         "per_class": args.per_class, "max_steps": args.max_steps, "torch": torch.__version__,
         "optimizer": "AdamW + OneCycle", "sampling": "class-balanced, sqrt(source count) within class",

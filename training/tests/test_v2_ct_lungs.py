@@ -88,3 +88,19 @@ def test_lungs_run_trains_on_crops_and_is_scored_only_where_lungs_are_found(tmp_
     assert result["only_with_lungs"] is True
     assert result["no_lungs_images"] == {s: int((~found[(m["split"] == s).to_numpy()]).sum()) for s in ("val", "test")}
     assert result["val"]["images"] + result["test"]["images"] == int(found.sum())
+
+
+def test_output_stride_8_gives_a_twice_finer_cam_and_its_share_in_the_lungs_is_measured(tmp_path) -> None:
+    from lungflow_training import train
+    from lungflow_training.v2 import ct_data, ct_eval
+
+    out = tmp_path / "run"
+    assert train.main(["--task", "ct", "--lut", "jet", "--size", "64", "--per-class", "3", "--max-steps", "2",
+                       "--epochs", "1", "--batch", "4", "--split-file", str(ct_data.SPLIT_FILE), "--output-stride", "8",
+                       "--out", str(out)]) == 0
+    m = train.split_rows("ct", DATA, ct_data.SPLIT_FILE)
+    rows = m[m["split"] == "val"].groupby("label", group_keys=False).head(3)
+    result = ct_eval.cam_in_lungs(rows, out, DATA)
+    assert result["cam_grid"] == [8, 8]  # 64 px at output stride 8 (16 would give 4 x 4)
+    assert 0 < result["images"] <= len(rows)
+    assert 0.0 <= result["positive_cam_mass_in_lungs"] <= 1.0 and 0.0 < result["lung_share_of_slice"] < 1.0

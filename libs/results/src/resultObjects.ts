@@ -47,6 +47,9 @@ export function lungMaskAt(grid: FindingsMask, width: number, height: number): R
   return { data, width, height, channels: 1 };
 }
 
+/** The SC legend's line for a heatmap drawn inside the lungs only. */
+export const MASKED_LEGEND = 'Heatmap: model attention inside the lungs only';
+
 export interface ResultObjects {
   heatmap: Heatmap;
   sr: WrittenResult;
@@ -66,7 +69,10 @@ export async function resultObjects(result: AnalysisResult, image: GrayImage, ca
   options.onStep?.('seg');
   const lungMask = options.lungMask ?? result.lesions?.lungMask;
   const drawn = await heatmap(image, cam, { maxSide: options.maxSide, ...(lungMask ? { lungMask } : {}) });
-  const labelled = await legend(drawn.overlay, secondaryCaptureLegend(result));
+  // Said on the image, because a masked map can hide where most of the attention went (ct-v1's positive CAM mass
+  // lies mostly outside the lungs: lesions README "CT", Limits).
+  const lines = [...secondaryCaptureLegend(result), ...(lungMask ? [MASKED_LEGEND] : [])];
+  const labelled = await legend(drawn.overlay, lines);
   const sc = secondaryCapture(result, { data: labelled.data, width: drawn.width, height: drawn.height, channels: 3 });
   options.onStep?.('sc');
   const sr = structuredReport(result, { heatmap: sc, ...(seg ? { segmentation: seg } : {}) });

@@ -90,6 +90,35 @@ def score(m: pd.DataFrame, run: Path, data_dir: Path, target: float = 0.95,
     return out
 
 
+def cam_in_lungs(rows: pd.DataFrame, run: Path, data_dir: Path) -> dict:
+    """Where the covid19 CAM points: the share of its positive mass inside the classical lungs of each figure
+    (ct_lungs, read as lung window), against the share of the slice those lungs cover (what an even map scores).
+    Images without lungs are left out. A check of what the heatmap shows, not a performance figure."""
+    from PIL import Image
+
+    from . import ct_lungs
+    from ..preprocess import load_model_input
+
+    model, cfg = load_run(run)
+    k = cfg["classes"].index("covid19")
+    inside, area = [], []
+    for path in sorted(rows["path"]):
+        gray = np.asarray(Image.open(data_dir / path).convert("L"))
+        seg = ct_lungs.segment(ct_lungs.pseudo_hu(gray), gas_mean_hu=-np.inf)
+        if seg.components == 0:
+            continue
+        x = load_model_input(data_dir / path, "ct", cfg["size"])
+        with torch.no_grad():
+            cam = model(torch.from_numpy(x[None, None].copy()))[1][0, k].numpy()
+        lung = np.asarray(Image.fromarray(seg.lung_mask * 255).resize(cam.shape[::-1], Image.BILINEAR)) / 255.0
+        positive = np.maximum(cam, 0)
+        if positive.sum() > 0:
+            inside.append(float((positive * lung).sum() / positive.sum()))
+            area.append(float(lung.mean()))
+    return {"images": len(inside), "cam_grid": list(cam.shape), "positive_cam_mass_in_lungs": float(np.mean(inside)),
+            "lung_share_of_slice": float(np.mean(area))}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--run", type=Path, required=True)
@@ -100,6 +129,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--test-site", default=None, help="score only this site's test rows (leave-one-source-out)")
     ap.add_argument("--only-with-lungs", action="store_true",
                     help="score only images in which the lung crop finds lungs (always so for an --input lungs run)")
+    ap.add_argument("--cam-in-lungs", action="store_true",
+                    help="also: the share of the positive covid19 CAM inside the lungs, on validation (cam_in_lungs)")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     data_dir = args.data_dir or shared_data_dir()
@@ -107,6 +138,9 @@ def main(argv: list[str] | None = None) -> int:
     result = {"run": str(args.run), "split_file": args.split_file.name,
               **score(m, args.run, data_dir, args.target_sensitivity, args.resamples, args.test_site,
                            args.only_with_lungs)}
+    if args.cam_in_lungs:
+        result["cam_in_lungs_val"] = cam_in_lungs(m[m["split"] == "val"], args.run, data_dir)
+        print("val CAM in lungs:", result["cam_in_lungs_val"])
     (args.run / "ct_eval.json").write_text(json.dumps(result, indent=2))
     for s in ("val", "test"):
         r = result[s]["metrics"]
