@@ -27,8 +27,9 @@ def _gaussian_blur(x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
     return xv.transpose(0, 1)
 
 
-def augment(batch: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
-    """uint8 [B,1,S,S] -> augmented uint8 [B,1,S,S]."""
+def augment(batch: torch.Tensor, gen: torch.Generator, masks: torch.Tensor | None = None):
+    """uint8 [B,1,S,S] -> augmented uint8 [B,1,S,S]. With `masks` (float [B,1,S,S]), also those masks moved by the
+    same affine (and nothing else), as a pair; the random draws are the same either way."""
     b = batch.shape[0]
     x = batch.float()
 
@@ -42,6 +43,7 @@ def augment(batch: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
     theta = torch.stack([torch.stack([cos, -sin, tx], 1), torch.stack([sin, cos, ty], 1)], 1)
     grid = F.affine_grid(theta, list(x.shape), align_corners=False)
     x = F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
+    moved = None if masks is None else F.grid_sample(masks, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
 
     blur_on = torch.rand(b, generator=gen) < 0.5
     x = torch.where(blur_on[:, None, None, None], _gaussian_blur(x, u(0.3, 1.5)), x)
@@ -54,4 +56,5 @@ def augment(batch: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
 
     noise_on = (torch.rand(b, generator=gen) < 0.5).float()[:, None, None, None]
     x = x + noise_on * u(0, 5)[:, None, None, None] * torch.randn(x.shape, generator=gen)
-    return x.round().clamp(0, 255).to(torch.uint8)
+    x = x.round().clamp(0, 255).to(torch.uint8)
+    return x if moved is None else (x, moved)

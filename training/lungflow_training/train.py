@@ -108,6 +108,24 @@ def split_rows(task: str, data_dir: Path, split_file: Path | None) -> pd.DataFra
     return out
 
 
+def train_lung_masks(x: np.ndarray) -> torch.Tensor:
+    """float [N, S, S]: the classical CT lungs (v2/ct_lungs, figure grey read as lung window) of each model input;
+    all 0 where none are found."""
+    from .v2 import ct_lungs
+
+    return torch.from_numpy(np.stack([ct_lungs.segment(ct_lungs.pseudo_hu(img), gas_mean_hu=-np.inf).lung_mask
+                                      for img in x]).astype(np.float32))
+
+
+def cam_outside_penalty(cam: torch.Tensor, lungs: torch.Tensor) -> torch.Tensor:
+    """Mean positive CAM (logit units) outside the lungs, over the images that have lungs ("right for the right
+    reasons": evidence may lie only where the lungs are). `lungs` [B,1,S,S] is pooled to the CAM grid."""
+    inside = F.adaptive_avg_pool2d(lungs, cam.shape[-2:])
+    has = (lungs.flatten(1).amax(1) > 0).float()
+    per_image = (F.relu(cam) * (1 - inside)).mean(dim=(1, 2, 3))
+    return (per_image * has).sum() / has.sum().clamp(min=1)
+
+
 def pick_rows(m: pd.DataFrame, per_class: int | None, split: str) -> pd.DataFrame:
     rows = m[m["split"] == split]
     if per_class:
@@ -139,6 +157,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-steps", type=int, default=None, help="smoke: stop after this many optimiser steps")
     ap.add_argument("--output-stride", type=int, choices=[16, 8], default=16,
                     help="8: no last downsampling, a CAM twice as fine (16x16 at 128 px); an experiment")
+    ap.add_argument("--cam-outside", type=float, default=0.0,
+                    help="CT experiment: weight of a penalty on positive CAM outside the lungs (ct_lungs on the input)")
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--data-dir", type=Path, default=None)
     ap.add_argument("--input", choices=["slice", "lungs"], default="slice",
@@ -183,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     gen = torch.Generator().manual_seed(args.seed)
     weights = torch.from_numpy(sample_weights(train_rows))
     xt, yt = torch.from_numpy(x_train.copy()), torch.from_numpy(y_train.copy())
+    lungs_t = train_lung_masks(x_train) if args.cam_outside > 0 else None
 
     history, best, step = [], None, 0
     for epoch in range(args.epochs):
@@ -190,8 +211,13 @@ def main(argv: list[str] | None = None) -> int:
         model.train()
         for _ in range(steps_per_epoch):
             idx = torch.multinomial(weights, args.batch, replacement=True, generator=gen)
-            xb = augment(xt[idx][:, None], gen)
-            loss = F.cross_entropy(model(xb)[3], yt[idx])
+            if lungs_t is None:
+                xb = augment(xt[idx][:, None], gen)
+                loss = F.cross_entropy(model(xb)[3], yt[idx])
+            else:
+                xb, lungs = augment(xt[idx][:, None], gen, lungs_t[idx][:, None])
+                _, cam, _, logits = model(xb)
+                loss = F.cross_entropy(logits, yt[idx]) + args.cam_outside * cam_outside_penalty(cam, lungs)
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -224,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
         "weight_decay": args.weight_decay, "seed": args.seed, "threads": args.threads,
         "per_class": args.per_class, "max_steps": args.max_steps, "torch": torch.__version__,
         "optimizer": "AdamW + OneCycle", "sampling": "class-balanced, sqrt(source count) within class",
-        "input": args.input,
+        "input": args.input, "cam_outside": args.cam_outside,
         "split_file": args.split_file.name if args.split_file else f"{args.task}.csv",
     }
     torch.save({"config": config, "state_dict": model.state_dict()}, out / "model.pt")

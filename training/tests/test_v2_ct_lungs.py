@@ -104,3 +104,25 @@ def test_output_stride_8_gives_a_twice_finer_cam_and_its_share_in_the_lungs_is_m
     assert result["cam_grid"] == [8, 8]  # 64 px at output stride 8 (16 would give 4 x 4)
     assert 0 < result["images"] <= len(rows)
     assert 0.0 <= result["positive_cam_mass_in_lungs"] <= 1.0 and 0.0 < result["lung_share_of_slice"] < 1.0
+
+
+def test_cam_outside_penalty_counts_positive_cam_outside_the_lungs_of_images_that_have_lungs() -> None:
+    import torch
+
+    from lungflow_training.augment import augment
+    from lungflow_training.train import cam_outside_penalty
+
+    lungs = torch.zeros(3, 1, 8, 8)
+    lungs[:2, :, 2:6, 2:6] = 1  # images 0 and 1 have lungs in the middle, image 2 none
+    cam = torch.zeros(3, 2, 4, 4)
+    cam[0, 0, 1:3, 1:3] = 5.0  # inside the lungs only
+    assert float(cam_outside_penalty(cam, lungs)) == 0.0
+    cam[1, 1, 0, 0] = 4.0  # outside, on an image with lungs: mean over its 2 x 16 cells = 0.125, over 2 images
+    cam[2, 0] = 9.0  # an image without lungs is not penalised
+    cam[0, 0, 0, 0] = -3.0  # negative evidence outside is free
+    assert abs(float(cam_outside_penalty(cam, lungs)) - 0.0625) < 1e-6
+    # The masks move with the image and the image is the same as without them (same random draws).
+    x = torch.randint(0, 255, (2, 1, 16, 16), dtype=torch.uint8)
+    alone = augment(x, torch.Generator().manual_seed(3))
+    paired, moved = augment(x, torch.Generator().manual_seed(3), torch.ones(2, 1, 16, 16))
+    assert torch.equal(alone, paired) and moved.shape == (2, 1, 16, 16) and float(moved.max()) <= 1.0
