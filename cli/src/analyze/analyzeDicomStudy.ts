@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { attr, readPart10 } from '@lungflow/dicom';
 import { LungFlowError } from '@lungflow/errors';
 import { aggregateClassifications, aggregateSeries, analyzeInstance, ctLungFindings, type Aggregate, type Classification, type GrayImage, type ModelCard, type ModelSet } from '@lungflow/inference';
-import type { CtLesionMapRule, CtSliceLungFindings, FindingsMask, ReferencedInstance } from '@lungflow/dicom';
+import type { CtLesionMapRule, CtSliceLungFindings, ReferencedInstance } from '@lungflow/dicom';
 import { lungflowVersion } from '@lungflow/config';
 import { ctLungsAtSource, suspicionMargin } from '@lungflow/results';
 import type { AnalysisInput } from './collectInputs';
@@ -22,7 +22,7 @@ export async function analyzeDicomStudy(input: Extract<AnalysisInput, { kind: 'd
   const images: ImageResult[] = [];
   const skipped: { file: string; reason: string }[] = [];
   const bySeries = new Map<string, { aggregation: Parameters<typeof aggregateClassifications>[1]; results: Classification[]; ct?: { rule: CtLesionMapRule; slices: CtSliceLungFindings[] } }>();
-  let mostSuspicious: { margin: number; file: string; frame: number; image: GrayImage; classification: Classification; dataset: Record<string, unknown>; card: ModelCard; lungs?: FindingsMask } | undefined;
+  let mostSuspicious: { margin: number; file: string; frame: number; image: GrayImage; classification: Classification; dataset: Record<string, unknown>; card: ModelCard; ctLungs?: CtSliceLungFindings } | undefined;
   const analysed = new Map<string, ReferencedInstance>();
   const lungMasks: string[] = [];
   const lesionMasks: string[] = [];
@@ -61,11 +61,7 @@ export async function analyzeDicomStudy(input: Extract<AnalysisInput, { kind: 'd
       if (lesionsFile) lesionMasks.push(lesionsFile);
       // The report service's rule (libs/results): an image without lungs is drawn only when no image has lungs.
       const margin = suspicionMargin(classification);
-      if (!mostSuspicious || margin > mostSuspicious.margin) {
-        // A CT slice's heatmap is coloured inside its lungs, at the rendered size (kept only when drawing).
-        const lungs = ctLungs && image.data.length > 0 ? ctLungsAtSource({ factor: ctLungs.gridFactor, width: ctLungs.lungMask.width, sourceWidth: image.width, sourceHeight: image.height, lungMask: ctLungs.lungMask.data }) : undefined;
-        mostSuspicious = { margin, file, frame, image, classification, dataset: instance.dataset, card: runner.release.card, ...(lungs ? { lungs } : {}) };
-      }
+      if (!mostSuspicious || margin > mostSuspicious.margin) mostSuspicious = { margin, file, frame, image, classification, dataset: instance.dataset, card: runner.release.card, ...(ctLungs ? { ctLungs } : {}) };
       analysed.set(sopInstanceUid, { sopClassUid: instance.sopClassUid ?? '', sopInstanceUid, seriesInstanceUid });
     }
     onFile();
@@ -84,11 +80,14 @@ export async function analyzeDicomStudy(input: Extract<AnalysisInput, { kind: 'd
   const written: Record<string, string | string[]> = {};
   // Named after the file when the study is one named file, else after the study (a folder may hold several).
   const stem = input.input === input.files[0] ? input.input : `study-${input.studyInstanceUid}`;
-  const heatmap = await outputs.heatmapPng(stem, mostSuspicious.image, mostSuspicious.classification, mostSuspicious.lungs);
+  // A CT slice's heatmap is coloured inside its lungs, at the rendered size (images are kept only when drawing).
+  const { ctLungs: drawnLungs, image: drawnImage } = mostSuspicious;
+  const lungs = drawnLungs && drawnImage.data.length > 0 ? ctLungsAtSource({ factor: drawnLungs.gridFactor, width: drawnLungs.lungMask.width, sourceWidth: drawnImage.width, sourceHeight: drawnImage.height, lungMask: drawnLungs.lungMask.data }) : undefined;
+  const heatmap = await outputs.heatmapPng(stem, mostSuspicious.image, mostSuspicious.classification, lungs);
   if (heatmap) written.heatmap = heatmap;
   if (lungMasks.length > 0) written.lungs = lungMasks;
   if (lesionMasks.length > 0) written.lesions = lesionMasks;
-  Object.assign(written, await writeDicomOutputs(stem, outputs, { study, analysed: [...analysed.values()], card: mostSuspicious.card, lungflowVersion: lungflowVersion(), source: mostSuspicious }));
+  Object.assign(written, await writeDicomOutputs(stem, outputs, { study, analysed: [...analysed.values()], card: mostSuspicious.card, lungflowVersion: lungflowVersion(), source: { ...mostSuspicious, ...(lungs ? { lungs } : {}) } }));
   return {
     input: input.input,
     ok: true,

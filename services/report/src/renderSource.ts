@@ -1,5 +1,5 @@
 import { readPart10, renderFrame, type FindingsMask, type GrayImage, type NaturalizedDataset } from '@lungflow/dicom';
-import { ctHeatmapLungs, ctSliceGeometry, ctWindowOf } from '@lungflow/results';
+import { ctLungsAtSource, ctSliceGeometry, ctSliceLungs, ctWindowOf } from '@lungflow/results';
 import type { ReportModelCard } from './ModelCatalog';
 import type { ReportPacs } from './pacs/ReportPacs';
 
@@ -8,7 +8,7 @@ export interface SourceImage {
   image: GrayImage;
   /**
    * With the `ctLungs` option, for a CT model and a frame in Hounsfield units: the frame's lungs at its size (0/1,
-   * libs/results ctHeatmapLungs, the segmentation infer measured and gated the decision on), which the heatmap is
+   * libs/results ctSliceLungs, the segmentation infer measured and gated the decision on), which the heatmap is
    * coloured inside.
    */
   lungs?: FindingsMask;
@@ -32,13 +32,14 @@ export async function renderSource(
   const instance = readPart10(bytes);
   const ctWindow = ctWindowOf(card);
   const frame = ref.frame - 1;
-  const measure = options.ctLungs === true && card?.task === 'ct' && ctSliceGeometry(instance.dataset, frame).hounsfield;
+  const geometry = options.ctLungs === true && card?.task === 'ct' ? ctSliceGeometry(instance.dataset, frame) : undefined;
+  const measure = geometry?.hounsfield === true;
   const { fullResolution, modalityValues } = await renderFrame(instance, {
     frame,
     ...(ctWindow ? { ctWindow } : {}),
     ...(options.minLongSide !== undefined && !measure ? { minLongSide: options.minLongSide } : {}),
     ...(measure ? { keepModalityValues: true } : {}),
   });
-  const lungs = measure && modalityValues ? ctHeatmapLungs(instance.dataset, frame, modalityValues, fullResolution.width, fullResolution.height) : undefined;
+  const lungs = geometry && measure && modalityValues ? ctLungsAtSource(ctSliceLungs(geometry, modalityValues, fullResolution.width, fullResolution.height)) : undefined;
   return { dataset: instance.dataset, image: fullResolution, ...(lungs ? { lungs } : {}) };
 }

@@ -50,12 +50,13 @@ export async function analyzeInstance(instance: DicomInstance, runner: ModelRunn
     for (let index = 0; index < frames; index += 1) {
       // Frames are rendered one at a time and queued for the model at once, so memory holds one decoded frame plus
       // the small model inputs (and the rendered images only when the caller keeps them for heatmaps).
-      const measure = measureLungs && ctSliceGeometry(instance.dataset, index).hounsfield;
+      const geometry = measureLungs ? ctSliceGeometry(instance.dataset, index) : undefined;
+      const measure = geometry?.hounsfield === true;
       const { fullResolution, modalityValues } = await renderFrame(instance, { frame: index, ...(ctWindow ? { ctWindow } : {}), ...(measure ? { keepModalityValues: true } : {}) });
       const classified = runner.classifyGray(fullResolution, spacing);
       const image = options.keepImages ? fullResolution : { width: fullResolution.width, height: fullResolution.height, data: new Uint8Array(0) };
       // Segmented now, while the frame's HU are at hand: only the ≤ 256² lung grid waits for the model's CAM.
-      const lungs = measure && modalityValues ? ctSliceLungs(instance.dataset, index, modalityValues, fullResolution.width, fullResolution.height) : undefined;
+      const lungs = geometry && measure && modalityValues ? { geometry, segmentation: ctSliceLungs(geometry, modalityValues, fullResolution.width, fullResolution.height) } : undefined;
       const frame = index + 1;
       pending.push(
         classified.then((classification) => {

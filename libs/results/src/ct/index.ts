@@ -2,4 +2,4 @@ export { segmentCtLungs, cellPixels, ctLungsAtSource, CT_LUNG_RULES } from './ct
 export type { CtLungSegmentation, CtLungOptions } from './ctLungMask';
 export { ctSliceGeometry } from './ctSliceGeometry';
 export type { CtSliceGeometry } from './ctSliceGeometry';
-export { ctSliceLungs, ctHeatmapLungs } from './ctSliceLungs';
+export { ctSliceLungs } from './ctSliceLungs';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { deadLetter, encodeMessage, inferenceCompleted, packMask, reportStored, type DeadLetter, type InferenceCompleted, type ReportStored } from '@lungflow/contracts';
 import { readPart10, renderFrame } from '@lungflow/dicom';
-import { ctHeatmapLungs, ctWindowOf, lungMaskAt, resultCardSchema } from '@lungflow/results';
+import { ctLungsAtSource, ctSliceGeometry, ctSliceLungs, ctWindowOf, lungMaskAt, resultCardSchema } from '@lungflow/results';
 import { DicomWebError } from '@lungflow/dicomweb';
 import { processMessage } from '@lungflow/kafka';
 import { createLogger } from '@lungflow/logging';
@@ -323,8 +323,9 @@ describe('inference.completed handler, CT', () => {
 
     const slice = readPart10(ctBytes);
     const { modalityValues, fullResolution } = await renderFrame(slice, { frame: 0, ctWindow: ctWindowOf(ctCard)!, keepModalityValues: true });
-    const lungs = ctHeatmapLungs(slice.dataset, 0, modalityValues as Float32Array, fullResolution.width, fullResolution.height);
-    if (!lungs) throw new Error('the NY-SBU slice is in HU and shows lung');
+    const geometry = ctSliceGeometry(slice.dataset, 0);
+    expect(geometry.hounsfield).toBe(true);
+    const lungs = ctLungsAtSource(ctSliceLungs(geometry, modalityValues as Float32Array, fullResolution.width, fullResolution.height));
     const inside = lungMaskAt(lungs, width, height).data;
     let colouredInside = 0;
     // Rows below the legend (burned into the top-left corner).
